@@ -1,0 +1,150 @@
+# shang — the only build entry point (non-recursive GNU make).
+#
+#   make            build build/shang, build/libshang.{a,so}
+#   make test       build and run the whole test suite (tests/run)
+#   make asan       the test suite under AddressSanitizer + UBSan (build/asan/)
+#   make strict     build with -Werror (build/strict/)
+#   make demo       install missing Debian packages, build, smoke run
+#   make deps       install missing Debian packages (apt-get; needs root)
+#   make bench-gemm sgemm GFLOP/s through shang's BLAS wrapper (experiments/bench/gemm)
+#   make install PREFIX=/usr/local
+#   make clean
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+CC      ?= cc
+SAN     ?=
+WERROR  ?=
+
+# Debian packages: libraries (-dev), tools used by make test / demo, test oracles
+DEB_PKGS := build-essential pkg-config libhdf5-dev hdf5-tools libgsl-dev libopenblas-dev \
+            liblapacke-dev nettle-dev libcmocka-dev gnuplot-nox \
+            python3-numpy python3-h5py python3-sklearn
+
+PKGS      := hdf5 gsl openblas lapacke nettle
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# GSL's pkg-config adds its reference CBLAS; OpenBLAS provides those symbols
+PKG_LIBS  := $(filter-out -lgslcblas,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+           -Wno-unused-parameter -Wvla -Wpointer-arith -Wcast-qual -Wno-cast-qual
+OPT     := -O2 -g
+# no fast-math: IEEE semantics; no FMA contraction, so results do not depend on
+# which instructions a compiler chose
+CFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE $(OPT) -fPIC -fopenmp -ffp-contract=off $(WARN) -MMD -MP \
+              -Itoolkit/lib -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL := -fopenmp $(LDFLAGS)
+LIBS    := $(PKG_LIBS) -lm
+
+ifeq ($(SAN),1)
+CFLAGS_ALL  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS_ALL += -fsanitize=address,undefined
+endif
+ifeq ($(WERROR),1)
+CFLAGS_ALL  += -Werror
+endif
+
+LIB_SRC := $(wildcard toolkit/lib/shang_*.c)
+LIB_OBJ := $(LIB_SRC:toolkit/lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/lib/buildinfo.o
+BIN_SRC := $(wildcard toolkit/bin/*.c)
+BIN_OBJ := $(BIN_SRC:toolkit/bin/%.c=$(BUILD)/bin/%.o)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_OBJ := $(BUILD)/tests/testutil.o
+BENCH_GEMM := $(BUILD)/bench/gemm
+
+.PHONY: all test asan strict demo deps install clean bench-gemm FORCE
+all: $(BUILD)/shang $(BUILD)/libshang.a $(BUILD)/libshang.so
+
+# the git commit goes into provenance; rewrite the file only when it changes
+$(BUILD)/gen/buildinfo.c: FORCE
+	@mkdir -p $(@D)
+	@c=$$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown); \
+	 if [ "$$c" != unknown ] && ! git diff --quiet HEAD -- toolkit 2>/dev/null; then c="$$c-dirty"; fi; \
+	 printf '#include "shang_version.h"\nconst char *shang_git_commit(void) { return "%s"; }\n' "$$c" > $@.new; \
+	 if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+$(BUILD)/lib/buildinfo.o: $(BUILD)/gen/buildinfo.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/lib/%.o: toolkit/lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/bin/%.o: toolkit/bin/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/libshang.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libshang.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libshang.so.0 $(LDFLAGS_ALL) $^ -o $@ $(LIBS)
+
+$(BUILD)/shang: $(BIN_OBJ) $(BUILD)/libshang.a
+	$(CC) $(LDFLAGS_ALL) $(BIN_OBJ) $(BUILD)/libshang.a -o $@ $(LIBS)
+
+# ---- tests ----------------------------------------------------------------------
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -c $< -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_OBJ) $(BUILD)/libshang.a
+	$(CC) $(LDFLAGS_ALL) $< $(TEST_OBJ) $(BUILD)/libshang.a -o $@ $(LIBS) -lcmocka
+
+test: all $(TEST_BIN)
+	@tests/run $(BUILD)
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test
+
+strict:
+	@$(MAKE) --no-print-directory BUILD=build/strict WERROR=1 all $(TEST_BIN:$(BUILD)/%=build/strict/%)
+
+# ---- benchmarks -----------------------------------------------------------------
+$(BUILD)/bench/%.o: experiments/bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BENCH_GEMM): $(BUILD)/bench/gemm/gemm.o $(BUILD)/libshang.a
+	$(CC) $(LDFLAGS_ALL) $< $(BUILD)/libshang.a -o $@ $(LIBS)
+
+bench-gemm: $(BENCH_GEMM)
+	experiments/bench/gemm/run $(BENCH_GEMM)
+
+# ---- set-up ---------------------------------------------------------------------
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	  done); \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; exit 0; fi; \
+	echo "deps: missing Debian packages:" $$missing; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "deps: run as root: apt-get install -y --no-install-recommends" $$missing; exit 1; fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing
+
+demo: deps
+	@$(MAKE) --no-print-directory all $(BENCH_GEMM)
+	@mkdir -p $(BUILD)/demo
+	$(BUILD)/shang --version
+	$(BENCH_GEMM) --quick --out $(BUILD)/demo/gemm.h5
+	$(BUILD)/shang info $(BUILD)/demo/gemm.h5
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/shang \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(BUILD)/shang $(DESTDIR)$(PREFIX)/bin/shang
+	install -m 644 $(BUILD)/libshang.a $(DESTDIR)$(PREFIX)/lib/libshang.a
+	install -m 755 $(BUILD)/libshang.so $(DESTDIR)$(PREFIX)/lib/libshang.so.0
+	ln -sf libshang.so.0 $(DESTDIR)$(PREFIX)/lib/libshang.so
+	install -m 644 toolkit/lib/shang*.h $(DESTDIR)$(PREFIX)/include/shang/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|'$$(sed -n 's/.*SHANG_VERSION "\(.*\)"/\1/p' toolkit/lib/shang_version.h)'|' \
+	  toolkit/shang.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/shang.pc
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)

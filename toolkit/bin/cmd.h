@@ -1,0 +1,20 @@
+/* cmd.h — the subcommands of `shang` and the helpers they share for reporting
+ * errors the same way: "shang <verb>: <what failed>: <detail>" on stderr. */
+#ifndef SHANG_CMD_H
+#define SHANG_CMD_H
+
+#include <stdio.h>
+
+#include "shang.h"
+
+int cmd_info(int argc, char **argv);
+
+/* Prints "shang <verb>: <message>" and the --help hint; returns SHANG_EXIT_USAGE. */
+int cmd_usage_error(const char *verb, const char *fmt, ...) SHANG_PRINTF(2, 3);
+/* Prints "shang <verb>: <library message>" (with the source site at -v) and
+ * returns the exit status for `code`. */
+int cmd_fail(const char *verb, int code);
+/* The exit-status paragraph every --help ends with. */
+void cmd_print_exit_status(FILE *out);
+
+#endif

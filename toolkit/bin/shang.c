@@ -1,0 +1,95 @@
+/* shang — dispatcher: `shang <verb> [options]`, samtools style. Each verb lives in
+ * cmd_<verb>.c. Before anything else the OpenBLAS kernel is checked (and the
+ * program re-executed with a better one if OpenBLAS chose its generic kernel). */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_version.h>
+
+#include "cmd.h"
+
+static const struct verb {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} verbs[] = {
+    {"info", cmd_info, "describe an artefact: format, provenance, datasets"},
+};
+#define N_VERBS (sizeof verbs / sizeof *verbs)
+
+int cmd_usage_error(const char *verb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "shang %s: ", verb);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'shang %s --help' for more information.\n", verb);
+    return SHANG_EXIT_USAGE;
+}
+
+int cmd_fail(const char *verb, int code)
+{
+    fprintf(stderr, "shang %s: %s\n", verb, *shang_err_msg() ? shang_err_msg() : shang_strerror(code));
+    if (shang_log_level() >= SHANG_LOG_DEBUG) fprintf(stderr, "  at %s\n", shang_err_where());
+    return shang_err_exit_status(code);
+}
+
+void cmd_print_exit_status(FILE *out)
+{
+    fprintf(out, "\nExit status:\n"
+                 "  0  success\n"
+                 "  1  runtime failure (missing or unreadable file, bad file content, memory)\n"
+                 "  2  usage error (unknown option, bad option value)\n"
+                 "  3  numerical failure (NaN/Inf, no convergence)\n");
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "Usage: shang <verb> [options]\n"
+                 "       shang --help | --version\n\n"
+                 "shang measures how the token projection aliases a Transformer's latent space.\n\n"
+                 "Verbs:\n");
+    for (size_t i = 0; i < N_VERBS; i++) fprintf(out, "  %-12s %s\n", verbs[i].name, verbs[i].summary);
+    fprintf(out, "\n'shang <verb> --help' describes a verb's options.\n");
+    cmd_print_exit_status(out);
+}
+
+static void version(void)
+{
+    char blas[256];
+    snprintf(blas, sizeof blas, "%s", shang_blas_config());
+    char *sp = strchr(blas, ' ');
+    if (sp && (sp = strchr(sp + 1, ' '))) *sp = '\0'; /* "OpenBLAS 0.3.21" */
+    printf("shang %s (git %s)\n", SHANG_VERSION, shang_git_commit());
+    printf("HDF5 %s\nGSL %s\n%s\n", shang_h5_version(), GSL_VERSION, blas);
+    printf("BLAS kernel: %s (%s)\n", shang_blas_kernel(), shang_blas_kernel_origin());
+}
+
+int main(int argc, char **argv)
+{
+    if (shang_blas_reexec_if_generic(argv) != 0)
+        fprintf(stderr, "shang: warning: %s\n", shang_err_msg());
+    shang_err_clear();
+    gsl_set_error_handler_off();
+    if (argc < 2) {
+        usage(stderr);
+        return SHANG_EXIT_USAGE;
+    }
+    const char *v = argv[1];
+    if (!strcmp(v, "--help") || !strcmp(v, "-h") || !strcmp(v, "help")) {
+        usage(stdout);
+        return SHANG_EXIT_OK;
+    }
+    if (!strcmp(v, "--version") || !strcmp(v, "-V")) {
+        version();
+        return SHANG_EXIT_OK;
+    }
+    for (size_t i = 0; i < N_VERBS; i++)
+        if (!strcmp(v, verbs[i].name)) return verbs[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "shang: unknown verb '%s'\nTry 'shang --help' for the list of verbs.\n", v);
+    return SHANG_EXIT_USAGE;
+}

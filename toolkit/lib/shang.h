@@ -1,0 +1,20 @@
+/* shang.h — the public C API of libshang, in one include.
+ *
+ * Link with `pkg-config --libs shang`. Every function that can fail returns 0 or a
+ * negative SHANG_E* code and leaves a message in shang_err_msg(). Programs that
+ * embed the library should call shang_blas_reexec_if_generic(argv) first thing
+ * in main (see shang_blas.h) or at least log shang_blas_kernel_advice().
+ */
+#ifndef SHANG_H
+#define SHANG_H
+
+#include "shang_version.h"
+#include "shang_err.h"
+#include "shang_mem.h"
+#include "shang_rng.h"
+#include "shang_blas.h"
+#include "shang_h5.h"
+#include "shang_prov.h"
+#include "shang_cli.h"
+
+#endif
