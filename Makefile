@@ -51,8 +51,9 @@ BIN_OBJ := $(BIN_SRC:toolkit/bin/%.c=$(BUILD)/bin/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_OBJ := $(BUILD)/tests/testutil.o
-BENCH_GEMM := $(BUILD)/bench/gemm
+BENCH_GEMM := $(BUILD)/bench/bench-gemm
 
+.SECONDARY:
 .PHONY: all test asan strict demo deps install clean bench-gemm FORCE
 all: $(BUILD)/shang $(BUILD)/libshang.a $(BUILD)/libshang.so
 

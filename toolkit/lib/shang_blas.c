@@ -112,6 +112,11 @@ void shang_sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float
 {
     assert(fits(M) && fits(N) && fits(K) && fits(lda) && fits(ldb) && fits(ldc));
     if (M == 0 || N == 0) return;
+    if (K == 0) { /* BLAS rejects lda = 0; the product is empty */
+        for (size_t i = 0; i < M; i++)
+            for (size_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0 ? 0 : beta * C[i * ldc + j];
+        return;
+    }
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, alpha, A,
                 (int)lda, B, (int)ldb, beta, C, (int)ldc);
@@ -123,6 +128,11 @@ void shang_dgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, doubl
 {
     assert(fits(M) && fits(N) && fits(K) && fits(lda) && fits(ldb) && fits(ldc));
     if (M == 0 || N == 0) return;
+    if (K == 0) { /* BLAS rejects lda = 0; the product is empty */
+        for (size_t i = 0; i < M; i++)
+            for (size_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0 ? 0 : beta * C[i * ldc + j];
+        return;
+    }
     cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, alpha, A,
                 (int)lda, B, (int)ldb, beta, C, (int)ldc);

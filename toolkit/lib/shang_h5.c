@@ -331,6 +331,9 @@ int shang_h5_group(hid_t loc, const char *path, hid_t *out)
     H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     H5Pset_attr_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     H5Pset_obj_track_times(gcpl, 0);
+    /* keep attributes in the object header: HDF5 1.10's H5Ocopy crashes copying
+     * variable-length string attributes from dense storage (provenance copies) */
+    H5Pset_attr_phase_change(gcpl, 60000, 0);
     *out = H5Gcreate2(loc, path, lcpl, gcpl, H5P_DEFAULT);
     H5Pclose(lcpl);
     H5Pclose(gcpl);
