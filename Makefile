@@ -27,7 +27,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(filter-out -lgslcblas,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
-           -Wno-unused-parameter -Wvla -Wpointer-arith -Wcast-qual -Wno-cast-qual
+           -Wno-unused-parameter -Wvla -Wpointer-arith
 OPT     := -O2 -g
 # no fast-math: IEEE semantics; no FMA contraction, so results do not depend on
 # which instructions a compiler chose
@@ -95,14 +95,14 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_OBJ) $(BUILD)/libshang.a
 	$(CC) $(LDFLAGS_ALL) $< $(TEST_OBJ) $(BUILD)/libshang.a -o $@ $(LIBS) -lcmocka
 
-test: all $(TEST_BIN)
+test: all $(TEST_BIN) $(BENCH_GEMM)
 	@tests/run $(BUILD)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test
 
 strict:
-	@$(MAKE) --no-print-directory BUILD=build/strict WERROR=1 all $(TEST_BIN:$(BUILD)/%=build/strict/%)
+	@$(MAKE) --no-print-directory BUILD=build/strict WERROR=1 all $(TEST_BIN:$(BUILD)/%=build/strict/%) $(BENCH_GEMM:$(BUILD)/%=build/strict/%)
 
 # ---- benchmarks -----------------------------------------------------------------
 $(BUILD)/bench/%.o: experiments/bench/%.c

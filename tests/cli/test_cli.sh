@@ -59,5 +59,7 @@ pid=$!
 sleep 1
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
+if ls "$T/kill/" | grep -q '^gemm.h5.tmp.'; then ok "killed run was writing a temporary file"; else
+    notok "killed run was writing a temporary file" "$(ls "$T/kill")"; fi
 if [ -e "$T/kill/gemm.h5" ]; then notok "killed run leaves no artefact" "$T/kill/gemm.h5 exists"; else ok "killed run leaves no artefact"; fi
 echo "1..$n"

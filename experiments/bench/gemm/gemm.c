@@ -88,6 +88,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "gemm: out of memory\n");
         return 1;
     }
+    /* open the output first: a bad path fails before minutes of measuring, and a
+     * killed run leaves only the temporary file */
+    shang_h5_file *f = NULL;
+    int rc = out ? shang_h5_create(out, "shang.bench", 1, &f) : 0;
+    if (rc) {
+        fprintf(stderr, "gemm: %s\n", shang_err_msg());
+        return shang_err_exit_status(rc);
+    }
     gsl_rng *r;
     if (shang_rng_new(SHANG_DEFAULT_SEED, SHANG_STREAM_TEST, 0, &r)) return 1;
     for (size_t i = 0; i < M * 3072; i++) A[i] = (float)gsl_rng_uniform(r) - 0.5f;
@@ -110,14 +118,11 @@ int main(int argc, char **argv)
             fflush(stdout);
         }
     }
-    int rc = 0;
     if (out) {
         static const char *const R[] = {"R"};
         size_t d[1] = {n_rows};
-        shang_h5_file *f = NULL;
         shang_prov *p = NULL;
-        rc = shang_h5_create(out, "shang.bench", 1, &f);
-        if (!rc) rc = shang_prov_new("bench-gemm", argc, argv, &p);
+        rc = shang_prov_new("bench-gemm", argc, argv, &p);
         if (!rc) rc = shang_prov_i64(p, "quick", quick);
         if (!rc) rc = shang_prov_i64(p, "max_threads", max_threads);
         if (!rc) rc = shang_h5_attr_str(f->id, "benchmark", "sgemm C(M,N) = A(M,K) B(N,K)^T, float32, row-major");
