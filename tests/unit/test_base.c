@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "shang.h"
 #include "testutil.h"
@@ -122,12 +123,43 @@ static void test_parse_strict(void **state)
     shang_err_clear();
 }
 
+/* Progress on a non-terminal: key=value lines, a final line, nothing when quiet. */
+static void test_progress_lines(void **state)
+{
+    (void)state;
+    char *path = test_path("progress.txt");
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *f = fopen(path, "w");
+    dup2(fileno(f), 2);
+    shang_progress *p = shang_progress_new("train", "tok", 1000);
+    shang_progress_update(p, 10, "loss=3.5"); /* rate-limited: no line yet */
+    shang_progress_finish(p, 1000, "loss=2.25");
+    shang_log_set_level(SHANG_LOG_QUIET);
+    p = shang_progress_new("quiet", "tok", 5);
+    assert_null(p);
+    shang_progress_finish(p, 5, NULL);
+    shang_log_set_level(SHANG_LOG_INFO);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    fclose(f);
+    f = fopen(path, "r");
+    char line[512] = "";
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_non_null(strstr(line, "progress verb=train done=1000 total=1000 unit=tok"));
+    assert_non_null(strstr(line, "final=1 loss=2.25"));
+    assert_null(fgets(line, sizeof line, f)); /* one line only */
+    fclose(f);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_err_message_and_site), cmocka_unit_test(test_err_exit_status),
         cmocka_unit_test(test_mem_overflow),         cmocka_unit_test(test_rng_streams),
-        cmocka_unit_test(test_parse_strict),
+        cmocka_unit_test(test_parse_strict),         cmocka_unit_test(test_progress_lines),
     };
     return cmocka_run_group_tests_name("base", tests, NULL, NULL);
 }
