@@ -18,10 +18,10 @@ WERROR  ?=
 
 # Debian packages: libraries (-dev), tools used by make test / demo, test oracles
 DEB_PKGS := build-essential pkg-config libhdf5-dev hdf5-tools libgsl-dev libopenblas-dev \
-            liblapacke-dev nettle-dev libcmocka-dev gnuplot-nox \
+            liblapacke-dev nettle-dev zlib1g-dev libpcre2-dev libjansson-dev libcmocka-dev gnuplot-nox nodejs npm \
             python3-numpy python3-h5py python3-sklearn
 
-PKGS      := hdf5 gsl openblas lapacke nettle
+PKGS      := hdf5 gsl openblas lapacke nettle zlib libpcre2-8 jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # GSL's pkg-config adds its reference CBLAS; OpenBLAS provides those symbols
 PKG_LIBS  := $(filter-out -lgslcblas,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
