@@ -8,12 +8,19 @@
 #include "shang.h"
 
 int cmd_info(int argc, char **argv);
+int cmd_bpe(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
 
 /* Prints "shang <verb>: <message>" and the --help hint; returns SHANG_EXIT_USAGE. */
 int cmd_usage_error(const char *verb, const char *fmt, ...) SHANG_PRINTF(2, 3);
 /* Prints "shang <verb>: <library message>" (with the source site at -v) and
  * returns the exit status for `code`. */
 int cmd_fail(const char *verb, int code);
+/* A provenance record for `shang <verb>` from the verb's (argc, argv), which the
+ * dispatcher hands over as the tail of main's argv (argv[-1] is "shang"). */
+int cmd_prov_new(const char *verb, int argc, char **argv, shang_prov **out) SHANG_MUST_CHECK;
+/* Records input `path` as role "<kind>_<i>" (one of several files of a kind). */
+int cmd_prov_input(shang_prov *p, const char *kind, int i, const char *path) SHANG_MUST_CHECK;
 /* The exit-status paragraph every --help ends with. */
 void cmd_print_exit_status(FILE *out);
 

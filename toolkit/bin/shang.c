@@ -16,6 +16,8 @@ static const struct verb {
     int (*run)(int argc, char **argv);
     const char *summary;
 } verbs[] = {
+    {"bpe", cmd_bpe, "learn a byte-level BPE tokenizer on a corpus"},
+    {"tokenize", cmd_tokenize, "text to token ids (and back) with a shang or GPT-2 tokenizer"},
     {"info", cmd_info, "describe an artefact: format, provenance, datasets"},
 };
 #define N_VERBS (sizeof verbs / sizeof *verbs)
@@ -36,6 +38,18 @@ int cmd_fail(const char *verb, int code)
     fprintf(stderr, "shang %s: %s\n", verb, *shang_err_msg() ? shang_err_msg() : shang_strerror(code));
     if (shang_log_level() >= SHANG_LOG_DEBUG) fprintf(stderr, "  at %s\n", shang_err_where());
     return shang_err_exit_status(code);
+}
+
+int cmd_prov_new(const char *verb, int argc, char **argv, shang_prov **out)
+{
+    return shang_prov_new(verb, argc + 1, argv - 1, out);
+}
+
+int cmd_prov_input(shang_prov *p, const char *kind, int i, const char *path)
+{
+    char role[64];
+    snprintf(role, sizeof role, "%s_%d", kind, i);
+    return shang_prov_input(p, role, path);
 }
 
 void cmd_print_exit_status(FILE *out)

@@ -16,5 +16,9 @@
 #include "shang_h5.h"
 #include "shang_prov.h"
 #include "shang_cli.h"
+#include "shang_strmap.h"
+#include "shang_text.h"
+#include "shang_bpe.h"
+#include "shang_tokens.h"
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <jansson.h>
@@ -956,5 +957,34 @@ int shang_bpe_read(hid_t loc, const char *name, shang_tokenizer **out)
     free(spec);
     free(origin);
     H5Gclose(g);
+    return rc;
+}
+
+int shang_bpe_load_file(const char *path, shang_tokenizer **out)
+{
+    hid_t f;
+    int rc = shang_h5_open(path, NULL, 1 << 30, &f, NULL);
+    if (rc) return rc;
+    rc = shang_bpe_read(f, "/tokenizer", out);
+    if (rc) shang_err_prefix("%s", path);
+    H5Fclose(f);
+    return rc;
+}
+
+static char *first_existing(const char *dir, const char *a, const char *b)
+{
+    char *p = shang_asprintf("%s/%s", dir, a);
+    if (p && access(p, R_OK) == 0) return p;
+    free(p);
+    return shang_asprintf("%s/%s", dir, b);
+}
+
+int shang_bpe_load_gpt2_dir(const char *dir, shang_tokenizer **out)
+{
+    char *v = first_existing(dir, "vocab.json", "encoder.json");
+    char *m = first_existing(dir, "merges.txt", "vocab.bpe");
+    int rc = v && m ? shang_bpe_load_gpt2(v, m, out) : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    free(v);
+    free(m);
     return rc;
 }

@@ -82,4 +82,10 @@ int shang_encode(shang_encoder *e, const char *text, size_t len, shang_ivec *ids
 int shang_decode(const shang_tokenizer *t, const int32_t *ids, size_t n, char **out,
                  size_t *len) SHANG_MUST_CHECK;
 
+/* The tokenizer of any shang artefact that has one (group /tokenizer: a
+ * shang.tokenizer, shang.tokens or shang.model file). Errors name the file. */
+int shang_bpe_load_file(const char *path, shang_tokenizer **out) SHANG_MUST_CHECK;
+/* GPT-2's files in `dir`: encoder.json or vocab.json, and vocab.bpe or merges.txt. */
+int shang_bpe_load_gpt2_dir(const char *dir, shang_tokenizer **out) SHANG_MUST_CHECK;
+
 #endif
