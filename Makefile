@@ -4,6 +4,7 @@
 #   make test       build and run the whole test suite (tests/run)
 #   make asan       the test suite under AddressSanitizer + UBSan (build/asan/)
 #   make strict     build with -Werror (build/strict/)
+#   make fuzz       libFuzzer targets under ASan+UBSan, FUZZ_SECONDS each (clang)
 #   make demo       install missing Debian packages, build, smoke run
 #   make deps       install missing Debian packages (apt-get; needs root)
 #   make bench-gemm sgemm GFLOP/s through shang's BLAS wrapper (experiments/bench/gemm)
@@ -54,7 +55,7 @@ TEST_OBJ := $(BUILD)/tests/testutil.o
 BENCH_GEMM := $(BUILD)/bench/bench-gemm
 
 .SECONDARY:
-.PHONY: all test asan strict demo deps install clean bench-gemm FORCE
+.PHONY: all test asan strict fuzz demo deps install clean bench-gemm FORCE
 all: $(BUILD)/shang $(BUILD)/libshang.a $(BUILD)/libshang.so
 
 # the git commit goes into provenance; rewrite the file only when it changes
@@ -97,6 +98,19 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_OBJ) $(BUILD)/libshang.a
 
 test: all $(TEST_BIN) $(BENCH_GEMM)
 	@tests/run $(BUILD)
+
+# libFuzzer (clang): the tokenizers, document splitter and merges.txt parser
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build/fuzz/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang SAN=1 $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do mkdir -p build/fuzz/corpus/$$(basename $$t); \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 -artifact_prefix=build/fuzz/ \
+	    build/fuzz/corpus/$$(basename $$t) tests/fuzz/seeds || exit 1; done
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libshang.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer $< $(BUILD)/libshang.a -o $@ $(LIBS)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test
