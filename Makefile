@@ -8,6 +8,7 @@
 #   make demo       install missing Debian packages, build, smoke run
 #   make deps       install missing Debian packages (apt-get; needs root)
 #   make bench-gemm sgemm GFLOP/s through shang's BLAS wrapper (experiments/bench/gemm)
+#   make bench-tokenize  GPT-2 tokenizer vs the JS reference (experiments/bench/tokenize)
 #   make install PREFIX=/usr/local
 #   make clean
 
@@ -55,7 +56,7 @@ TEST_OBJ := $(BUILD)/tests/testutil.o
 BENCH_GEMM := $(BUILD)/bench/bench-gemm
 
 .SECONDARY:
-.PHONY: all test asan strict fuzz demo deps install clean bench-gemm FORCE
+.PHONY: all test asan strict fuzz demo deps install clean bench-gemm bench-tokenize FORCE
 all: $(BUILD)/shang $(BUILD)/libshang.a $(BUILD)/libshang.so
 
 # the git commit goes into provenance; rewrite the file only when it changes
@@ -125,6 +126,9 @@ $(BUILD)/bench/%.o: experiments/bench/%.c
 
 $(BENCH_GEMM): $(BUILD)/bench/gemm/gemm.o $(BUILD)/libshang.a
 	$(CC) $(LDFLAGS_ALL) $< $(BUILD)/libshang.a -o $@ $(LIBS)
+
+bench-tokenize: $(BUILD)/shang
+	experiments/bench/tokenize/run $(BUILD)/shang
 
 bench-gemm: $(BENCH_GEMM)
 	experiments/bench/gemm/run $(BENCH_GEMM)
