@@ -20,8 +20,11 @@ WERROR  ?=
 
 # Debian packages: libraries (-dev), tools used by make test / demo, test oracles
 DEB_PKGS := build-essential pkg-config libhdf5-dev hdf5-tools libgsl-dev libopenblas-dev \
-            liblapacke-dev nettle-dev zlib1g-dev libpcre2-dev libjansson-dev libcmocka-dev gnuplot-nox nodejs npm \
+            liblapacke-dev nettle-dev zlib1g-dev libpcre2-dev libjansson-dev libcmocka-dev gnuplot-nox \
             python3-numpy python3-h5py python3-sklearn
+
+# commands that may come from elsewhere than Debian (a newer node): command:package
+DEB_CMDS := node:nodejs npm:npm
 
 PKGS      := hdf5 gsl openblas lapacke nettle zlib libpcre2-8 jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -137,7 +140,7 @@ bench-gemm: $(BENCH_GEMM)
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
-	  done); \
+	  done; for c in $(DEB_CMDS); do command -v $${c%%:*} >/dev/null || echo $${c#*:}; done); \
 	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; exit 0; fi; \
 	echo "deps: missing Debian packages:" $$missing; \
 	if [ "$$(id -u)" != 0 ]; then \
