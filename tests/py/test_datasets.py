@@ -7,16 +7,7 @@ import hashlib
 import os
 import sys
 
-n = failed = 0
-
-
-def check(name, cond, detail=""):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, name))
-    if not cond:
-        failed += 1
-        print("# %s" % detail)
+from tap import check, done
 
 
 for folder in ("datasets/corpus", "datasets/senses", "datasets/gpt2"):
@@ -82,5 +73,4 @@ for name in sorted(os.listdir("datasets/corpus")):
               all(b < 128 for b in data) and b"\t" not in data and b"\r" not in data)
         check("corpus %s: documents separated by single empty lines" % name,
               b"\n\n\n" not in data and not data.startswith(b"\n") and data.endswith(b"\n"))
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()

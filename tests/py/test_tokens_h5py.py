@@ -9,16 +9,7 @@ import gzip
 import h5py
 import numpy as np
 
-n = failed = 0
-
-
-def check(name, cond, detail=""):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, name))
-    if not cond:
-        failed += 1
-        print("# %s" % detail)
+from tap import check, done
 
 
 tmp = os.environ.get("SHANG_TEST_TMP", "/tmp")
@@ -52,5 +43,4 @@ with h5py.File(out, "r") as f:
         ok_docs &= rebuilt == want and np.all(doc[a:b] == d) and off[a] == 0
     check("tokens rebuild every document", ok_docs)
     check("provenance names the verb", f["provenance"].attrs["verb"] == "tokenize")
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()
