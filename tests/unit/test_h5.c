@@ -157,7 +157,7 @@ static void test_streamed_dataset(void **state)
     hid_t d;
     size_t dims[2] = {0, 5};
     shang_h5_opts opts = {.chunk_rows = 3, .deflate = 4, .shuffle = true};
-    assert_int_equal(shang_h5_dset_create(f->id, "rows", SHANG_DT_F32, 2, dims, true, DIMS_NC,
+    assert_int_equal(shang_h5_dset_create(f->id, "rows", SHANG_DT_F32, 2, dims, 0, DIMS_NC,
                                           "appended rows", &opts, &d), 0);
     float buf[7 * 5];
     size_t total = 0;
@@ -170,7 +170,7 @@ static void test_streamed_dataset(void **state)
     /* a (L, N, C)-style dataset grown along axis 1 */
     hid_t d3;
     size_t dims3[3] = {2, 4, 3};
-    assert_int_equal(shang_h5_dset_create(f->id, "layers", SHANG_DT_F32, 3, dims3, false, NULL,
+    assert_int_equal(shang_h5_dset_create(f->id, "layers", SHANG_DT_F32, 3, dims3, -1, NULL,
                                           "per layer", NULL, &d3), 0);
     float layer[4 * 3];
     for (size_t l = 0; l < 2; l++) {

@@ -20,5 +20,6 @@
 #include "shang_text.h"
 #include "shang_bpe.h"
 #include "shang_tokens.h"
+#include "shang_gpt.h"
 
 #endif

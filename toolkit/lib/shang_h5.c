@@ -342,12 +342,12 @@ int shang_h5_group(hid_t loc, const char *path, hid_t *out)
 
 /* ---- datasets ----------------------------------------------------------------- */
 
-static void choose_chunk(int rank, const size_t *dims, bool ext0, size_t elem,
+static void choose_chunk(int rank, const size_t *dims, int grow_axis, size_t elem,
                          size_t rows_opt, hsize_t *chunk)
 {
     size_t inner = elem;
     for (int i = rank - 1; i >= 0; i--) {
-        bool unlimited = i == 0 && ext0;
+        bool unlimited = i == grow_axis;
         size_t c = (i == 0 && rows_opt) ? rows_opt : CHUNK_TARGET_BYTES / inner;
         if (c < 1) c = 1;
         if (!unlimited && c > dims[i]) c = dims[i] ? dims[i] : 1;
@@ -366,12 +366,14 @@ static int set_attrs(hid_t obj, int rank, const char *const *dim_names,
 }
 
 int shang_h5_dset_create(hid_t loc, const char *path, int dtype, int rank,
-                         const size_t *dims, bool extendible, const char *const *dim_names,
+                         const size_t *dims, int grow_axis, const char *const *dim_names,
                          const char *description, const shang_h5_opts *opts, hid_t *out)
 {
     *out = -1;
     if (rank < 0 || rank > MAX_RANK)
         return SHANG_FAIL(SHANG_EINVAL, "dataset %s: rank %d outside 0..%d", path, rank, MAX_RANK);
+    if (grow_axis >= rank) grow_axis = -1;
+    bool extendible = grow_axis >= 0;
     static const shang_h5_opts none;
     if (!opts) opts = &none;
     hid_t mem = -1, ftype = -1, space = -1, dcpl = -1, lcpl = -1;
@@ -384,7 +386,7 @@ int shang_h5_dset_create(hid_t loc, const char *path, int dtype, int rank,
         cur[i] = max[i] = dims[i];
         any_zero |= dims[i] == 0;
     }
-    if (extendible && rank > 0) max[0] = H5S_UNLIMITED;
+    if (extendible) max[grow_axis] = H5S_UNLIMITED;
     space = rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(rank, cur, max);
     dcpl = H5Pcreate(H5P_DATASET_CREATE);
     lcpl = new_lcpl();
@@ -396,7 +398,7 @@ int shang_h5_dset_create(hid_t loc, const char *path, int dtype, int rank,
     H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     /* chunked unless scalar or fixed with an empty axis (HDF5 needs chunk <= max) */
     if (rank > 0 && (extendible || !any_zero)) {
-        choose_chunk(rank, dims, extendible, elem, opts->chunk_rows, chunk);
+        choose_chunk(rank, dims, grow_axis, elem, opts->chunk_rows, chunk);
         if (H5Pset_chunk(dcpl, rank, chunk) < 0) {
             rc = H5FAIL("dataset %s: cannot set chunking", path);
             goto done;
@@ -523,7 +525,7 @@ int shang_h5_write(hid_t loc, const char *path, int dtype, int rank, const size_
                    const shang_h5_opts *opts)
 {
     hid_t d;
-    int rc = shang_h5_dset_create(loc, path, dtype, rank, dims, false, dim_names, description,
+    int rc = shang_h5_dset_create(loc, path, dtype, rank, dims, -1, dim_names, description,
                                   opts, &d);
     if (rc) return rc;
     size_t n = 1;

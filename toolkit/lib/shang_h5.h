@@ -74,10 +74,11 @@ int shang_h5_write(hid_t loc, const char *path, int dtype, int rank, const size_
                    const void *data, const char *const *dim_names, const char *description,
                    const shang_h5_opts *opts) SHANG_MUST_CHECK;
 
-/* Creates a chunked dataset to fill in pieces. If `extendible`, axis 0 may grow
- * past dims[0] (which may be 0) by shang_h5_dset_append / _extend. H5Dclose it. */
+/* Creates a chunked dataset to fill in pieces. Axis `grow_axis` (-1: none) is
+ * unlimited: it may grow past dims[grow_axis] (which may be 0) by
+ * shang_h5_dset_extend (shang_h5_dset_append for axis 0). H5Dclose it. */
 int shang_h5_dset_create(hid_t loc, const char *path, int dtype, int rank,
-                         const size_t *dims, bool extendible, const char *const *dim_names,
+                         const size_t *dims, int grow_axis, const char *const *dim_names,
                          const char *description, const shang_h5_opts *opts,
                          hid_t *out) SHANG_MUST_CHECK;
 /* Appends `rows` rows (each the product of dims 1.. elements) along axis 0. */
