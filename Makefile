@@ -19,7 +19,7 @@ SAN     ?=
 WERROR  ?=
 
 # Debian packages: libraries (-dev), tools used by make test / demo, test oracles
-DEB_PKGS := build-essential pkg-config libhdf5-dev hdf5-tools libgsl-dev libopenblas-dev \
+DEB_PKGS := build-essential pkg-config libhdf5-dev hdf5-tools libgsl-dev libopenblas-dev libopenblas-openmp-dev \
             liblapacke-dev nettle-dev zlib1g-dev libpcre2-dev libjansson-dev libcmocka-dev gnuplot-nox \
             python3-numpy python3-h5py python3-sklearn
 
@@ -27,9 +27,15 @@ DEB_PKGS := build-essential pkg-config libhdf5-dev hdf5-tools libgsl-dev libopen
 DEB_CMDS := node:nodejs npm:npm
 
 PKGS      := hdf5 gsl openblas lapacke nettle zlib libpcre2-8 jansson
+# Debian's OpenMP build of OpenBLAS: its threads are OpenMP's, so sgemm and shang's
+# own OpenMP loops share one pool (the pthread build's spinning threads fight
+# OpenMP's on 2 cores), and sgemm calls inside a parallel region run single-threaded.
+OPENBLAS_DIR := /usr/lib/x86_64-linux-gnu/openblas-openmp
+export PKG_CONFIG_PATH := $(OPENBLAS_DIR)/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # GSL's pkg-config adds its reference CBLAS; OpenBLAS provides those symbols
-PKG_LIBS  := $(filter-out -lgslcblas,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+PKG_LIBS  := $(filter-out -lgslcblas,$(shell pkg-config --libs $(PKGS) 2>/dev/null)) \
+             -Wl,--disable-new-dtags -Wl,-rpath,$(OPENBLAS_DIR)
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
            -Wno-unused-parameter -Wvla -Wpointer-arith
@@ -73,6 +79,9 @@ $(BUILD)/gen/buildinfo.c: FORCE
 $(BUILD)/lib/buildinfo.o: $(BUILD)/gen/buildinfo.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# the Transformer's kernels vectorise at -O3 (IEEE semantics kept: no fast-math)
+$(BUILD)/lib/shang_gpt.o: CFLAGS_ALL += -O3
 
 $(BUILD)/lib/%.o: toolkit/lib/%.c
 	@mkdir -p $(@D)

@@ -21,5 +21,9 @@
 #include "shang_bpe.h"
 #include "shang_tokens.h"
 #include "shang_gpt.h"
+#include "shang_safetensors.h"
+#include "shang_import.h"
+#include "shang_tsv.h"
+#include "shang_extract.h"
 
 #endif

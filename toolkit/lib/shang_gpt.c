@@ -301,10 +301,26 @@ void shang_gpt_run_free(shang_gpt_run *r)
     free(r);
 }
 
-/* out (N, C) = LN(in) * w + b, per row; mean and variance in double */
-static void layernorm_forward(float *out, const float *in, const float *w, const float *b, size_t N, int C, float eps)
+/* The elementwise and per-row kernels are compiled for AVX-512, AVX2 and a
+ * baseline, chosen at run time (target_clones); none reorders a sum, so every
+ * variant gives the same bits. Each is called on one thread's share of the rows. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define KERNEL
+#endif
+
+/* this thread's share [*a, *b) of n items, by output: results do not depend on it */
+static void my_share(size_t n, size_t *a, size_t *b)
 {
-#pragma omp parallel for schedule(static)
+    size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
+    *a = n * t / nt;
+    *b = n * (t + 1) / nt;
+}
+
+/* out (N, C) = LN(in) * w + b, per row; mean and variance in double */
+KERNEL static void layernorm_rows(float *out, const float *in, const float *w, const float *b, size_t N, int C, float eps)
+{
     for (size_t i = 0; i < N; i++) {
         const float *x = in + i * (size_t)C;
         float *o = out + i * (size_t)C;
@@ -318,6 +334,15 @@ static void layernorm_forward(float *out, const float *in, const float *w, const
     }
 }
 
+static void layernorm_forward(float *out, const float *in, const float *w, const float *b, size_t N, int C, float eps)
+{
+#pragma omp parallel
+    {
+        size_t a, z;
+        my_share(N, &a, &z);
+        layernorm_rows(out + a * (size_t)C, in + a * (size_t)C, w, b, z - a, C, eps);
+    }
+}
 /* out (N, OC) = in (N, IC) W^T + bias, W (OC, IC) */
 static void matmul_forward(float *out, const float *in, const float *W, const float *bias, size_t N, size_t IC, size_t OC)
 {
@@ -326,21 +351,77 @@ static void matmul_forward(float *out, const float *in, const float *W, const fl
     shang_sgemm(false, true, N, OC, IC, 1.0f, in, IC, W, IC, 1.0f, out, OC);
 }
 
-/* GELU, tanh approximation (GPT-2's gelu_new), in place */
-static void gelu_forward(float *x, size_t n)
+/* exp(x) for float, vectorisable (no calls, no branches): x = n ln2 + r with
+ * Cody-Waite reduction, |r| <= ln2/2, and the degree-6 Taylor polynomial of e^r
+ * (truncation error r^7/7! < 1.3e-7 relative), scaled by 2^n through the exponent
+ * bits. Relative error below 2.5e-7 on [-87, 88]; inputs are clamped there. */
+static inline float exp_approx(float x)
+{
+    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    const float shift = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
+    float n = (x * 1.44269504088896341f + shift) - shift;
+    float r = x - n * 0.693145751953125f - n * 1.42860682030941723e-6f;
+    float p = 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    union {
+        int32_t i;
+        float f;
+    } scale = {.i = ((int32_t)n + 127) << 23};
+    return p * scale.f;
+}
+
+/* GELU, tanh approximation (GPT-2's gelu_new), in place:
+ * 0.5 v (1 + tanh(u)) = v / (1 + exp(-2u)), u = sqrt(2/pi) (v + 0.044715 v^3) */
+KERNEL static void gelu_range(float *x, size_t n)
 {
     const float s = 0.7978845608028654f; /* sqrt(2/pi) */
-#pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
-        x[i] = 0.5f * v * (1.0f + tanhf(s * (v + 0.044715f * v * v * v)));
+        x[i] = v / (1.0f + exp_approx(-2.0f * s * (v + 0.044715f * v * v * v)));
     }
+}
+
+static void gelu_forward(float *x, size_t n)
+{
+#pragma omp parallel
+    {
+        size_t a, z;
+        my_share(n, &a, &z);
+        gelu_range(x + a, z - a);
+    }
+}
+
+KERNEL static void add_range(float *x, const float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) x[i] += y[i];
 }
 
 static void residual_forward(float *x, const float *y, size_t n)
 {
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++) x[i] += y[i];
+#pragma omp parallel
+    {
+        size_t a, z;
+        my_share(n, &a, &z);
+        add_range(x + a, y + a, z - a);
+    }
+}
+
+/* One row of attention scores: softmax over keys 0..last, zeros after (to width). */
+KERNEL static void softmax_causal_row(float *row, int last, int width)
+{
+    float mx = row[0];
+    for (int j = 1; j <= last; j++) mx = row[j] > mx ? row[j] : mx;
+    for (int j = 0; j <= last; j++) row[j] = exp_approx(row[j] - mx);
+    float sum = 0;
+    for (int j = 0; j <= last; j++) sum += row[j];
+    float inv = 1.0f / sum;
+    for (int j = 0; j <= last; j++) row[j] *= inv;
+    for (int j = last + 1; j < width; j++) row[j] = 0.0f;
 }
 
 /* Causal self-attention. qkv (B, T, 3C) -> att (B, T, C). Each (b, h) is one task;
@@ -351,9 +432,8 @@ static void attention_forward(shang_gpt_run *r, int B, int T)
     const int C = r->m->cfg.C, NH = r->m->cfg.NH, HS = C / NH;
     const size_t C3 = 3 * (size_t)C;
     const float scale = 1.0f / sqrtf((float)HS);
-    int blas_threads = shang_blas_threads();
-    shang_blas_set_threads(1); /* one sgemm per task; the tasks run in parallel */
-    /* at most the threads the scores buffer was sized for */
+    /* one single-threaded sgemm per task (OpenMP OpenBLAS runs single-threaded
+     * inside a parallel region); at most the threads the scores buffer was sized for */
 #pragma omp parallel for collapse(2) schedule(static) num_threads(r->nthreads)
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++) {
@@ -365,25 +445,11 @@ static void attention_forward(shang_gpt_run *r, int B, int T)
                 int r1 = r0 + ATT_ROWS < T ? r0 + ATT_ROWS : T, rows = r1 - r0;
                 shang_sgemm(false, true, (size_t)rows, (size_t)r1, (size_t)HS, scale, Q + (size_t)r0 * C3, C3, K, C3,
                             0.0f, S, (size_t)r1);
-                for (int i = 0; i < rows; i++) {
-                    float *row = S + (size_t)i * r1;
-                    int last = r0 + i; /* keys 0..last are visible */
-                    float mx = row[0];
-                    for (int j = 1; j <= last; j++) mx = row[j] > mx ? row[j] : mx;
-                    float sum = 0;
-                    for (int j = 0; j <= last; j++) {
-                        row[j] = expf(row[j] - mx);
-                        sum += row[j];
-                    }
-                    float inv = 1.0f / sum;
-                    for (int j = 0; j <= last; j++) row[j] *= inv;
-                    for (int j = last + 1; j < r1; j++) row[j] = 0.0f;
-                }
+                for (int i = 0; i < rows; i++) softmax_causal_row(S + (size_t)i * r1, r0 + i, r1);
                 shang_sgemm(false, false, (size_t)rows, (size_t)HS, (size_t)r1, 1.0f, S, (size_t)r1, Vv, C3, 0.0f,
                             O + (size_t)r0 * C, (size_t)C);
             }
         }
-    shang_blas_set_threads(blas_threads);
 }
 
 static int all_finite(const float *x, size_t n)
@@ -457,4 +523,91 @@ double shang_gpt_flops(const shang_gpt_config *c, int B, int T, int with_logits)
     double linear = 24.0 * Cd * Cd * L * tokens;          /* qkv 6C^2, proj 2C^2, MLP 16C^2 */
     double attn = 2.0 * Cd * (double)T * (T + 1) * L * B; /* QK^T and PV, causal */
     return linear + attn + (with_logits ? 2.0 * Cd * c->V * tokens : 0);
+}
+
+/* ---- next-token logits and sampling ---------------------------------------------- */
+
+struct last_row {
+    const float *row; /* ln_f output of the last position */
+    int T;
+    int C;
+    float *copy;
+};
+
+static int keep_last(void *user, int site, int layer, const float *x)
+{
+    (void)site;
+    (void)layer;
+    struct last_row *l = user;
+    memcpy(l->copy, x + (size_t)(l->T - 1) * l->C, (size_t)l->C * sizeof(float));
+    return SHANG_OK;
+}
+
+int shang_gpt_next_logits(shang_gpt_run *r, const int32_t *tokens, int T, float *logits)
+{
+    const shang_gpt_config *c = &r->m->cfg;
+    float *h = shang_alloc((size_t)c->C, sizeof *h, "last hidden state");
+    if (!h) return shang_err_code();
+    struct last_row l = {NULL, T, c->C, h};
+    int rc = shang_gpt_forward(r, tokens, 1, T, NULL, 1u << SHANG_SITE_LNF, keep_last, &l);
+    /* logits (1, V) = h (1, C) wte^T */
+    if (!rc) shang_sgemm(false, true, 1, (size_t)c->V, (size_t)c->C, 1.0f, h, (size_t)c->C, r->m->p[SHANG_P_WTE],
+                         (size_t)c->C, 0.0f, logits, (size_t)c->V);
+    free(h);
+    return rc;
+}
+
+static const float *sort_base;
+
+static int by_logit_desc(const void *a, const void *b)
+{
+    int32_t i = *(const int32_t *)a, j = *(const int32_t *)b;
+    if (sort_base[i] != sort_base[j]) return sort_base[i] < sort_base[j] ? 1 : -1;
+    return (i > j) - (i < j);
+}
+
+int shang_sample(const float *logits, int V, double temperature, int top_k, double top_p, gsl_rng *rng, int32_t *out)
+{
+    if (V < 1) return SHANG_FAIL(SHANG_EINVAL, "empty vocabulary");
+    for (int i = 0; i < V; i++)
+        if (!isfinite(logits[i])) return SHANG_FAIL(SHANG_ENUMERIC, "logit %d is NaN or infinite", i);
+    int32_t *idx = shang_alloc((size_t)V, sizeof *idx, "sampling order");
+    double *p = shang_alloc((size_t)V, sizeof *p, "sampling probabilities");
+    if (!idx || !p) {
+        free(idx);
+        free(p);
+        return shang_err_code();
+    }
+    for (int i = 0; i < V; i++) idx[i] = i;
+    sort_base = logits; /* qsort has no context argument; sampling runs on one thread */
+    qsort(idx, (size_t)V, sizeof *idx, by_logit_desc);
+    int n = top_k > 0 && top_k < V ? top_k : V;
+    if (temperature <= 0) n = 1;
+    double sum = 0;
+    for (int k = 0; k < n; k++) sum += p[k] = temperature > 0 ? exp((logits[idx[k]] - logits[idx[0]]) / temperature) : 1;
+    if (top_p < 1) { /* smallest prefix reaching top_p */
+        double cum = 0;
+        for (int k = 0; k < n; k++) {
+            cum += p[k] / sum;
+            if (cum >= top_p) {
+                n = k + 1;
+                break;
+            }
+        }
+        sum = 0;
+        for (int k = 0; k < n; k++) sum += p[k];
+    }
+    double u = gsl_rng_uniform(rng) * sum, cum = 0;
+    int pick = n - 1;
+    for (int k = 0; k < n; k++) {
+        cum += p[k];
+        if (u < cum) {
+            pick = k;
+            break;
+        }
+    }
+    *out = idx[pick];
+    free(idx);
+    free(p);
+    return SHANG_OK;
 }

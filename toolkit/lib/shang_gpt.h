@@ -21,6 +21,8 @@
 
 #include <hdf5.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "shang_err.h"
 
 #define SHANG_MODEL_FORMAT "shang.model"
@@ -115,5 +117,15 @@ int shang_gpt_forward(shang_gpt_run *r, const int32_t *tokens, int B, int T, flo
 
 /* FLOPs of one forward pass over B x T tokens (matmuls and attention; with logits). */
 double shang_gpt_flops(const shang_gpt_config *c, int B, int T, int with_logits);
+
+/* Logits (V) of the token after tokens[0, T) (one sequence, T <= the workspace's). */
+int shang_gpt_next_logits(shang_gpt_run *r, const int32_t *tokens, int T, float *logits) SHANG_MUST_CHECK;
+
+/* Draws a token from softmax(logits / temperature) restricted to the top_k most
+ * likely (0 = all) and to the smallest set whose probability reaches top_p (1 =
+ * all); temperature 0 takes the most likely token. Ties go to the smaller id.
+ * Deterministic for a given generator state. */
+int shang_sample(const float *logits, int V, double temperature, int top_k, double top_p, gsl_rng *rng,
+                 int32_t *out) SHANG_MUST_CHECK;
 
 #endif

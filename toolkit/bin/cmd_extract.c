@@ -1,0 +1,252 @@
+/* shang extract — hidden states of every layer for a corpus or a table of items,
+ * as a shang.states artefact. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: shang extract -m MODEL.h5 [options] -o STATES.h5 FILE...\n"
+            "       shang extract -m MODEL.h5 --items TABLE.tsv [options] -o STATES.h5\n\n"
+            "Runs the model over text FILEs (plain or gzip; documents separated by empty\n"
+            "lines) or over the rows of a TSV table of items (sense, synonym, paraphrase\n"
+            "sets) and stores the hidden states of the chosen sites and layers, float32\n"
+            "(L, N, C), with each position's token, next token, document, position and\n"
+            "item. Long documents are cut into windows of --ctx tokens moving by --stride;\n"
+            "each position is stored once, with at least ctx - stride tokens of context.\n"
+            "Memory is bounded by the batch and the largest input file.\n\n"
+            "Options:\n"
+            "  -m, --model FILE        a shang.model file (shang train, shang import-gpt2)\n"
+            "  -o, --output FILE       the shang.states file to write (required)\n"
+            "      --items TABLE       a TSV with a header instead of text FILEs\n"
+            "      --text-column NAME  items: the text column [default sentence]\n"
+            "      --span START,END    items: target span columns (character offsets)\n"
+            "                          [default target_start,target_end when present]\n"
+            "      --targets-only      items: store only each item's target row\n"
+            "      --target-rep R      last, first or mean of a multi-token target\n"
+            "                          [default last]\n"
+            "      --layers LIST       layers to store, e.g. 0,3,6 or 0-6 [default all, 0..L;\n"
+            "                          0 = embeddings, l = after block l]\n"
+            "      --sites LIST        resid, ln_f, attn_out, mlp_out [default resid]\n"
+            "      --ctx N             window length [default: the model's context]\n"
+            "      --stride N          window step [default ctx/2]\n"
+            "      --batch N           sequences per forward pass [default 8; 1..4096]\n"
+            "      --max-tokens N      stop after storing N positions [default all]\n"
+            "      --no-bos            do not prepend <|endoftext|> to documents and items\n"
+            "      --docs MODE         blank, line or file [default blank]\n"
+            "      --threads N         OpenMP and BLAS threads [default: all cores];\n"
+            "                          results are identical for any thread count\n"
+            "      --compress N        gzip level 0..9 for the states [default 0]\n"
+            "  -q, --quiet             no progress on stderr\n"
+            "  -v, --verbose           more detail in errors\n"
+            "  -h, --help              show this help and exit\n\n"
+            "Examples:\n"
+            "  shang extract -m model.h5 -o states.h5 --max-tokens 100000 datasets/corpus/austen.valid.txt.gz\n"
+            "  shang extract -m model.h5 --items datasets/senses/polysemy.tsv.gz --targets-only -o senses.h5\n");
+    cmd_print_exit_status(out);
+}
+
+/* "0,3,6" or "0-6" or "1-3,7" */
+static int parse_layers(const char *s, int **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    char *copy = shang_strdup(s);
+    int *v = NULL, cap = 0, rc = copy ? SHANG_OK : shang_err_code();
+    for (char *tok = copy ? strtok(copy, ",") : NULL; tok && !rc; tok = strtok(NULL, ",")) {
+        char *dash = strchr(tok, '-');
+        int a, b;
+        if (dash) *dash = '\0';
+        rc = shang_parse_int(tok, 0, 1024, &a);
+        b = a;
+        if (!rc && dash) rc = shang_parse_int(dash + 1, a, 1024, &b);
+        for (int l = a; !rc && l <= b; l++) {
+            if (*n == cap) {
+                cap = cap ? 2 * cap : 16;
+                int *w = realloc(v, (size_t)cap * sizeof *w);
+                if (!w) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+                else v = w;
+            }
+            if (!rc) v[(*n)++] = l;
+        }
+    }
+    if (!rc && *n == 0) rc = SHANG_FAIL(SHANG_EINVAL, "empty list");
+    free(copy);
+    if (rc) free(v);
+    else *out = v;
+    return rc;
+}
+
+static int parse_sites(const char *s, unsigned *mask)
+{
+    char *copy = shang_strdup(s);
+    int rc = copy ? SHANG_OK : shang_err_code();
+    *mask = 0;
+    for (char *tok = copy ? strtok(copy, ",") : NULL; tok && !rc; tok = strtok(NULL, ",")) {
+        int site;
+        rc = shang_site_parse(tok, &site);
+        if (!rc) *mask |= 1u << site;
+    }
+    free(copy);
+    return rc;
+}
+
+int cmd_extract(int argc, char **argv)
+{
+    enum { O_ITEMS = 256, O_TEXTCOL, O_SPAN, O_TONLY, O_REP, O_LAYERS, O_SITES, O_CTX, O_STRIDE, O_BATCH, O_MAXT,
+           O_NOBOS, O_DOCS, O_THREADS, O_COMPRESS };
+    static const struct option opts[] = {
+        {"model", required_argument, 0, 'm'},      {"output", required_argument, 0, 'o'},
+        {"items", required_argument, 0, O_ITEMS},  {"text-column", required_argument, 0, O_TEXTCOL},
+        {"span", required_argument, 0, O_SPAN},    {"targets-only", no_argument, 0, O_TONLY},
+        {"target-rep", required_argument, 0, O_REP}, {"layers", required_argument, 0, O_LAYERS},
+        {"sites", required_argument, 0, O_SITES},  {"ctx", required_argument, 0, O_CTX},
+        {"stride", required_argument, 0, O_STRIDE}, {"batch", required_argument, 0, O_BATCH},
+        {"max-tokens", required_argument, 0, O_MAXT}, {"no-bos", no_argument, 0, O_NOBOS},
+        {"docs", required_argument, 0, O_DOCS},    {"threads", required_argument, 0, O_THREADS},
+        {"compress", required_argument, 0, O_COMPRESS}, {"quiet", no_argument, 0, 'q'},
+        {"verbose", no_argument, 0, 'v'},          {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *model = NULL, *output = NULL, *items = NULL, *layers_arg = "all", *sites_arg = "resid";
+    char *span = NULL;
+    shang_extract_opts o = {.batch = 8, .bos = 1, .text_col = "sentence", .rep = SHANG_REP_LAST};
+    int threads = shang_threads_default(), c, *layers = NULL, n_layers = 0, rc = SHANG_OK;
+    uint64_t max_tokens = 0;
+    const char *rep_names[] = {"last", "first", "mean"};
+    opterr = 0;
+#define USAGE(...) do { free(layers); free(span); return cmd_usage_error("extract", __VA_ARGS__); } while (0)
+    while ((c = getopt_long(argc, argv, ":m:o:qvh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': model = optarg; break;
+        case 'o': output = optarg; break;
+        case O_ITEMS: items = optarg; break;
+        case O_TEXTCOL: o.text_col = optarg; break;
+        case O_SPAN:
+            free(span);
+            span = shang_strdup(optarg);
+            if (!span || !strchr(span, ',')) USAGE("--span: expected START,END column names");
+            break;
+        case O_TONLY: o.targets_only = 1; break;
+        case O_REP:
+            o.rep = -1;
+            for (int i = 0; i < 3; i++) if (!strcmp(optarg, rep_names[i])) o.rep = i;
+            if (o.rep < 0) USAGE("--target-rep: '%s' is not last, first or mean", optarg);
+            break;
+        case O_LAYERS:
+            layers_arg = optarg;
+            free(layers);
+            layers = NULL;
+            if (strcmp(optarg, "all") && parse_layers(optarg, &layers, &n_layers)) USAGE("--layers: %s", shang_err_msg());
+            break;
+        case O_SITES:
+            sites_arg = optarg;
+            if (parse_sites(optarg, &o.site_mask)) USAGE("--sites: %s", shang_err_msg());
+            break;
+        case O_CTX: if (shang_parse_int(optarg, 2, 1 << 20, &o.ctx)) USAGE("--ctx: %s", shang_err_msg()); break;
+        case O_STRIDE: if (shang_parse_int(optarg, 1, 1 << 20, &o.stride)) USAGE("--stride: %s", shang_err_msg()); break;
+        case O_BATCH: if (shang_parse_int(optarg, 1, 4096, &o.batch)) USAGE("--batch: %s", shang_err_msg()); break;
+        case O_MAXT: if (shang_parse_u64(optarg, 1, UINT64_MAX, &max_tokens)) USAGE("--max-tokens: %s", shang_err_msg()); break;
+        case O_NOBOS: o.bos = 0; break;
+        case O_DOCS: if (shang_text_docs_mode(optarg, &o.docs_mode)) USAGE("--docs: %s", shang_err_msg()); break;
+        case O_THREADS: if (shang_parse_int(optarg, 1, 4096, &threads)) USAGE("--threads: %s", shang_err_msg()); break;
+        case O_COMPRESS: if (shang_parse_int(optarg, 0, 9, &o.storage.deflate)) USAGE("--compress: %s", shang_err_msg()); break;
+        case 'q': shang_log_set_level(SHANG_LOG_QUIET); break;
+        case 'v': shang_log_set_level(SHANG_LOG_DEBUG); break;
+        case 'h': usage(stdout); free(layers); free(span); return SHANG_EXIT_OK;
+        case ':': USAGE("option '%s' needs a value", argv[optind - 1]);
+        default: USAGE("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!model) USAGE("no model (-m)");
+    if (!output) USAGE("no output file (-o)");
+    if (!items == (optind >= argc)) USAGE("give text FILEs or --items TABLE (not both)");
+    if (o.targets_only && !items) USAGE("--targets-only needs --items");
+#undef USAGE
+    o.layers = layers;
+    o.n_layers = n_layers;
+    o.max_rows = max_tokens;
+    if (span) {
+        char *comma = strchr(span, ',');
+        *comma = '\0';
+        o.start_col = span;
+        o.end_col = comma + 1;
+    }
+    shang_threads_set(threads);
+
+    shang_gpt *m = NULL;
+    shang_tokenizer *t = NULL;
+    shang_h5_file *f = NULL;
+    shang_prov *p = NULL;
+    shang_extract *x = NULL;
+    if (!rc) rc = shang_h5_create(output, SHANG_STATES_FORMAT, SHANG_STATES_VERSION, &f);
+    if (!rc) rc = shang_gpt_load(model, &m, &t);
+    if (!rc && items && !o.start_col) { /* default span columns when the table has them */
+        shang_tsv *probe = NULL;
+        if (!(rc = shang_tsv_read(items, &probe)) && shang_tsv_col(probe, "target_start") >= 0 &&
+            shang_tsv_col(probe, "target_end") >= 0) {
+            o.start_col = "target_start";
+            o.end_col = "target_end";
+        }
+        shang_tsv_free(probe);
+    }
+    if (!rc) rc = shang_extract_new(m, t, &o, f->id, &x);
+    double t0 = shang_now();
+    shang_progress *pr = rc ? NULL : shang_progress_new("extract", "rows", max_tokens);
+    if (!rc && items) rc = shang_extract_items(x, items);
+    for (int i = optind; !rc && !items && i < argc && !shang_extract_done(x); i++) {
+        rc = shang_extract_text(x, argv[i]);
+        shang_progress_update(pr, shang_extract_rows(x), NULL);
+    }
+    if (!rc) rc = shang_extract_finish(x);
+    double secs = shang_now() - t0;
+    char extra[96];
+    snprintf(extra, sizeof extra, "tokens=%llu tok_per_s=%.0f", (unsigned long long)(x ? shang_extract_tokens(x) : 0),
+             x && secs > 0 ? (double)shang_extract_tokens(x) / secs : 0.0);
+    shang_progress_finish(pr, x ? shang_extract_rows(x) : 0, extra);
+    if (!rc) rc = cmd_prov_new("extract", argc, argv, &p);
+    if (!rc) rc = shang_prov_input(p, "model", model);
+    if (!rc && items) rc = shang_prov_input(p, "items", items);
+    for (int i = optind; !rc && !items && i < argc; i++) rc = cmd_prov_input(p, "text", i - optind, argv[i]);
+    if (!rc) {
+        shang_prov_threads(p, threads);
+        const shang_extract_opts *e = &o;
+        int ctx = e->ctx ? e->ctx : m->cfg.T, stride = e->stride ? e->stride : (ctx / 2 > 0 ? ctx / 2 : 1);
+        if ((rc = shang_prov_str(p, "layers", layers_arg)) || (rc = shang_prov_str(p, "sites", sites_arg)) ||
+            (rc = shang_prov_i64(p, "ctx", ctx)) || (rc = shang_prov_i64(p, "stride", stride)) ||
+            (rc = shang_prov_i64(p, "batch", e->batch)) || (rc = shang_prov_i64(p, "max_tokens", (int64_t)max_tokens)) ||
+            (rc = shang_prov_i64(p, "bos", e->bos)) || (rc = shang_prov_str(p, "docs", shang_text_docs_name(e->docs_mode))) ||
+            (rc = shang_prov_str(p, "input_kind", items ? "items" : "text")) ||
+            (rc = shang_prov_str(p, "text_column", items ? e->text_col : "")) ||
+            (rc = shang_prov_str(p, "span", e->start_col ? e->start_col : "")) ||
+            (rc = shang_prov_i64(p, "targets_only", e->targets_only)) ||
+            (rc = shang_prov_str(p, "target_rep", rep_names[e->rep])) ||
+            (rc = shang_prov_i64(p, "compress", e->storage.deflate))) {
+            /* rc holds the failure */
+        }
+        /* the same facts as root attributes, for readers that skip provenance */
+        if (!rc) rc = shang_h5_attr_i64(f->id, "bos_prepended", e->bos);
+        if (!rc) rc = shang_h5_attr_str(f->id, "first_position", e->bos ? "<|endoftext|> prefix run but not stored" : "stored");
+        if (!rc) rc = shang_h5_attr_i64(f->id, "n_layer", m->cfg.L);
+        if (!rc) rc = shang_h5_attr_i64(f->id, "n_embd", m->cfg.C);
+    }
+    if (!rc) rc = shang_prov_write(p, f->id);
+    shang_extract_free(x);
+    x = NULL;
+    if (!rc) {
+        rc = shang_h5_commit(f);
+        f = NULL;
+    }
+    int status = rc ? cmd_fail("extract", rc) : SHANG_EXIT_OK;
+    shang_extract_free(x);
+    shang_h5_abort(f);
+    shang_prov_free(p);
+    shang_bpe_free(t);
+    shang_gpt_free(m);
+    free(layers);
+    free(span);
+    return status;
+}

@@ -1,0 +1,110 @@
+/* shang init — a model file with GPT-2's random initialisation: the starting
+ * point of training, and the random-weight control of every experiment. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cmd.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: shang init (-t TOKENIZER.h5 | --gpt2 DIR) [options] -o MODEL.h5\n\n"
+            "Writes a GPT-2-architecture model with random weights (GPT-2's initialisation:\n"
+            "N(0, 0.02), residual projections N(0, 0.02/sqrt(2L)), zero biases, unit LN\n"
+            "gains) and the tokenizer embedded. The vocabulary is the tokenizer's, padded\n"
+            "up to a multiple of --vocab-multiple.\n\n"
+            "Options:\n"
+            "  -t, --tokenizer FILE    a shang artefact with a tokenizer (shang bpe)\n"
+            "      --gpt2 DIR          GPT-2's tokenizer files instead\n"
+            "  -o, --output FILE       the shang.model file to write (required)\n"
+            "  -L, --layers N          blocks [default 6; 1..1024]\n"
+            "  -C, --width N           embedding width [default 256; 1..65536]\n"
+            "  -H, --heads N           attention heads, dividing the width [default 8]\n"
+            "  -T, --context N         positions [default 256; 1..65536]\n"
+            "      --vocab-multiple N  pad the vocabulary to a multiple of N [default 1]\n"
+            "      --seed N            master seed [default 42]\n"
+            "  -q, --quiet             no messages on stderr\n"
+            "  -h, --help              show this help and exit\n\n"
+            "Example:\n"
+            "  shang init -t tokenizer.h5 -L 6 -C 256 -H 8 -T 256 -o random.h5\n");
+    cmd_print_exit_status(out);
+}
+
+int cmd_init(int argc, char **argv)
+{
+    enum { O_GPT2 = 256, O_VMULT, O_SEED };
+    static const struct option opts[] = {
+        {"tokenizer", required_argument, 0, 't'}, {"gpt2", required_argument, 0, O_GPT2},
+        {"output", required_argument, 0, 'o'},    {"layers", required_argument, 0, 'L'},
+        {"width", required_argument, 0, 'C'},     {"heads", required_argument, 0, 'H'},
+        {"context", required_argument, 0, 'T'},   {"vocab-multiple", required_argument, 0, O_VMULT},
+        {"seed", required_argument, 0, O_SEED},   {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+    const char *tok = NULL, *gpt2 = NULL, *output = NULL;
+    shang_gpt_config cfg = {.L = 6, .C = 256, .NH = 8, .T = 256, .eps = 1e-5f};
+    int vmult = 1, c;
+    uint64_t seed = SHANG_DEFAULT_SEED;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":t:o:L:C:H:T:qh", opts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 't': tok = optarg; break;
+        case O_GPT2: gpt2 = optarg; break;
+        case 'o': output = optarg; break;
+        case 'L': bad = shang_parse_int(optarg, 1, 1024, &cfg.L); break;
+        case 'C': bad = shang_parse_int(optarg, 1, 65536, &cfg.C); break;
+        case 'H': bad = shang_parse_int(optarg, 1, 65536, &cfg.NH); break;
+        case 'T': bad = shang_parse_int(optarg, 1, 65536, &cfg.T); break;
+        case O_VMULT: bad = shang_parse_int(optarg, 1, 4096, &vmult); break;
+        case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &seed); break;
+        case 'q': shang_log_set_level(SHANG_LOG_QUIET); break;
+        case 'h': usage(stdout); return SHANG_EXIT_OK;
+        case ':': return cmd_usage_error("init", "option '%s' needs a value", argv[optind - 1]);
+        default: return cmd_usage_error("init", "unknown option '%s'", argv[optind - 1]);
+        }
+        if (bad) return cmd_usage_error("init", "%s: %s", argv[optind - 1], shang_err_msg());
+    }
+    if (!tok == !gpt2) return cmd_usage_error("init", "give exactly one of --tokenizer and --gpt2");
+    if (!output) return cmd_usage_error("init", "no output file (-o)");
+    if (optind < argc) return cmd_usage_error("init", "unexpected argument '%s'", argv[optind]);
+    if (cfg.C % cfg.NH) return cmd_usage_error("init", "--heads %d does not divide --width %d", cfg.NH, cfg.C);
+    shang_tokenizer *t = NULL;
+    shang_gpt *m = NULL;
+    shang_h5_file *f = NULL;
+    shang_prov *p = NULL;
+    int rc = shang_h5_create(output, SHANG_MODEL_FORMAT, SHANG_MODEL_VERSION, &f);
+    if (!rc) rc = tok ? shang_bpe_load_file(tok, &t) : shang_bpe_load_gpt2_dir(gpt2, &t);
+    if (!rc) {
+        size_t V = shang_bpe_vocab_size(t);
+        cfg.V = (int)((V + (size_t)vmult - 1) / (size_t)vmult * (size_t)vmult);
+        rc = shang_gpt_new(&cfg, &m);
+    }
+    if (!rc) rc = shang_gpt_init(m, seed);
+    if (!rc) rc = cmd_prov_new("init", argc, argv, &p);
+    if (!rc && tok) rc = shang_prov_input(p, "tokenizer", tok);
+    if (!rc) {
+        shang_prov_seed(p, seed);
+        if ((rc = shang_prov_i64(p, "layers", cfg.L)) || (rc = shang_prov_i64(p, "width", cfg.C)) ||
+            (rc = shang_prov_i64(p, "heads", cfg.NH)) || (rc = shang_prov_i64(p, "context", cfg.T)) ||
+            (rc = shang_prov_i64(p, "vocab_multiple", vmult)) || (rc = shang_prov_str(p, "tokenizer", tok ? tok : gpt2))) {
+            /* rc holds the failure */
+        }
+    }
+    if (!rc) rc = shang_gpt_write(m, f->id);
+    if (!rc) rc = shang_bpe_write(t, f->id, "tokenizer");
+    if (!rc) rc = shang_prov_write(p, f->id);
+    if (!rc) {
+        rc = shang_h5_commit(f);
+        f = NULL;
+    }
+    if (!rc)
+        shang_log(SHANG_LOG_INFO, "init: %d layers, width %d, %d heads, context %d, vocabulary %d: %zu parameters -> %s\n",
+                  cfg.L, cfg.C, cfg.NH, cfg.T, cfg.V, m->n_params, output);
+    int status = rc ? cmd_fail("init", rc) : SHANG_EXIT_OK;
+    shang_h5_abort(f);
+    shang_prov_free(p);
+    shang_gpt_free(m);
+    shang_bpe_free(t);
+    return status;
+}
