@@ -18,12 +18,14 @@ typedef H5L_info2_t link_info;
 #define obj_info_by_name(l, n, i) H5Oget_info_by_name3((l), (n), (i), H5O_INFO_BASIC, H5P_DEFAULT)
 #define obj_visit(o, x, d) H5Ovisit3((o), (x), H5_ITER_INC, dset_cb, (d), H5O_INFO_BASIC)
 #define link_iterate H5Literate2
+#define obj_info_of(o, i, f) H5Oget_info3((o), (i), (f))
 #else
 typedef H5O_info_t obj_info;
 typedef H5L_info_t link_info;
 #define obj_info_by_name(l, n, i) H5Oget_info_by_name2((l), (n), (i), H5O_INFO_BASIC, H5P_DEFAULT)
 #define obj_visit(o, x, d) H5Ovisit2((o), (x), H5_ITER_INC, dset_cb, (d), H5O_INFO_BASIC)
 #define link_iterate H5Literate
+#define obj_info_of(o, i, f) H5Oget_info2((o), (i), (f))
 #endif
 
 #define MAX_RANK 8
@@ -839,6 +841,23 @@ static herr_t group_cb(hid_t g, const char *name, const link_info *info, void *d
     return 0;
 }
 
+static herr_t attr_group_cb(hid_t g, const char *name, const link_info *info, void *data)
+{
+    (void)info;
+    struct group_walk *w = data;
+    obj_info oi;
+    if (!strcmp(name, "provenance") || obj_info_by_name(g, name, &oi) < 0 || oi.type != H5O_TYPE_GROUP) return 0;
+    hid_t sub = H5Gopen2(g, name, H5P_DEFAULT);
+    if (sub < 0) return 0;
+    obj_info full;
+    if (obj_info_of(sub, &full, H5O_INFO_NUM_ATTRS) >= 0 && full.num_attrs > 0) {
+        fprintf(w->out, "%s:\n", name);
+        print_attrs(w->out, sub, 2, NULL);
+    }
+    H5Gclose(sub);
+    return 0;
+}
+
 static herr_t iterate_links(hid_t g, herr_t (*cb)(hid_t, const char *, const link_info *, void *), void *data)
 {
     hsize_t idx = 0;
@@ -927,6 +946,9 @@ int shang_h5_describe(hid_t file, char **text)
     } else {
         fprintf(out, "provenance: (none)\n");
     }
+    /* other groups with attributes (/config, /tokenizer, ...) */
+    struct group_walk gw = {out, 0};
+    iterate_links(file, attr_group_cb, &gw);
     fprintf(out, "datasets:\n");
     if (obj_visit(file, H5_INDEX_CRT_ORDER, out) < 0) {
         H5Eclear2(H5E_DEFAULT);
