@@ -31,10 +31,10 @@ PKGS      := hdf5 gsl openblas lapacke nettle zlib libpcre2-8 jansson
 # own OpenMP loops share one pool (the pthread build's spinning threads fight
 # OpenMP's on 2 cores), and sgemm calls inside a parallel region run single-threaded.
 OPENBLAS_DIR := /usr/lib/x86_64-linux-gnu/openblas-openmp
-export PKG_CONFIG_PATH := $(OPENBLAS_DIR)/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CONFIG := PKG_CONFIG_PATH=$(OPENBLAS_DIR)/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH)) pkg-config
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # GSL's pkg-config adds its reference CBLAS; OpenBLAS provides those symbols
-PKG_LIBS  := $(filter-out -lgslcblas,$(shell pkg-config --libs $(PKGS) 2>/dev/null)) \
+PKG_LIBS  := $(filter-out -lgslcblas,$(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)) \
              -Wl,--disable-new-dtags -Wl,-rpath,$(OPENBLAS_DIR)
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
@@ -65,7 +65,7 @@ TEST_OBJ := $(BUILD)/tests/testutil.o
 BENCH_GEMM := $(BUILD)/bench/bench-gemm
 
 .SECONDARY:
-.PHONY: all test asan strict fuzz demo deps install clean bench-gemm bench-tokenize FORCE
+.PHONY: all test asan strict fuzz demo deps install clean bench-gemm bench-tokenize bench-extract FORCE
 all: $(BUILD)/shang $(BUILD)/libshang.a $(BUILD)/libshang.so
 
 # the git commit goes into provenance; rewrite the file only when it changes
@@ -141,6 +141,9 @@ $(BENCH_GEMM): $(BUILD)/bench/gemm/gemm.o $(BUILD)/libshang.a
 
 bench-tokenize: $(BUILD)/shang
 	experiments/bench/tokenize/run $(BUILD)/shang
+
+bench-extract: $(BUILD)/shang $(BENCH_GEMM)
+	experiments/bench/extract/run $(BUILD)/shang
 
 bench-gemm: $(BENCH_GEMM)
 	experiments/bench/gemm/run $(BENCH_GEMM)
