@@ -354,10 +354,12 @@ static void matmul_forward(float *out, const float *in, const float *W, const fl
 /* exp(x) for float, vectorisable (no calls, no branches): x = n ln2 + r with
  * Cody-Waite reduction, |r| <= ln2/2, and the degree-6 Taylor polynomial of e^r
  * (truncation error r^7/7! < 1.3e-7 relative), scaled by 2^n through the exponent
- * bits. Relative error below 2.5e-7 on [-87, 88]; inputs are clamped there. */
+ * bits. Relative error below 2.5e-7 on [-87, 88]; inputs are clamped there
+ * (NaN included: the forward pass checks the residual stream for NaN itself). */
 static inline float exp_approx(float x)
 {
-    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    x = x > -87.0f ? x : -87.0f; /* NaN goes to -87: callers detect NaN elsewhere */
+    x = x < 88.0f ? x : 88.0f;
     const float shift = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
     float n = (x * 1.44269504088896341f + shift) - shift;
     float r = x - n * 0.693145751953125f - n * 1.42860682030941723e-6f;
@@ -369,9 +371,9 @@ static inline float exp_approx(float x)
     p = p * r + 1.0f;
     p = p * r + 1.0f;
     union {
-        int32_t i;
+        uint32_t i;
         float f;
-    } scale = {.i = ((int32_t)n + 127) << 23};
+    } scale = {.i = (uint32_t)((int32_t)n + 127) << 23}; /* n + 127 is in [1, 255] */
     return p * scale.f;
 }
 
