@@ -81,7 +81,7 @@ $(BUILD)/lib/buildinfo.o: $(BUILD)/gen/buildinfo.c
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 # the Transformer's kernels vectorise at -O3 (IEEE semantics kept: no fast-math)
-$(BUILD)/lib/shang_gpt.o: CFLAGS_ALL += -O3
+$(BUILD)/lib/shang_kernels.o: CFLAGS_ALL += -O3
 
 $(BUILD)/lib/%.o: toolkit/lib/%.c
 	@mkdir -p $(@D)

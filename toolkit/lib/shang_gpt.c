@@ -12,6 +12,7 @@
 #include "shang_blas.h"
 #include "shang_bpe.h"
 #include "shang_h5.h"
+#include "shang_kernels.h"
 #include "shang_mem.h"
 #include "shang_rng.h"
 
@@ -248,7 +249,6 @@ int shang_site_parse(const char *name, int *site)
 
 /* ---- forward ------------------------------------------------------------------- */
 
-#define ATT_ROWS 64 /* causal attention row block: bounds wasted upper-triangle work */
 
 struct shang_gpt_run {
     const shang_gpt *m;
@@ -260,7 +260,7 @@ struct shang_gpt_run {
     float *att;    /* (B, T, C) attention output, heads concatenated */
     float *proj;   /* (B, T, C) attention or MLP output projection */
     float *fc;     /* (B, T, F) MLP hidden */
-    float *scores; /* (nthreads, ATT_ROWS, T) */
+    float *scores; /* (nthreads, SHANG_ATT_ROWS, T) */
 };
 
 int shang_gpt_run_new(const shang_gpt *m, int B, int T, shang_gpt_run **out)
@@ -276,7 +276,7 @@ int shang_gpt_run_new(const shang_gpt *m, int B, int T, shang_gpt_run **out)
     r->T = T;
     r->nthreads = omp_get_max_threads();
     size_t sizes[7] = {BT * C, BT * C, BT * 3 * C, BT * C, BT * C, BT * 4 * C,
-                       (size_t)r->nthreads * ATT_ROWS * (size_t)T};
+                       (size_t)r->nthreads * SHANG_ATT_ROWS * (size_t)T};
     size_t total = 0;
     for (int i = 0; i < 7; i++) total += (sizes[i] + 15) & ~(size_t)15; /* 64-byte aligned views */
     r->slab = shang_alloc(total, sizeof(float), "activations");
@@ -301,167 +301,6 @@ void shang_gpt_run_free(shang_gpt_run *r)
     free(r);
 }
 
-/* The elementwise and per-row kernels are compiled for AVX-512, AVX2 and a
- * baseline, chosen at run time (target_clones); none reorders a sum, so every
- * variant gives the same bits. Each is called on one thread's share of the rows. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define KERNEL
-#endif
-
-/* this thread's share [*a, *b) of n items, by output: results do not depend on it */
-static void my_share(size_t n, size_t *a, size_t *b)
-{
-    size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
-    *a = n * t / nt;
-    *b = n * (t + 1) / nt;
-}
-
-/* out (N, C) = LN(in) * w + b, per row; mean and variance in double */
-KERNEL static void layernorm_rows(float *out, const float *in, const float *w, const float *b, size_t N, int C, float eps)
-{
-    for (size_t i = 0; i < N; i++) {
-        const float *x = in + i * (size_t)C;
-        float *o = out + i * (size_t)C;
-        double mean = 0, var = 0;
-        for (int c = 0; c < C; c++) mean += x[c];
-        mean /= C;
-        for (int c = 0; c < C; c++) var += (x[c] - mean) * (x[c] - mean);
-        var /= C;
-        float m = (float)mean, rstd = (float)(1.0 / sqrt(var + eps));
-        for (int c = 0; c < C; c++) o[c] = (x[c] - m) * rstd * w[c] + b[c];
-    }
-}
-
-static void layernorm_forward(float *out, const float *in, const float *w, const float *b, size_t N, int C, float eps)
-{
-#pragma omp parallel
-    {
-        size_t a, z;
-        my_share(N, &a, &z);
-        layernorm_rows(out + a * (size_t)C, in + a * (size_t)C, w, b, z - a, C, eps);
-    }
-}
-/* out (N, OC) = in (N, IC) W^T + bias, W (OC, IC) */
-static void matmul_forward(float *out, const float *in, const float *W, const float *bias, size_t N, size_t IC, size_t OC)
-{
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < N; i++) memcpy(out + i * OC, bias, OC * sizeof *out);
-    shang_sgemm(false, true, N, OC, IC, 1.0f, in, IC, W, IC, 1.0f, out, OC);
-}
-
-/* exp(x) for float, vectorisable (no calls, no branches): x = n ln2 + r with
- * Cody-Waite reduction, |r| <= ln2/2, and the degree-6 Taylor polynomial of e^r
- * (truncation error r^7/7! < 1.3e-7 relative), scaled by 2^n through the exponent
- * bits. Relative error below 2.5e-7 on [-87, 88]; inputs are clamped there
- * (NaN included: the forward pass checks the residual stream for NaN itself). */
-static inline float exp_approx(float x)
-{
-    x = x > -87.0f ? x : -87.0f; /* NaN goes to -87: callers detect NaN elsewhere */
-    x = x < 88.0f ? x : 88.0f;
-    const float shift = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
-    float n = (x * 1.44269504088896341f + shift) - shift;
-    float r = x - n * 0.693145751953125f - n * 1.42860682030941723e-6f;
-    float p = 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    union {
-        uint32_t i;
-        float f;
-    } scale = {.i = (uint32_t)((int32_t)n + 127) << 23}; /* n + 127 is in [1, 255] */
-    return p * scale.f;
-}
-
-/* GELU, tanh approximation (GPT-2's gelu_new), in place:
- * 0.5 v (1 + tanh(u)) = v / (1 + exp(-2u)), u = sqrt(2/pi) (v + 0.044715 v^3) */
-KERNEL static void gelu_range(float *x, size_t n)
-{
-    const float s = 0.7978845608028654f; /* sqrt(2/pi) */
-    for (size_t i = 0; i < n; i++) {
-        float v = x[i];
-        x[i] = v / (1.0f + exp_approx(-2.0f * s * (v + 0.044715f * v * v * v)));
-    }
-}
-
-static void gelu_forward(float *x, size_t n)
-{
-#pragma omp parallel
-    {
-        size_t a, z;
-        my_share(n, &a, &z);
-        gelu_range(x + a, z - a);
-    }
-}
-
-KERNEL static void add_range(float *x, const float *y, size_t n)
-{
-    for (size_t i = 0; i < n; i++) x[i] += y[i];
-}
-
-static void residual_forward(float *x, const float *y, size_t n)
-{
-#pragma omp parallel
-    {
-        size_t a, z;
-        my_share(n, &a, &z);
-        add_range(x + a, y + a, z - a);
-    }
-}
-
-/* One row of attention scores: softmax over keys 0..last, zeros after (to width). */
-KERNEL static void softmax_causal_row(float *row, int last, int width)
-{
-    float mx = row[0];
-    for (int j = 1; j <= last; j++) mx = row[j] > mx ? row[j] : mx;
-    for (int j = 0; j <= last; j++) row[j] = exp_approx(row[j] - mx);
-    float sum = 0;
-    for (int j = 0; j <= last; j++) sum += row[j];
-    float inv = 1.0f / sum;
-    for (int j = 0; j <= last; j++) row[j] *= inv;
-    for (int j = last + 1; j < width; j++) row[j] = 0.0f;
-}
-
-/* Causal self-attention. qkv (B, T, 3C) -> att (B, T, C). Each (b, h) is one task;
- * within it, row blocks of ATT_ROWS queries see keys 0..end of the block:
- * S = Q K^T / sqrt(HS), row softmax over keys <= the query, out = S V. */
-static void attention_forward(shang_gpt_run *r, int B, int T)
-{
-    const int C = r->m->cfg.C, NH = r->m->cfg.NH, HS = C / NH;
-    const size_t C3 = 3 * (size_t)C;
-    const float scale = 1.0f / sqrtf((float)HS);
-    /* one single-threaded sgemm per task (OpenMP OpenBLAS runs single-threaded
-     * inside a parallel region); at most the threads the scores buffer was sized for */
-#pragma omp parallel for collapse(2) schedule(static) num_threads(r->nthreads)
-    for (int b = 0; b < B; b++)
-        for (int h = 0; h < NH; h++) {
-            float *S = r->scores + (size_t)omp_get_thread_num() * ATT_ROWS * (size_t)r->T;
-            const float *Q = r->qkv + (size_t)b * T * C3 + (size_t)h * HS;
-            const float *K = Q + C, *Vv = Q + 2 * C;
-            float *O = r->att + (size_t)b * T * C + (size_t)h * HS;
-            for (int r0 = 0; r0 < T; r0 += ATT_ROWS) {
-                int r1 = r0 + ATT_ROWS < T ? r0 + ATT_ROWS : T, rows = r1 - r0;
-                shang_sgemm(false, true, (size_t)rows, (size_t)r1, (size_t)HS, scale, Q + (size_t)r0 * C3, C3, K, C3,
-                            0.0f, S, (size_t)r1);
-                for (int i = 0; i < rows; i++) softmax_causal_row(S + (size_t)i * r1, r0 + i, r1);
-                shang_sgemm(false, false, (size_t)rows, (size_t)HS, (size_t)r1, 1.0f, S, (size_t)r1, Vv, C3, 0.0f,
-                            O + (size_t)r0 * C, (size_t)C);
-            }
-        }
-}
-
-static int all_finite(const float *x, size_t n)
-{
-    int ok = 1;
-#pragma omp parallel for reduction(&& : ok) schedule(static)
-    for (size_t i = 0; i < n; i++) ok = ok && isfinite(x[i]);
-    return ok;
-}
-
 int shang_gpt_forward(shang_gpt_run *r, const int32_t *tokens, int B, int T, float *logits, unsigned site_mask,
                       shang_capture_fn fn, void *user)
 {
@@ -480,40 +319,34 @@ int shang_gpt_forward(shang_gpt_run *r, const int32_t *tokens, int B, int T, flo
             if (crc_) return crc_; \
         } \
     } while (0)
-    /* x = wte[token] + wpe[t] */
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < BT; i++) {
-        const float *te = m->p[SHANG_P_WTE] + (size_t)tokens[i] * C, *pe = m->p[SHANG_P_WPE] + (i % (size_t)T) * C;
-        float *x = r->x + i * C;
-        for (size_t k = 0; k < C; k++) x[k] = te[k] + pe[k];
-    }
+    shang_k_encoder_forward(r->x, tokens, m->p[SHANG_P_WTE], m->p[SHANG_P_WPE], BT, T, c->C);
     CAPTURE(SHANG_SITE_RESID, 0, r->x);
     for (int l = 0; l < c->L; l++) {
         const size_t lc = (size_t)l * C;
-        layernorm_forward(r->ln, r->x, m->p[SHANG_P_LN1_W] + lc, m->p[SHANG_P_LN1_B] + lc, BT, c->C, c->eps);
-        matmul_forward(r->qkv, r->ln, m->p[SHANG_P_QKV_W] + lc * 3 * C, m->p[SHANG_P_QKV_B] + 3 * lc, BT, C, 3 * C);
-        attention_forward(r, B, T);
-        matmul_forward(r->proj, r->att, m->p[SHANG_P_ATTPROJ_W] + lc * C, m->p[SHANG_P_ATTPROJ_B] + lc, BT, C, C);
+        shang_k_layernorm_forward(r->ln, NULL, NULL, r->x, m->p[SHANG_P_LN1_W] + lc, m->p[SHANG_P_LN1_B] + lc, BT, c->C, c->eps);
+        shang_k_matmul_forward(r->qkv, r->ln, m->p[SHANG_P_QKV_W] + lc * 3 * C, m->p[SHANG_P_QKV_B] + 3 * lc, BT, C, 3 * C);
+        shang_k_attention_forward(r->att, NULL, r->qkv, r->scores, r->nthreads, B, T, c->C, c->NH);
+        shang_k_matmul_forward(r->proj, r->att, m->p[SHANG_P_ATTPROJ_W] + lc * C, m->p[SHANG_P_ATTPROJ_B] + lc, BT, C, C);
         CAPTURE(SHANG_SITE_ATTN_OUT, l + 1, r->proj);
-        residual_forward(r->x, r->proj, BT * C);
-        layernorm_forward(r->ln, r->x, m->p[SHANG_P_LN2_W] + lc, m->p[SHANG_P_LN2_B] + lc, BT, c->C, c->eps);
-        matmul_forward(r->fc, r->ln, m->p[SHANG_P_FC_W] + lc * F, m->p[SHANG_P_FC_B] + 4 * lc, BT, C, F);
-        gelu_forward(r->fc, BT * F);
-        matmul_forward(r->proj, r->fc, m->p[SHANG_P_FCPROJ_W] + lc * F, m->p[SHANG_P_FCPROJ_B] + lc, BT, F, C);
+        shang_k_residual_forward(r->x, r->proj, BT * C);
+        shang_k_layernorm_forward(r->ln, NULL, NULL, r->x, m->p[SHANG_P_LN2_W] + lc, m->p[SHANG_P_LN2_B] + lc, BT, c->C, c->eps);
+        shang_k_matmul_forward(r->fc, r->ln, m->p[SHANG_P_FC_W] + lc * F, m->p[SHANG_P_FC_B] + 4 * lc, BT, C, F);
+        shang_k_gelu_forward(r->fc, r->fc, BT * F);
+        shang_k_matmul_forward(r->proj, r->fc, m->p[SHANG_P_FCPROJ_W] + lc * F, m->p[SHANG_P_FCPROJ_B] + lc, BT, F, C);
         CAPTURE(SHANG_SITE_MLP_OUT, l + 1, r->proj);
-        residual_forward(r->x, r->proj, BT * C);
+        shang_k_residual_forward(r->x, r->proj, BT * C);
         CAPTURE(SHANG_SITE_RESID, l + 1, r->x);
     }
-    if (!all_finite(r->x, BT * C))
+    if (!shang_k_all_finite(r->x, BT * C))
         return SHANG_FAIL(SHANG_ENUMERIC, "the residual stream became NaN or infinite");
     if (logits || (fn && (site_mask & (1u << SHANG_SITE_LNF)))) {
-        layernorm_forward(r->ln, r->x, m->p[SHANG_P_LNF_W], m->p[SHANG_P_LNF_B], BT, c->C, c->eps);
+        shang_k_layernorm_forward(r->ln, NULL, NULL, r->x, m->p[SHANG_P_LNF_W], m->p[SHANG_P_LNF_B], BT, c->C, c->eps);
         CAPTURE(SHANG_SITE_LNF, c->L, r->ln);
     }
     if (logits) {
         /* logits (BT, V) = ln_f(x) wte^T (tied unembedding) */
         shang_sgemm(false, true, BT, (size_t)c->V, C, 1.0f, r->ln, C, m->p[SHANG_P_WTE], C, 0.0f, logits, (size_t)c->V);
-        if (!all_finite(logits, BT * (size_t)c->V)) return SHANG_FAIL(SHANG_ENUMERIC, "logits became NaN or infinite");
+        if (!shang_k_all_finite(logits, BT * (size_t)c->V)) return SHANG_FAIL(SHANG_ENUMERIC, "logits became NaN or infinite");
     }
 #undef CAPTURE
     return SHANG_OK;
