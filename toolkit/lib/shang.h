@@ -25,5 +25,7 @@
 #include "shang_import.h"
 #include "shang_tsv.h"
 #include "shang_extract.h"
+#include "shang_kernels.h"
+#include "shang_train.h"
 
 #endif

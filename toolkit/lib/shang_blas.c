@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cblas.h>
+#include <lapacke.h>
 
 int shang_blas_cpu_simd(void)
 {
@@ -136,4 +137,18 @@ void shang_dgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, doubl
     cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, alpha, A,
                 (int)lda, B, (int)ldb, beta, C, (int)ldc);
+}
+
+int shang_singular_values(const float *A, size_t rows, size_t cols, double *s)
+{
+    if (rows == 0 || cols == 0) return SHANG_OK;
+    if (!fits(rows) || !fits(cols)) return SHANG_FAIL(SHANG_EINVAL, "matrix %zu x %zu too large for LAPACK", rows, cols);
+    double *a = malloc(rows * cols * sizeof *a);
+    if (!a) return SHANG_FAIL(SHANG_ENOMEM, "cannot copy a %zu x %zu matrix", rows, cols);
+    for (size_t i = 0; i < rows * cols; i++) a[i] = A[i];
+    lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'N', (lapack_int)rows, (lapack_int)cols, a, (lapack_int)cols,
+                                     s, NULL, (lapack_int)rows, NULL, (lapack_int)cols); /* u, vt unused with N */
+    free(a);
+    if (info != 0) return SHANG_FAIL(SHANG_ENUMERIC, "LAPACK dgesdd failed (info %d) on a %zu x %zu matrix", (int)info, rows, cols);
+    return SHANG_OK;
 }

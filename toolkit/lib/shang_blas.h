@@ -61,4 +61,8 @@ void shang_dgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, doubl
                  const double *A, size_t lda, const double *B, size_t ldb, double beta,
                  double *C, size_t ldc);
 
+/* Singular values of A (rows, cols), row-major float32, in double, descending,
+ * into s (min(rows, cols) values); LAPACK dgesdd. SHANG_ENUMERIC if it fails. */
+int shang_singular_values(const float *A, size_t rows, size_t cols, double *s) SHANG_MUST_CHECK;
+
 #endif
