@@ -65,7 +65,7 @@ TEST_OBJ := $(BUILD)/tests/testutil.o
 BENCH_GEMM := $(BUILD)/bench/bench-gemm
 
 .SECONDARY:
-.PHONY: all test asan strict fuzz demo deps install clean bench-gemm bench-tokenize bench-extract FORCE
+.PHONY: all test asan strict fuzz demo deps install clean bench-gemm bench-tokenize bench-extract bench-train FORCE
 all: $(BUILD)/shang $(BUILD)/libshang.a $(BUILD)/libshang.so
 
 # the git commit goes into provenance; rewrite the file only when it changes
@@ -144,6 +144,9 @@ bench-tokenize: $(BUILD)/shang
 
 bench-extract: $(BUILD)/shang $(BENCH_GEMM)
 	experiments/bench/extract/run $(BUILD)/shang
+
+bench-train: $(BUILD)/shang $(BENCH_GEMM)
+	experiments/bench/train/run $(BUILD)/shang
 
 bench-gemm: $(BENCH_GEMM)
 	experiments/bench/gemm/run $(BENCH_GEMM)

@@ -10,9 +10,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-L, C, NH, T, V, B, REPS, THREADS = (int(a) for a in sys.argv[1:9])
-torch.set_num_threads(THREADS)
-torch.manual_seed(0)
+L, C, NH, T, V = 6, 256, 8, 256, 8192  # set by configure()
+
+
+def configure(layers, width, heads, context, vocab):
+    global L, C, NH, T, V
+    L, C, NH, T, V = layers, width, heads, context, vocab
 
 
 class Block(nn.Module):
@@ -51,14 +54,19 @@ class GPT(nn.Module):
         return hidden
 
 
-model = GPT().eval()
-idx = torch.randint(0, V, (B, T))
-with torch.no_grad():
-    model(idx)
-    times = []
-    for _ in range(REPS):
-        t0 = time.perf_counter()
-        hs = model(idx)
-        times.append(time.perf_counter() - t0)
-times.sort()
-print("%.1f" % (B * T / times[len(times) // 2]))
+if __name__ == "__main__":
+    configure(*(int(a) for a in sys.argv[1:6]))
+    B, REPS, THREADS = (int(a) for a in sys.argv[6:9])
+    torch.set_num_threads(THREADS)
+    torch.manual_seed(0)
+    model = GPT().eval()
+    idx = torch.randint(0, V, (B, T))
+    with torch.no_grad():
+        model(idx)
+        times = []
+        for _ in range(REPS):
+            t0 = time.perf_counter()
+            hs = model(idx)
+            times.append(time.perf_counter() - t0)
+    times.sort()
+    print("%.1f" % (B * T / times[len(times) // 2]))
