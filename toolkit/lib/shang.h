@@ -27,5 +27,6 @@
 #include "shang_extract.h"
 #include "shang_kernels.h"
 #include "shang_train.h"
+#include "shang_ngram.h"
 
 #endif
