@@ -51,6 +51,14 @@ print("log ok" if ok else "log wrong %s %s %s" % (s.shape, e.shape, sp.shape))
 PY
 contains "h5py reads the training log and spectra" "$T/log.txt" "log ok"
 check "generate from the trained model" 0 $S generate -q -m "$T/full.h5" -n 5
+check "loss of the trained model" 0 $S loss -q -m "$T/full.h5" --ctx 16 $VA
+awk -F'\t' 'NR == 2 && $1 > 1000 && $2 > 0 && $2 < 6 && $3 > 0 { print "loss ok" }' "$out" > "$T/loss.txt"
+contains "loss reports tokens, nats, entropy" "$T/loss.txt" "loss ok"
+check "loss without files" 2 $S loss -m "$T/full.h5"
+check "ngram baselines" 0 $S ngram -q -t "$T/tok.h5" --train $TR --eval $VA --max-context 2
+awk -F'\t' 'NR == 2 { h0 = $2 } NR == 3 { h1 = $2 } END { if (h0 > h1 && h1 > 0) print "ngram ok" }' "$out" > "$T/ng.txt"
+contains "a bigram beats a unigram on held-out text" "$T/ng.txt" "ngram ok"
+check "ngram with a bad --max-context" 2 $S ngram -t "$T/tok.h5" --train $TR --eval $VA --max-context 99
 
 # SIGTERM: a checkpoint is written, no model, exit 1
 rm -f "$T/sig.h5" "$T/sigck.h5"

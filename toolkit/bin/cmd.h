@@ -15,6 +15,8 @@ int cmd_extract(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_loss(int argc, char **argv);
+int cmd_ngram(int argc, char **argv);
 
 /* Prints "shang <verb>: <message>" and the --help hint; returns SHANG_EXIT_USAGE. */
 int cmd_usage_error(const char *verb, const char *fmt, ...) SHANG_PRINTF(2, 3);

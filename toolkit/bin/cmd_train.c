@@ -63,28 +63,6 @@ static void usage(FILE *out)
     cmd_print_exit_status(out);
 }
 
-/* [<|endoftext|> doc tokens]... over the documents of the files */
-static int stream_of(const shang_tokenizer *t, char **files, int n, shang_ivec *out)
-{
-    shang_encoder *e;
-    int rc = shang_encoder_new(t, &e);
-    for (int i = 0; !rc && i < n; i++) {
-        char *text;
-        size_t len, nd;
-        shang_span *d = NULL;
-        if ((rc = shang_text_read(files[i], &text, &len))) break;
-        rc = shang_text_docs(text, len, SHANG_DOCS_BLANK, &d, &nd);
-        for (size_t k = 0; !rc && k < nd; k++) {
-            rc = shang_ivec_push(out, shang_bpe_eot(t));
-            if (!rc) rc = shang_encode(e, text + d[k].start, d[k].len, out, NULL);
-        }
-        free(d);
-        free(text);
-    }
-    shang_encoder_free(e);
-    return rc;
-}
-
 static int save_checkpoint(const char *path, const shang_gpt *m, const shang_tokenizer *tok, const shang_trainer *t,
                            shang_prov *p)
 {
@@ -215,8 +193,8 @@ int cmd_train(int argc, char **argv)
     o.T = ctx ? ctx : (m ? m->cfg.T : 0);
     if (!rc && o.T > m->cfg.T) rc = SHANG_FAIL(SHANG_EINVAL, "--ctx %d exceeds the model's context %d", o.T, m->cfg.T);
     double t0 = shang_now();
-    if (!rc) rc = stream_of(tok, train_files, n_train, &train);
-    if (!rc) rc = stream_of(tok, valid_files, n_valid, &valid);
+    if (!rc) rc = shang_tokens_stream(tok, train_files, n_train, &train);
+    if (!rc) rc = shang_tokens_stream(tok, valid_files, n_valid, &valid);
     if (!rc)
         shang_log(SHANG_LOG_INFO, "train: %zu training and %zu validation tokens (%.1f s); %zu parameters\n", train.n,
                   valid.n, shang_now() - t0, m->n_params);

@@ -19,6 +19,8 @@ static const struct verb {
     {"bpe", cmd_bpe, "learn a byte-level BPE tokenizer on a corpus"},
     {"tokenize", cmd_tokenize, "text to token ids (and back) with a shang or GPT-2 tokenizer"},
     {"train", cmd_train, "train a model on a corpus (AdamW, checkpoints, resume)"},
+    {"loss", cmd_loss, "a model's held-out cross-entropy and predictive entropy"},
+    {"ngram", cmd_ngram, "held-out cross-entropy of Kneser-Ney n-gram baselines"},
     {"init", cmd_init, "a model with random weights (training start, random control)"},
     {"import-gpt2", cmd_import_gpt2, "a Hugging Face GPT-2 checkpoint to a shang model file"},
     {"extract", cmd_extract, "hidden states of every layer for a text or TSV of items"},

@@ -446,3 +446,46 @@ int shang_sample(const float *logits, int V, double temperature, int top_k, doub
     free(p);
     return SHANG_OK;
 }
+
+int shang_gpt_stream_loss(const shang_gpt *m, const int32_t *stream, size_t n, int T, int B, double *loss,
+                          double *entropy, size_t *count)
+{
+    if (T < 1 || T > m->cfg.T || B < 1) return SHANG_FAIL(SHANG_EINVAL, "window %d outside [1, %d]", T, m->cfg.T);
+    size_t windows = n > (size_t)T ? (n - 1) / (size_t)T : 0, V = (size_t)m->cfg.V, BT = (size_t)B * (size_t)T;
+    if (windows == 0) return SHANG_FAIL(SHANG_EINVAL, "%zu tokens: not one window of %d", n, T + 1);
+    shang_gpt_run *r = NULL;
+    float *logits = shang_alloc(BT * V, sizeof(float), "logits"), *losses = shang_alloc(BT, sizeof(float), "losses");
+    float *ent = shang_alloc(BT, sizeof(float), "entropies");
+    int32_t *in = shang_alloc(BT, sizeof(int32_t), "inputs"), *tg = shang_alloc(BT, sizeof(int32_t), "targets");
+    int rc = logits && losses && ent && in && tg ? shang_gpt_run_new(m, B, T, &r) : shang_err_code();
+    double sl = 0, sh = 0;
+    size_t cnt = 0;
+    for (size_t w0 = 0; !rc && w0 < windows; w0 += (size_t)B) {
+        int nb = windows - w0 < (size_t)B ? (int)(windows - w0) : B;
+        for (size_t i = 0; i < (size_t)nb * (size_t)T; i++) {
+            size_t wi = w0 + i / (size_t)T, t = i % (size_t)T;
+            in[i] = stream[wi * (size_t)T + t];
+            tg[i] = stream[wi * (size_t)T + t + 1];
+        }
+        rc = shang_gpt_forward(r, in, nb, T, logits, 0, NULL, NULL);
+        if (rc) break;
+        size_t rows = (size_t)nb * (size_t)T;
+        cnt += shang_k_softmax_xent(logits, losses, ent, tg, rows, m->cfg.V);
+        for (size_t i = 0; i < rows; i++) {
+            sl += losses[i];
+            sh += ent[i];
+        }
+    }
+    if (!rc) {
+        *loss = sl / (double)cnt;
+        *entropy = sh / (double)cnt;
+        if (count) *count = cnt;
+    }
+    shang_gpt_run_free(r);
+    free(logits);
+    free(losses);
+    free(ent);
+    free(in);
+    free(tg);
+    return rc;
+}

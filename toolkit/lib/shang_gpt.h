@@ -128,4 +128,10 @@ int shang_gpt_next_logits(shang_gpt_run *r, const int32_t *tokens, int T, float 
 int shang_sample(const float *logits, int V, double temperature, int top_k, double top_p, gsl_rng *rng,
                  int32_t *out) SHANG_MUST_CHECK;
 
+/* Mean cross-entropy and predictive entropy (nats) of a token stream under the
+ * model: consecutive windows of T + 1 tokens (T <= the context), each token but a
+ * window's first predicted once; B windows per pass. *count = tokens scored. */
+int shang_gpt_stream_loss(const shang_gpt *m, const int32_t *stream, size_t n, int T, int B, double *loss,
+                          double *entropy, size_t *count) SHANG_MUST_CHECK;
+
 #endif

@@ -101,3 +101,26 @@ void shang_tokens_clear(shang_tokens *tk)
     free(tk->files);
     memset(tk, 0, sizeof *tk);
 }
+
+int shang_tokens_stream(const shang_tokenizer *t, char *const *files, int n, shang_ivec *out)
+{
+    if (shang_bpe_eot(t) < 0) return SHANG_FAIL(SHANG_EINVAL, "the tokenizer has no <|endoftext|> to separate documents");
+    shang_encoder *e;
+    int rc = shang_encoder_new(t, &e);
+    for (int i = 0; !rc && i < n; i++) {
+        char *text;
+        size_t len, nd;
+        shang_span *d = NULL;
+        if ((rc = shang_text_read(files[i], &text, &len))) break;
+        rc = shang_text_docs(text, len, SHANG_DOCS_BLANK, &d, &nd);
+        for (size_t k = 0; !rc && k < nd; k++) {
+            rc = shang_ivec_push(out, shang_bpe_eot(t));
+            if (!rc) rc = shang_encode(e, text + d[k].start, d[k].len, out, NULL);
+        }
+        if (rc) shang_err_prefix("%s", files[i]);
+        free(d);
+        free(text);
+    }
+    shang_encoder_free(e);
+    return rc;
+}

@@ -36,4 +36,8 @@ int shang_tokens_write(const shang_tokens *tk, const shang_tokenizer *t, hid_t f
 int shang_tokens_read(hid_t file, shang_tokens *tk) SHANG_MUST_CHECK;
 void shang_tokens_clear(shang_tokens *tk);
 
+/* The token stream a language model trains on: for every document of the files
+ * (the blank-line rule), <|endoftext|> then its tokens, appended to *out. */
+int shang_tokens_stream(const shang_tokenizer *t, char *const *files, int n, shang_ivec *out) SHANG_MUST_CHECK;
+
 #endif
