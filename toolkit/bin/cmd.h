@@ -28,6 +28,12 @@ int cmd_fail(const char *verb, int code);
 int cmd_prov_new(const char *verb, int argc, char **argv, shang_prov **out) SHANG_MUST_CHECK;
 /* Records input `path` as role "<kind>_<i>" (one of several files of a kind). */
 int cmd_prov_input(shang_prov *p, const char *kind, int i, const char *path) SHANG_MUST_CHECK;
+/* The options every verb shares, and getopt's errors: -q and -v set the log
+ * level and return CMD_NEXT (go on parsing); -h prints usage to stdout and
+ * returns 0; a missing value or an unknown option returns the usage status. The
+ * verb returns any value other than CMD_NEXT. */
+#define CMD_NEXT (-1)
+int cmd_std_option(const char *verb, int c, char **argv, void (*usage)(FILE *));
 /* The exit-status paragraph every --help ends with. */
 void cmd_print_exit_status(FILE *out);
 

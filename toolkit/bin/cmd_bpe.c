@@ -54,11 +54,10 @@ int cmd_bpe(int argc, char **argv)
         case 'd':
             if (shang_text_docs_mode(optarg, &docs)) return cmd_usage_error("bpe", "--docs: %s", shang_err_msg());
             break;
-        case 'q': shang_log_set_level(SHANG_LOG_QUIET); break;
-        case 'v': shang_log_set_level(SHANG_LOG_DEBUG); break;
-        case 'h': usage(stdout); return SHANG_EXIT_OK;
-        case ':': return cmd_usage_error("bpe", "option '%s' needs a value", argv[optind - 1]);
-        default: return cmd_usage_error("bpe", "unknown option '%s'", argv[optind - 1]);
+        default: {
+            int st = cmd_std_option("bpe", c, argv, usage);
+            if (st != CMD_NEXT) return st;
+        }
         }
     }
     if (!output) return cmd_usage_error("bpe", "no output file (-o)");
@@ -98,11 +97,7 @@ int cmd_bpe(int argc, char **argv)
     if (!rc) rc = shang_prov_str(p, "docs", shang_text_docs_name(docs));
     if (!rc) rc = shang_prov_i64(p, "unique_pieces", (int64_t)shang_strmap_size(counts));
     if (!rc) rc = shang_bpe_write(t, f->id, "tokenizer");
-    if (!rc) rc = shang_prov_write(p, f->id);
-    if (!rc) {
-        rc = shang_h5_commit(f);
-        f = NULL;
-    }
+    if (!rc) rc = shang_prov_commit(p, &f);
     if (!rc)
         shang_log(SHANG_LOG_INFO, "bpe: %zu unique pieces from %.1f MB in %.1f s; %zu merges in %.1f s; vocabulary %zu -> %s\n",
                   shang_strmap_size(counts), (double)bytes / 1e6, t1 - t0, shang_bpe_n_merges(t), t2 - t1,

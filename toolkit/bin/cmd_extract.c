@@ -154,11 +154,13 @@ int cmd_extract(int argc, char **argv)
         case O_DOCS: if (shang_text_docs_mode(optarg, &o.docs_mode)) USAGE("--docs: %s", shang_err_msg()); break;
         case O_THREADS: if (shang_parse_int(optarg, 1, 4096, &threads)) USAGE("--threads: %s", shang_err_msg()); break;
         case O_COMPRESS: if (shang_parse_int(optarg, 0, 9, &o.storage.deflate)) USAGE("--compress: %s", shang_err_msg()); break;
-        case 'q': shang_log_set_level(SHANG_LOG_QUIET); break;
-        case 'v': shang_log_set_level(SHANG_LOG_DEBUG); break;
-        case 'h': usage(stdout); free(layers); free(span); return SHANG_EXIT_OK;
-        case ':': USAGE("option '%s' needs a value", argv[optind - 1]);
-        default: USAGE("unknown option '%s'", argv[optind - 1]);
+        default: {
+            int st = cmd_std_option("extract", c, argv, usage);
+            if (st != CMD_NEXT) {
+                free(layers); free(span);
+                return st;
+            }
+        }
         }
     }
     if (!model) USAGE("no model (-m)");
@@ -233,13 +235,9 @@ int cmd_extract(int argc, char **argv)
         if (!rc) rc = shang_h5_attr_i64(f->id, "n_layer", m->cfg.L);
         if (!rc) rc = shang_h5_attr_i64(f->id, "n_embd", m->cfg.C);
     }
-    if (!rc) rc = shang_prov_write(p, f->id);
-    shang_extract_free(x);
+    shang_extract_free(x); /* closes its datasets before the file is committed */
     x = NULL;
-    if (!rc) {
-        rc = shang_h5_commit(f);
-        f = NULL;
-    }
+    if (!rc) rc = shang_prov_commit(p, &f);
     int status = rc ? cmd_fail("extract", rc) : SHANG_EXIT_OK;
     shang_extract_free(x);
     shang_h5_abort(f);

@@ -60,10 +60,10 @@ int cmd_generate(int argc, char **argv)
             break;
         case O_SEED: if (shang_parse_u64(optarg, 0, INT64_MAX, &seed)) return cmd_usage_error("generate", "--seed: %s", shang_err_msg()); break;
         case O_THREADS: if (shang_parse_int(optarg, 1, 4096, &threads)) return cmd_usage_error("generate", "--threads: %s", shang_err_msg()); break;
-        case 'q': shang_log_set_level(SHANG_LOG_QUIET); break;
-        case 'h': usage(stdout); return SHANG_EXIT_OK;
-        case ':': return cmd_usage_error("generate", "option '%s' needs a value", argv[optind - 1]);
-        default: return cmd_usage_error("generate", "unknown option '%s'", argv[optind - 1]);
+        default: {
+            int st = cmd_std_option("generate", c, argv, usage);
+            if (st != CMD_NEXT) return st;
+        }
         }
     }
     if (!model) return cmd_usage_error("generate", "no model (-m)");

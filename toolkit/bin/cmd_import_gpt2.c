@@ -58,11 +58,10 @@ int cmd_import_gpt2(int argc, char **argv)
         case 'c': given[1] = optarg; break;
         case 'V': given[2] = optarg; break;
         case 'M': given[3] = optarg; break;
-        case 'q': shang_log_set_level(SHANG_LOG_QUIET); break;
-        case 'v': shang_log_set_level(SHANG_LOG_DEBUG); break;
-        case 'h': usage(stdout); return SHANG_EXIT_OK;
-        case ':': return cmd_usage_error("import-gpt2", "option '%s' needs a value", argv[optind - 1]);
-        default: return cmd_usage_error("import-gpt2", "unknown option '%s'", argv[optind - 1]);
+        default: {
+            int st = cmd_std_option("import-gpt2", c, argv, usage);
+            if (st != CMD_NEXT) return st;
+        }
         }
     }
     if (!output) return cmd_usage_error("import-gpt2", "no output file (-o)");
@@ -90,11 +89,7 @@ int cmd_import_gpt2(int argc, char **argv)
     for (int i = 0; i < 4 && !rc; i++) rc = shang_prov_input(p, roles[i], path[i]);
     if (!rc) rc = shang_gpt_write(m, f->id);
     if (!rc) rc = shang_bpe_write(t, f->id, "tokenizer");
-    if (!rc) rc = shang_prov_write(p, f->id);
-    if (!rc) {
-        rc = shang_h5_commit(f);
-        f = NULL;
-    }
+    if (!rc) rc = shang_prov_commit(p, &f);
     if (!rc)
         shang_log(SHANG_LOG_INFO, "import-gpt2: %d layers, width %d, %d heads, context %d, vocabulary %d, %zu parameters -> %s\n",
                   m->cfg.L, m->cfg.C, m->cfg.NH, m->cfg.T, m->cfg.V, m->n_params, output);

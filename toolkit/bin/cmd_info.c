@@ -33,11 +33,10 @@ int cmd_info(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":qvh", opts, NULL)) != -1) {
         switch (c) {
-        case 'q': shang_log_set_level(SHANG_LOG_QUIET); break;
-        case 'v': shang_log_set_level(SHANG_LOG_DEBUG); break;
-        case 'h': usage(stdout); return SHANG_EXIT_OK;
-        case ':': return cmd_usage_error("info", "option '%s' needs a value", argv[optind - 1]);
-        default: return cmd_usage_error("info", "unknown option '%s'", argv[optind - 1]);
+        default: {
+            int st = cmd_std_option("info", c, argv, usage);
+            if (st != CMD_NEXT) return st;
+        }
         }
     }
     if (optind >= argc) return cmd_usage_error("info", "no file given");

@@ -58,10 +58,10 @@ int cmd_init(int argc, char **argv)
         case 'T': bad = shang_parse_int(optarg, 1, 65536, &cfg.T); break;
         case O_VMULT: bad = shang_parse_int(optarg, 1, 4096, &vmult); break;
         case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &seed); break;
-        case 'q': shang_log_set_level(SHANG_LOG_QUIET); break;
-        case 'h': usage(stdout); return SHANG_EXIT_OK;
-        case ':': return cmd_usage_error("init", "option '%s' needs a value", argv[optind - 1]);
-        default: return cmd_usage_error("init", "unknown option '%s'", argv[optind - 1]);
+        default: {
+            int st = cmd_std_option("init", c, argv, usage);
+            if (st != CMD_NEXT) return st;
+        }
         }
         if (bad) return cmd_usage_error("init", "%s: %s", argv[optind - 1], shang_err_msg());
     }
@@ -93,11 +93,7 @@ int cmd_init(int argc, char **argv)
     }
     if (!rc) rc = shang_gpt_write(m, f->id);
     if (!rc) rc = shang_bpe_write(t, f->id, "tokenizer");
-    if (!rc) rc = shang_prov_write(p, f->id);
-    if (!rc) {
-        rc = shang_h5_commit(f);
-        f = NULL;
-    }
+    if (!rc) rc = shang_prov_commit(p, &f);
     if (!rc)
         shang_log(SHANG_LOG_INFO, "init: %d layers, width %d, %d heads, context %d, vocabulary %d: %zu parameters -> %s\n",
                   cfg.L, cfg.C, cfg.NH, cfg.T, cfg.V, m->n_params, output);

@@ -41,10 +41,10 @@ int cmd_loss(int argc, char **argv)
         case O_CTX: bad = shang_parse_int(optarg, 1, 1 << 20, &ctx); break;
         case O_BATCH: bad = shang_parse_int(optarg, 1, 4096, &batch); break;
         case O_THREADS: bad = shang_parse_int(optarg, 1, 4096, &threads); break;
-        case 'q': shang_log_set_level(SHANG_LOG_QUIET); break;
-        case 'h': usage(stdout); return SHANG_EXIT_OK;
-        case ':': return cmd_usage_error("loss", "option '%s' needs a value", argv[optind - 1]);
-        default: return cmd_usage_error("loss", "unknown option '%s'", argv[optind - 1]);
+        default: {
+            int st = cmd_std_option("loss", c, argv, usage);
+            if (st != CMD_NEXT) return st;
+        }
         }
         if (bad) return cmd_usage_error("loss", "%s: %s", argv[optind - 1], shang_err_msg());
     }

@@ -60,10 +60,10 @@ int cmd_ngram(int argc, char **argv)
             if (shang_parse_int(optarg, 0, SHANG_NGRAM_MAX_CONTEXT, &maxc))
                 return cmd_usage_error("ngram", "--max-context: %s", shang_err_msg());
             break;
-        case 'q': shang_log_set_level(SHANG_LOG_QUIET); break;
-        case 'h': usage(stdout); return SHANG_EXIT_OK;
-        case ':': return cmd_usage_error("ngram", "option '%s' needs a value", argv[optind - 1]);
-        default: return cmd_usage_error("ngram", "unknown option '%s'", argv[optind - 1]);
+        default: {
+            int st = cmd_std_option("ngram", c, argv, usage);
+            if (st != CMD_NEXT) return st;
+        }
         }
     }
     if (!tok == !gpt2) return cmd_usage_error("ngram", "give exactly one of --tokenizer/--model and --gpt2");

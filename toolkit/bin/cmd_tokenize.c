@@ -145,11 +145,10 @@ int cmd_tokenize(int argc, char **argv)
         case 'D':
             if (shang_text_docs_mode(optarg, &docs)) return cmd_usage_error("tokenize", "--docs: %s", shang_err_msg());
             break;
-        case 'q': shang_log_set_level(SHANG_LOG_QUIET); break;
-        case 'v': shang_log_set_level(SHANG_LOG_DEBUG); break;
-        case 'h': usage(stdout); return SHANG_EXIT_OK;
-        case ':': return cmd_usage_error("tokenize", "option '%s' needs a value", argv[optind - 1]);
-        default: return cmd_usage_error("tokenize", "unknown option '%s'", argv[optind - 1]);
+        default: {
+            int st = cmd_std_option("tokenize", c, argv, usage);
+            if (st != CMD_NEXT) return st;
+        }
         }
     }
     if (!tok_file == !gpt2) return cmd_usage_error("tokenize", "give exactly one of --tokenizer and --gpt2");
@@ -188,11 +187,7 @@ int cmd_tokenize(int argc, char **argv)
         if (!rc) rc = shang_prov_str(p, "tokenizer_kind", tok_file ? "shang" : "gpt2");
         if (!rc) rc = shang_prov_str(p, "docs", shang_text_docs_name(docs));
         if (!rc) rc = shang_tokens_write(&tk, t, f->id);
-        if (!rc) rc = shang_prov_write(p, f->id);
-        if (!rc) {
-            rc = shang_h5_commit(f);
-            f = NULL;
-        }
+        if (!rc) rc = shang_prov_commit(p, &f);
         if (!rc)
             shang_log(SHANG_LOG_INFO, "tokenize: %zu tokens in %zu documents from %.2f MB in %.2f s (%.1f MB/s) -> %s\n",
                       tk.ids.n, tk.doc_first.n, (double)tk.bytes / 1e6, secs,

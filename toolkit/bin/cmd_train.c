@@ -69,14 +69,12 @@ static int save_checkpoint(const char *path, const shang_gpt *m, const shang_tok
     shang_h5_file *f;
     int rc = shang_h5_create(path, "shang.checkpoint", 1, &f);
     if (rc) return rc;
-    if (!(rc = shang_gpt_write(m, f->id)) && !(rc = shang_bpe_write(tok, f->id, "tokenizer")) &&
-        !(rc = shang_trainer_save(t, f->id)))
-        rc = shang_prov_write(p, f->id);
-    if (rc) {
+    if ((rc = shang_gpt_write(m, f->id)) || (rc = shang_bpe_write(tok, f->id, "tokenizer")) ||
+        (rc = shang_trainer_save(t, f->id))) {
         shang_h5_abort(f);
         return rc;
     }
-    return shang_h5_commit(f);
+    return shang_prov_commit(p, &f);
 }
 
 #define MAX_FILES 256
@@ -147,11 +145,10 @@ int cmd_train(int argc, char **argv)
         case O_RESUME: resume = 1; break;
         case O_THREADS: bad = shang_parse_int(optarg, 1, 4096, &threads); break;
         case 'o': output = optarg; break;
-        case 'q': shang_log_set_level(SHANG_LOG_QUIET); break;
-        case 'v': shang_log_set_level(SHANG_LOG_DEBUG); break;
-        case 'h': usage(stdout); return SHANG_EXIT_OK;
-        case ':': return cmd_usage_error("train", "option '%s' needs a value", argv[optind - 1]);
-        default: return cmd_usage_error("train", "unknown option '%s'", argv[optind - 1]);
+        default: {
+            int st = cmd_std_option("train", c, argv, usage);
+            if (st != CMD_NEXT) return st;
+        }
         }
         if (bad) return cmd_usage_error("train", "%s: %s", argv[optind - 1], shang_err_msg());
     }
@@ -282,9 +279,8 @@ int cmd_train(int argc, char **argv)
         rc = shang_h5_create(output, SHANG_MODEL_FORMAT, SHANG_MODEL_VERSION, &f);
         if (!rc && !(rc = shang_gpt_write(m, f->id)) && !(rc = shang_bpe_write(tok, f->id, "tokenizer")) &&
             !(rc = shang_trainer_write_log(tr, f->id)))
-            rc = shang_prov_write(p, f->id);
-        if (rc) shang_h5_abort(f);
-        else rc = shang_h5_commit(f);
+            rc = shang_prov_commit(p, &f);
+        shang_h5_abort(f); /* NULL once committed */
     }
     int status = rc ? cmd_fail("train", rc) : SHANG_EXIT_OK;
     free(spec_at);

@@ -47,6 +47,17 @@ int cmd_fail(const char *verb, int code)
     return shang_err_exit_status(code);
 }
 
+int cmd_std_option(const char *verb, int c, char **argv, void (*usage)(FILE *))
+{
+    switch (c) {
+    case 'q': shang_log_set_level(SHANG_LOG_QUIET); return CMD_NEXT;
+    case 'v': shang_log_set_level(SHANG_LOG_DEBUG); return CMD_NEXT;
+    case 'h': usage(stdout); return SHANG_EXIT_OK;
+    case ':': return cmd_usage_error(verb, "option '%s' needs a value", argv[optind - 1]);
+    default: return cmd_usage_error(verb, "unknown option '%s'", argv[optind - 1]);
+    }
+}
+
 int cmd_prov_new(const char *verb, int argc, char **argv, shang_prov **out)
 {
     return shang_prov_new(verb, argc + 1, argv - 1, out);

@@ -300,3 +300,12 @@ done:
     H5Gclose(g);
     return rc;
 }
+
+int shang_prov_commit(const shang_prov *p, shang_h5_file **f)
+{
+    int rc = shang_prov_write(p, (*f)->id);
+    if (rc) shang_h5_abort(*f);
+    else rc = shang_h5_commit(*f);
+    *f = NULL;
+    return rc;
+}

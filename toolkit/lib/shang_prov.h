@@ -40,6 +40,12 @@ int shang_prov_input(shang_prov *p, const char *role, const char *path) SHANG_MU
 /* Writes /provenance into an open file. */
 int shang_prov_write(const shang_prov *p, hid_t file) SHANG_MUST_CHECK;
 
+/* Writes /provenance into the artefact and commits it (shang_h5_commit): *f is
+ * freed and set to NULL whatever happens, so callers' shang_h5_abort(*f) in a
+ * common cleanup stays correct. */
+struct shang_h5_file;
+int shang_prov_commit(const shang_prov *p, struct shang_h5_file **f) SHANG_MUST_CHECK;
+
 /* SHA-256 of a file as 64 lowercase hex digits plus NUL; also its size. */
 int shang_sha256_file(const char *path, char hex[65], uint64_t *bytes) SHANG_MUST_CHECK;
 

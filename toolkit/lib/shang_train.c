@@ -110,6 +110,15 @@ void shang_train_ws_free(shang_gpt_train_ws *w)
 
 /* ---- forward and backward ------------------------------------------------------- */
 
+/* the descriptor-table name of the first tensor of `slab` (parameter layout)
+ * holding a NaN or infinity, or NULL */
+static const char *bad_tensor(const shang_gpt *m, const float *slab)
+{
+    for (int i = 0; i < SHANG_N_PARAMS; i++)
+        if (!shang_k_all_finite(slab + m->desc[i].offset, m->desc[i].size)) return m->desc[i].name;
+    return NULL;
+}
+
 int shang_train_forward(shang_gpt_train_ws *w, const int32_t *inputs, const int32_t *targets, double *loss,
                         double *entropy)
 {
@@ -219,7 +228,8 @@ int shang_train_backward(shang_gpt_train_ws *w, float *grads)
     }
     /* encoded = wte[inputs] + wpe[t] */
     shang_k_encoder_backward(g[SHANG_P_WTE], g[SHANG_P_WPE], dres, w->inputs, N, T, c->C);
-    if (!shang_k_all_finite(grads, m->n_params)) return SHANG_FAIL(SHANG_ENUMERIC, "a gradient became NaN or infinite");
+    const char *bad = bad_tensor(m, grads);
+    if (bad) return SHANG_FAIL(SHANG_ENUMERIC, "the gradient of %s became NaN or infinite", bad);
     return SHANG_OK;
 }
 
@@ -391,8 +401,8 @@ int shang_trainer_step(shang_trainer *t, double *loss, double *grad_norm, double
             w[i] -= lrf * (mh / (sqrtf(vh) + eps) + wd * w[i]);
         }
     }
-    if (!shang_k_all_finite(t->m->params, t->m->n_params))
-        return SHANG_FAIL(SHANG_ENUMERIC, "step %lld: a parameter became NaN or infinite", (long long)t->step);
+    const char *bad = bad_tensor(t->m, t->m->params);
+    if (bad) return SHANG_FAIL(SHANG_ENUMERIC, "step %lld: %s became NaN or infinite", (long long)t->step, bad);
     t->step++;
     *grad_norm = gn;
     *lr = rate;

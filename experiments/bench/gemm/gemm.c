@@ -132,10 +132,9 @@ int main(int argc, char **argv)
         if (!rc) rc = shang_h5_write(f->id, "N", SHANG_DT_I64, 1, d, nn, R, "columns of C", NULL);
         if (!rc) rc = shang_h5_write(f->id, "seconds", SHANG_DT_F64, 1, d, sec, R, "median seconds per sgemm", NULL);
         if (!rc) rc = shang_h5_write(f->id, "gflops", SHANG_DT_F64, 1, d, gf, R, "2 M N K / seconds / 1e9", NULL);
-        if (!rc) rc = shang_prov_write(p, f->id);
+        if (!rc) rc = shang_prov_commit(p, &f);
+        shang_h5_abort(f); /* NULL once committed */
         shang_prov_free(p);
-        if (rc) shang_h5_abort(f);
-        else rc = shang_h5_commit(f);
         if (rc) fprintf(stderr, "gemm: %s\n", shang_err_msg());
     }
     free(th); free(mm); free(kk); free(nn); free(sec); free(gf);
