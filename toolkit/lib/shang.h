@@ -28,5 +28,6 @@
 #include "shang_kernels.h"
 #include "shang_train.h"
 #include "shang_ngram.h"
+#include "shang_entropy.h"
 
 #endif
