@@ -29,5 +29,6 @@
 #include "shang_train.h"
 #include "shang_ngram.h"
 #include "shang_entropy.h"
+#include "shang_metrics.h"
 
 #endif

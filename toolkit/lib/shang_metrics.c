@@ -1,0 +1,187 @@
+/* shang_metrics — see shang_metrics.h. */
+#include "shang_metrics.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shang_mem.h"
+#include "shang_strmap.h"
+
+void shang_contingency_free(shang_contingency *t)
+{
+    if (!t) return;
+    free(t->a_sum);
+    free(t->b_sum);
+    free(t->ci);
+    free(t->cj);
+    free(t->cn);
+    free(t->a_label);
+    free(t->b_label);
+    free(t);
+}
+
+/* dense index of each label, in order of first appearance */
+static int relabel(const int32_t *x, size_t N, uint32_t *idx, int32_t **labels, size_t *count)
+{
+    shang_strmap *m;
+    int rc = shang_strmap_new(1024, &m);
+    size_t k = 0, cap = 1024;
+    int32_t *lab = rc ? NULL : malloc(cap * sizeof *lab);
+    if (!rc && !lab) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    for (size_t i = 0; i < N && !rc; i++) {
+        int added;
+        uint64_t *v = shang_strmap_put(m, &x[i], sizeof x[i], &added);
+        if (!v) {
+            rc = shang_err_code();
+            break;
+        }
+        if (added) {
+            if (k == cap) {
+                int32_t *l2 = realloc(lab, 2 * cap * sizeof *lab);
+                if (!l2) {
+                    rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+                    break;
+                }
+                lab = l2;
+                cap *= 2;
+            }
+            lab[k] = x[i];
+            *v = k++;
+        }
+        idx[i] = (uint32_t)*v;
+    }
+    shang_strmap_free(m);
+    if (rc) {
+        free(lab);
+        return rc;
+    }
+    *labels = lab;
+    *count = k;
+    return SHANG_OK;
+}
+
+int shang_contingency_new(const int32_t *a, const int32_t *b, size_t N, shang_contingency **out)
+{
+    *out = NULL;
+    if (N == 0) return SHANG_FAIL(SHANG_EINVAL, "no items");
+    if (N > UINT32_MAX) return SHANG_FAIL(SHANG_EINVAL, "more than 2^32 items");
+    shang_contingency *t = calloc(1, sizeof *t);
+    uint32_t *ia = malloc(N * sizeof *ia), *ib = malloc(N * sizeof *ib);
+    shang_strmap *cells = NULL;
+    int rc = t && ia && ib ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    if (!rc) rc = relabel(a, N, ia, &t->a_label, &t->R);
+    if (!rc) rc = relabel(b, N, ib, &t->b_label, &t->C);
+    if (!rc) {
+        t->N = N;
+        t->a_sum = calloc(t->R, sizeof *t->a_sum);
+        t->b_sum = calloc(t->C, sizeof *t->b_sum);
+        if (!t->a_sum || !t->b_sum) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    }
+    if (!rc) rc = shang_strmap_new(N / 4 + 16, &cells);
+    for (size_t i = 0; i < N && !rc; i++) {
+        uint64_t key = (uint64_t)ia[i] << 32 | ib[i];
+        uint64_t *v = shang_strmap_put(cells, &key, sizeof key, NULL);
+        if (!v) rc = shang_err_code();
+        else (*v)++;
+        t->a_sum[ia[i]]++;
+        t->b_sum[ib[i]]++;
+    }
+    if (!rc) {
+        size_t nnz = shang_strmap_size(cells), k = 0;
+        t->ci = malloc(nnz * sizeof *t->ci);
+        t->cj = malloc(nnz * sizeof *t->cj);
+        t->cn = malloc(nnz * sizeof *t->cn);
+        if (!t->ci || !t->cj || !t->cn) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        for (size_t s = 0; !rc && s < shang_strmap_capacity(cells); s++) {
+            const char *key;
+            size_t len;
+            uint64_t v, kk;
+            shang_strmap_slot(cells, s, &key, &len, &v);
+            if (!key) continue;
+            memcpy(&kk, key, sizeof kk);
+            t->ci[k] = (uint32_t)(kk >> 32);
+            t->cj[k] = (uint32_t)kk;
+            t->cn[k] = v;
+            k++;
+        }
+        t->nnz = k;
+    }
+    shang_strmap_free(cells);
+    free(ia);
+    free(ib);
+    if (rc) shang_contingency_free(t);
+    else *out = t;
+    return rc;
+}
+
+static double h_of(const uint64_t *c, size_t n, double N)
+{
+    double h = 0;
+    for (size_t i = 0; i < n; i++)
+        if (c[i]) {
+            double p = (double)c[i] / N;
+            h -= p * log(p);
+        }
+    return h;
+}
+
+static double pairs(double n) { return n * (n - 1) / 2; }
+
+/* E[MI] under the hypergeometric model of random labelings with the same sums */
+static double expected_mi(const shang_contingency *t)
+{
+    const double N = (double)t->N;
+    double lgN = lgamma(N + 1), emi = 0;
+    for (size_t i = 0; i < t->R; i++) {
+        double ai = (double)t->a_sum[i];
+        for (size_t j = 0; j < t->C; j++) {
+            double bj = (double)t->b_sum[j];
+            double lo = fmax(1, ai + bj - N), hi = fmin(ai, bj);
+            double base = lgamma(ai + 1) + lgamma(bj + 1) + lgamma(N - ai + 1) + lgamma(N - bj + 1) - lgN;
+            for (double n = lo; n <= hi; n++) {
+                double lp = base - lgamma(n + 1) - lgamma(ai - n + 1) - lgamma(bj - n + 1) - lgamma(N - ai - bj + n + 1);
+                emi += n / N * log(N * n / (ai * bj)) * exp(lp);
+            }
+        }
+    }
+    return emi;
+}
+
+int shang_cluster_scores_of(const shang_contingency *t, int with_ami, shang_cluster_scores *s)
+{
+    memset(s, 0, sizeof *s);
+    const double N = (double)t->N;
+    s->h_a = h_of(t->a_sum, t->R, N);
+    s->h_b = h_of(t->b_sum, t->C, N);
+    s->h_ab = h_of(t->cn, t->nnz, N);
+    s->h_a_given_b = s->h_ab - s->h_b;
+    s->h_b_given_a = s->h_ab - s->h_a;
+    s->mi = s->h_a + s->h_b - s->h_ab;
+    if (s->mi < 0) s->mi = 0; /* rounding */
+    s->vi = s->h_a_given_b + s->h_b_given_a;
+    s->homogeneity = s->h_a > 0 ? 1 - s->h_a_given_b / s->h_a : 1;
+    s->completeness = s->h_b > 0 ? 1 - s->h_b_given_a / s->h_b : 1;
+    s->v_measure = s->homogeneity + s->completeness > 0
+                       ? 2 * s->homogeneity * s->completeness / (s->homogeneity + s->completeness) : 0;
+    double ar = (s->h_a + s->h_b) / 2, ge = sqrt(s->h_a * s->h_b), mn = fmin(s->h_a, s->h_b), mx = fmax(s->h_a, s->h_b);
+    s->nmi_arithmetic = ar > 0 ? s->mi / ar : 1;
+    s->nmi_geometric = ge > 0 ? s->mi / ge : 1;
+    s->nmi_min = mn > 0 ? s->mi / mn : 1;
+    s->nmi_max = mx > 0 ? s->mi / mx : 1;
+    /* ARI from pair counts */
+    double sum_ij = 0, sum_a = 0, sum_b = 0;
+    for (size_t k = 0; k < t->nnz; k++) sum_ij += pairs((double)t->cn[k]);
+    for (size_t i = 0; i < t->R; i++) sum_a += pairs((double)t->a_sum[i]);
+    for (size_t j = 0; j < t->C; j++) sum_b += pairs((double)t->b_sum[j]);
+    double expect = sum_a * sum_b / pairs(N), maxi = (sum_a + sum_b) / 2;
+    s->ari = maxi - expect != 0 ? (sum_ij - expect) / (maxi - expect) : 1;
+    if (with_ami) {
+        s->emi = expected_mi(t);
+        double den = ar - s->emi;
+        s->ami = (t->R == t->C && t->R <= 1) ? 1 : fabs(den) > 1e-15 ? (s->mi - s->emi) / den : 0;
+    } else {
+        s->emi = s->ami = NAN;
+    }
+    return SHANG_OK;
+}
