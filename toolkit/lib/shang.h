@@ -30,5 +30,6 @@
 #include "shang_ngram.h"
 #include "shang_entropy.h"
 #include "shang_metrics.h"
+#include "shang_pca.h"
 
 #endif

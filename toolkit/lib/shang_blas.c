@@ -152,3 +152,35 @@ int shang_singular_values(const float *A, size_t rows, size_t cols, double *s)
     if (info != 0) return SHANG_FAIL(SHANG_ENUMERIC, "LAPACK dgesdd failed (info %d) on a %zu x %zu matrix", (int)info, rows, cols);
     return SHANG_OK;
 }
+
+int shang_sym_eigen_top(double *A, size_t n, size_t k, double *w, double *vecs)
+{
+    if (k == 0 || k > n) return SHANG_FAIL(SHANG_EINVAL, "%zu eigenvectors of a %zu x %zu matrix", k, n, n);
+    if (!fits(n)) return SHANG_FAIL(SHANG_EINVAL, "matrix %zu x %zu too large for LAPACK", n, n);
+    double *ev = malloc(n * sizeof *ev), *Z = malloc(n * k * sizeof *Z);
+    lapack_int *isuppz = malloc(2 * k * sizeof *isuppz), m = 0;
+    if (!ev || !Z || !isuppz) {
+        free(ev);
+        free(Z);
+        free(isuppz);
+        return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate an eigen-decomposition of size %zu", n);
+    }
+    /* eigenvalues il..iu in ascending order: the top k are n-k+1 .. n */
+    lapack_int info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'U', (lapack_int)n, A, (lapack_int)n, 0, 0,
+                                     (lapack_int)(n - k + 1), (lapack_int)n, 0.0, &m, ev, Z, (lapack_int)k, isuppz);
+    int rc = SHANG_OK;
+    if (info != 0 || (size_t)m != k) {
+        rc = SHANG_FAIL(SHANG_ENUMERIC, "LAPACK dsyevr failed (info %d, %d of %zu eigenvalues)", (int)info, (int)m, k);
+    } else {
+        /* Z (n, k) columns ascending -> rows of vecs descending */
+        for (size_t r = 0; r < k; r++) {
+            size_t col = k - 1 - r;
+            w[r] = ev[col];
+            for (size_t i = 0; i < n; i++) vecs[r * n + i] = Z[i * k + col];
+        }
+    }
+    free(ev);
+    free(Z);
+    free(isuppz);
+    return rc;
+}

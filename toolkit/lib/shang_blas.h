@@ -65,4 +65,9 @@ void shang_dgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, doubl
  * into s (min(rows, cols) values); LAPACK dgesdd. SHANG_ENUMERIC if it fails. */
 int shang_singular_values(const float *A, size_t rows, size_t cols, double *s) SHANG_MUST_CHECK;
 
+/* Eigen-decomposition of the symmetric A (n, n) row-major (only its upper triangle
+ * is read; A is destroyed): the k largest eigenvalues in w (descending) and their
+ * eigenvectors as the rows of vecs (k, n). LAPACK dsyevr. */
+int shang_sym_eigen_top(double *A, size_t n, size_t k, double *w, double *vecs) SHANG_MUST_CHECK;
+
 #endif

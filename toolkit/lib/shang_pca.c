@@ -1,0 +1,167 @@
+/* shang_pca — see shang_pca.h. */
+#include "shang_pca.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shang_blas.h"
+#include "shang_mem.h"
+
+int shang_pca_acc_new(size_t D, shang_pca_acc **out)
+{
+    *out = NULL;
+    if (D == 0) return SHANG_FAIL(SHANG_EINVAL, "zero features");
+    shang_pca_acc *a = calloc(1, sizeof *a);
+    if (!a) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    a->D = D;
+    a->mean = shang_zalloc(D, sizeof(double), "PCA mean");
+    a->scatter = a->mean ? shang_zalloc(D * D, sizeof(double), "PCA scatter matrix") : NULL;
+    if (!a->scatter) {
+        shang_pca_acc_free(a);
+        return shang_err_code();
+    }
+    *out = a;
+    return SHANG_OK;
+}
+
+void shang_pca_acc_free(shang_pca_acc *a)
+{
+    if (!a) return;
+    free(a->mean);
+    free(a->scatter);
+    free(a);
+}
+
+/* Chan et al.: n = na + nb, delta = mb - ma, mean = ma + delta nb / n,
+ * M = Ma + Mb + delta delta^T na nb / n */
+static int merge(shang_pca_acc *a, double nb, const double *mb, const double *Mb)
+{
+    size_t D = a->D;
+    double na = a->n, n = na + nb;
+    if (nb == 0) return SHANG_OK;
+    double *delta = malloc(D * sizeof *delta);
+    if (!delta) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    for (size_t i = 0; i < D; i++) delta[i] = mb[i] - a->mean[i];
+    double f = na * nb / n;
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < D; i++)
+        for (size_t j = i; j < D; j++) a->scatter[i * D + j] += Mb[i * D + j] + delta[i] * delta[j] * f;
+    for (size_t i = 0; i < D; i++) a->mean[i] += delta[i] * nb / n;
+    a->n = n;
+    free(delta);
+    return SHANG_OK;
+}
+
+int shang_pca_acc_add(shang_pca_acc *a, const float *x, size_t N, size_t ld)
+{
+    const size_t D = a->D, BLK = 4096;
+    double *xb = shang_alloc(BLK * D, sizeof(double), "PCA block"), *mb = shang_alloc(D, sizeof(double), "PCA block mean");
+    double *Mb = shang_alloc(D * D, sizeof(double), "PCA block scatter");
+    int rc = xb && mb && Mb ? SHANG_OK : shang_err_code();
+    for (size_t r0 = 0; r0 < N && !rc; r0 += BLK) {
+        size_t nb = N - r0 < BLK ? N - r0 : BLK;
+        memset(mb, 0, D * sizeof *mb);
+        for (size_t r = 0; r < nb; r++)
+            for (size_t i = 0; i < D; i++) {
+                double v = x[(r0 + r) * ld + i];
+                if (!isfinite(v)) {
+                    rc = SHANG_FAIL(SHANG_ENUMERIC, "row %zu feature %zu is NaN or infinite", r0 + r, i);
+                    goto done;
+                }
+                xb[r * D + i] = v;
+                mb[i] += v;
+            }
+        for (size_t i = 0; i < D; i++) mb[i] /= (double)nb;
+        for (size_t r = 0; r < nb; r++)
+            for (size_t i = 0; i < D; i++) xb[r * D + i] -= mb[i];
+        /* block scatter = xb^T xb (double GEMM; only the upper triangle is used) */
+        shang_dgemm(true, false, D, D, nb, 1.0, xb, D, xb, D, 0.0, Mb, D);
+        rc = merge(a, (double)nb, mb, Mb);
+    }
+done:
+    free(xb);
+    free(mb);
+    free(Mb);
+    return rc;
+}
+
+int shang_pca_acc_merge(shang_pca_acc *a, const shang_pca_acc *b)
+{
+    if (a->D != b->D) return SHANG_FAIL(SHANG_EINVAL, "merging %zu and %zu features", a->D, b->D);
+    return merge(a, b->n, b->mean, b->scatter);
+}
+
+void shang_pca_free(shang_pca *p)
+{
+    if (!p) return;
+    free(p->mean);
+    free(p->scale);
+    free(p->components);
+    free(p->variance);
+    free(p);
+}
+
+int shang_pca_fit(const shang_pca_acc *a, size_t K, int standardize, shang_pca **out)
+{
+    *out = NULL;
+    const size_t D = a->D;
+    if (a->n < 2) return SHANG_FAIL(SHANG_EINVAL, "PCA needs at least 2 rows, has %.0f", a->n);
+    if (K == 0 || K > D) return SHANG_FAIL(SHANG_EINVAL, "%zu components of %zu features", K, D);
+    shang_pca *p = calloc(1, sizeof *p);
+    double *cov = shang_alloc(D * D, sizeof(double), "covariance");
+    int rc = p && cov ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    if (!rc) {
+        p->D = D;
+        p->K = K;
+        p->n = a->n;
+        p->mean = malloc(D * sizeof(double));
+        p->scale = malloc(D * sizeof(double));
+        p->components = malloc(K * D * sizeof(double));
+        p->variance = malloc(K * sizeof(double));
+        if (!p->mean || !p->scale || !p->components || !p->variance) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    }
+    if (!rc) {
+        memcpy(p->mean, a->mean, D * sizeof(double));
+        for (size_t i = 0; i < D; i++) {
+            double var = a->scatter[i * D + i] / (a->n - 1);
+            p->scale[i] = standardize ? (var > 0 ? sqrt(var) : 1.0) : 1.0;
+        }
+        p->total_variance = 0;
+        for (size_t i = 0; i < D; i++)
+            for (size_t j = i; j < D; j++) {
+                double c = a->scatter[i * D + j] / (a->n - 1) / (p->scale[i] * p->scale[j]);
+                cov[i * D + j] = cov[j * D + i] = c;
+                if (i == j) p->total_variance += c;
+            }
+        rc = shang_sym_eigen_top(cov, D, K, p->variance, p->components);
+    }
+    for (size_t k = 0; !rc && k < K; k++) { /* sign: the largest-magnitude entry positive */
+        double *v = p->components + k * D;
+        size_t arg = 0;
+        for (size_t i = 1; i < D; i++)
+            if (fabs(v[i]) > fabs(v[arg])) arg = i;
+        if (v[arg] < 0)
+            for (size_t i = 0; i < D; i++) v[i] = -v[i];
+        if (p->variance[k] < 0) p->variance[k] = 0; /* rounding of a zero eigenvalue */
+    }
+    free(cov);
+    if (rc) shang_pca_free(p);
+    else *out = p;
+    return rc;
+}
+
+int shang_pca_project(const shang_pca *p, const float *x, size_t N, size_t ld, float *y)
+{
+    const size_t D = p->D, K = p->K;
+#pragma omp parallel for schedule(static)
+    for (size_t r = 0; r < N; r++) {
+        for (size_t k = 0; k < K; k++) {
+            const double *v = p->components + k * D;
+            double s = 0;
+            for (size_t i = 0; i < D; i++) s += ((double)x[r * ld + i] - p->mean[i]) / p->scale[i] * v[i];
+            y[r * K + k] = (float)s;
+        }
+    }
+    return SHANG_OK;
+}
