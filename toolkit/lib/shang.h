@@ -31,5 +31,6 @@
 #include "shang_entropy.h"
 #include "shang_metrics.h"
 #include "shang_pca.h"
+#include "shang_kmeans.h"
 
 #endif
