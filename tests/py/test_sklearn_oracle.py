@@ -1,0 +1,110 @@
+"""scikit-learn 1.2 (Debian python3-sklearn) as an independent oracle for the
+analysis core, called through libshang.so with ctypes: clustering metrics on
+random labelings, PCA explained variance, and k-means inertia from the same
+initial centroids (Lloyd, as sklearn's algorithm="lloyd")."""
+import ctypes as C
+import os
+import sys
+
+import numpy as np
+from sklearn import metrics
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+
+from tap import check, done
+
+build = os.environ.get("BUILD", "build")
+lib = C.CDLL(os.path.join(build, "libshang.so"))
+
+
+class Scores(C.Structure):
+    _fields_ = [(n, C.c_double) for n in (
+        "h_a", "h_b", "h_ab", "h_a_given_b", "h_b_given_a", "mi", "vi", "homogeneity", "completeness",
+        "v_measure", "nmi_arithmetic", "nmi_geometric", "nmi_min", "nmi_max", "ari", "ami", "emi")]
+
+
+def shang_scores(a, b):
+    a = np.ascontiguousarray(a, np.int32)
+    b = np.ascontiguousarray(b, np.int32)
+    t = C.c_void_p()
+    assert lib.shang_contingency_new(a.ctypes.data_as(C.c_void_p), b.ctypes.data_as(C.c_void_p),
+                                     C.c_size_t(len(a)), C.byref(t)) == 0
+    s = Scores()
+    assert lib.shang_cluster_scores_of(t, 1, C.byref(s)) == 0
+    lib.shang_contingency_free(t)
+    return s
+
+
+rng = np.random.default_rng(11)
+worst = {}
+for trial in range(20):
+    n = int(rng.integers(20, 400))
+    a = rng.integers(0, int(rng.integers(2, 15)), n) * 7 - 3   # arbitrary label values
+    b = rng.integers(0, int(rng.integers(2, 25)), n)
+    if trial % 4 == 0:
+        b = np.where(rng.random(n) < 0.7, a, b)  # correlated
+    s = shang_scores(a, b)
+    ref = {"homogeneity": metrics.homogeneity_score(a, b), "completeness": metrics.completeness_score(a, b),
+           "v_measure": metrics.v_measure_score(a, b), "ari": metrics.adjusted_rand_score(a, b),
+           "ami": metrics.adjusted_mutual_info_score(a, b), "mi": metrics.mutual_info_score(a, b),
+           "nmi_arithmetic": metrics.normalized_mutual_info_score(a, b),
+           "nmi_geometric": metrics.normalized_mutual_info_score(a, b, average_method="geometric"),
+           "nmi_min": metrics.normalized_mutual_info_score(a, b, average_method="min"),
+           "nmi_max": metrics.normalized_mutual_info_score(a, b, average_method="max")}
+    for k, v in ref.items():
+        worst[k] = max(worst.get(k, 0), abs(getattr(s, k) - v))
+for k, v in sorted(worst.items()):
+    # both in double; AMI's expected MI sums many terms: 1e-9
+    check("%s agrees with scikit-learn on 20 random labelings (max |diff| %.1e)" % (k, v), v < 1e-9, v)
+
+# PCA explained variance
+lib.shang_pca_acc_new.argtypes = [C.c_size_t, C.POINTER(C.c_void_p)]
+lib.shang_pca_acc_add.argtypes = [C.c_void_p, C.c_void_p, C.c_size_t, C.c_size_t]
+lib.shang_pca_fit.argtypes = [C.c_void_p, C.c_size_t, C.c_int, C.POINTER(C.c_void_p)]
+
+
+class Pca(C.Structure):
+    _fields_ = [("D", C.c_size_t), ("K", C.c_size_t), ("mean", C.POINTER(C.c_double)),
+                ("scale", C.POINTER(C.c_double)), ("components", C.POINTER(C.c_double)),
+                ("variance", C.POINTER(C.c_double)), ("total_variance", C.c_double), ("n", C.c_double)]
+
+
+x = (rng.normal(size=(3000, 20)) @ rng.normal(size=(20, 20))).astype(np.float32)
+acc = C.c_void_p()
+assert lib.shang_pca_acc_new(20, C.byref(acc)) == 0
+assert lib.shang_pca_acc_add(acc, x.ctypes.data_as(C.c_void_p), 3000, 20) == 0
+pp = C.c_void_p()
+assert lib.shang_pca_fit(acc, 8, 0, C.byref(pp)) == 0
+p = C.cast(pp, C.POINTER(Pca)).contents
+mine = np.array([p.variance[k] for k in range(8)])
+sk = PCA(n_components=8, svd_solver="full").fit(x.astype(np.float64))
+check("PCA explained variance agrees with scikit-learn (rel %.1e)" % np.max(np.abs(mine / sk.explained_variance_ - 1)),
+      np.allclose(mine, sk.explained_variance_, rtol=1e-6))
+comp = np.array([[p.components[k * 20 + d] for d in range(20)] for k in range(8)])
+check("PCA components agree up to sign", np.allclose(np.abs(np.sum(comp * sk.components_, 1)), 1, atol=1e-6))
+
+# k-means inertia from the same initial centroids
+class Km(C.Structure):
+    _fields_ = [("K", C.c_size_t), ("D", C.c_size_t), ("N", C.c_size_t), ("centers", C.POINTER(C.c_double)),
+                ("labels", C.POINTER(C.c_int32)), ("inertia", C.c_double), ("iterations", C.c_int),
+                ("history", C.POINTER(C.c_double))]
+
+
+class KmOpts(C.Structure):
+    _fields_ = [("K", C.c_size_t), ("n_init", C.c_int), ("max_iter", C.c_int), ("tol", C.c_double),
+                ("seed", C.c_uint64), ("init", C.c_void_p)]
+
+
+blobs = np.concatenate([rng.normal(loc=rng.normal(0, 6, 10), size=(400, 10)) for _ in range(6)]).astype(np.float32)
+init = blobs[rng.choice(len(blobs), 6, replace=False)].copy()
+opts = KmOpts(6, 1, 300, 0.0, 1, init.ctypes.data_as(C.c_void_p))
+kp = C.c_void_p()
+lib.shang_kmeans_fit.argtypes = [C.c_void_p, C.c_size_t, C.c_size_t, C.POINTER(KmOpts), C.POINTER(C.c_void_p)]
+assert lib.shang_kmeans_fit(blobs.ctypes.data_as(C.c_void_p), len(blobs), 10, C.byref(opts), C.byref(kp)) == 0
+km = C.cast(kp, C.POINTER(Km)).contents
+skm = KMeans(n_clusters=6, init=init.astype(np.float64), n_init=1, algorithm="lloyd", tol=0, max_iter=300).fit(blobs.astype(np.float64))
+check("k-means inertia from the same centroids agrees with scikit-learn (%.6g vs %.6g)" % (km.inertia, skm.inertia_),
+      abs(km.inertia / skm.inertia_ - 1) < 1e-5)
+labels = np.array([km.labels[i] for i in range(len(blobs))])
+check("k-means partition equals scikit-learn's", metrics.adjusted_rand_score(labels, skm.labels_) == 1.0)
+done()
