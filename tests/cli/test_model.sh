@@ -66,6 +66,28 @@ printf 'sentence\tx\nonly one field\n' > "$T/short.tsv"
 check "a short TSV row exits 1" 1 $S extract -q -m "$T/tiny.h5" --items "$T/short.tsv" -o "$T/bad.h5"
 contains "short row names file and line" "$err" "$T/short.tsv:2: 1 fields, the header has 2"
 
+# PCA and k-means of the states, per layer, with provenance leading back to the model
+check "pca" 0 $S pca -q -i "$T/w.h5" -k 6 --standardize --exclude-first -o "$T/pca.h5"
+check "cluster on PCA coordinates" 0 $S cluster -q -i "$T/w.h5" --pca "$T/pca.h5" --dims 4 -k 8 --exclude-first -o "$T/cl.h5"
+check "cluster again, 1 thread" 0 $S cluster -q --threads 1 -i "$T/w.h5" --pca "$T/pca.h5" --dims 4 -k 8 --exclude-first -o "$T/cl1.h5"
+$PY - "$T/pca.h5" "$T/cl.h5" "$T/cl1.h5" "$T/w.h5" > "$T/pc.out" <<'PY'
+import sys, h5py, numpy as np
+p, c, c1, w = (h5py.File(x, "r") for x in sys.argv[1:5])
+comp = p["components"][...]
+ortho = all(np.allclose(comp[l] @ comp[l].T, np.eye(6), atol=1e-9) for l in range(comp.shape[0]))
+lab = c["labels"][...]
+rows = c["rows"][...]
+ok = (ortho and list(p["layers"][...]) == [0, 2] and lab.shape == (2, len(rows)) and lab.min() == 0 and lab.max() == 7
+      and np.all(w["pos"][...][rows] != 0) and np.array_equal(lab, c1["labels"][...])
+      )
+chain = c["provenance/inputs/states/provenance/inputs/model"].attrs["format"] == "shang.model"
+print("pca-cluster ok" if ok and ortho and chain and np.array_equal(lab, c1["labels"][...]) else "wrong")
+PY
+contains "components orthonormal, labels 0..k-1, first positions excluded, same for 1 thread, provenance chain" "$T/pc.out" "pca-cluster ok"
+check "cluster with --dims but no --pca" 2 $S cluster -i "$T/w.h5" -k 4 --dims 3 -o "$T/x.h5"
+check "cluster with more clusters than rows" 1 $S cluster -q -i "$T/m100.h5" -k 500 -o "$T/x.h5"
+contains "too many clusters is explained" "$err" "500 clusters for"
+
 check "generate --help" 0 $S generate --help
 check "generate" 0 $S generate -q -m "$T/tiny.h5" -p "The " -n 12 --seed 5
 cp "$out" "$T/g1.txt"

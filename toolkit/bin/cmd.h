@@ -17,6 +17,8 @@ int cmd_init(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_loss(int argc, char **argv);
 int cmd_ngram(int argc, char **argv);
+int cmd_pca(int argc, char **argv);
+int cmd_cluster(int argc, char **argv);
 
 /* Prints "shang <verb>: <message>" and the --help hint; returns SHANG_EXIT_USAGE. */
 int cmd_usage_error(const char *verb, const char *fmt, ...) SHANG_PRINTF(2, 3);
@@ -34,6 +36,10 @@ int cmd_prov_input(shang_prov *p, const char *kind, int i, const char *path) SHA
  * verb returns any value other than CMD_NEXT. */
 #define CMD_NEXT (-1)
 int cmd_std_option(const char *verb, int c, char **argv, void (*usage)(FILE *));
+/* "0,3,6", "0-6" or "1-3,7" -> a malloc'd list of layer numbers (0..1024). */
+int cmd_parse_layers(const char *s, int **out, int *n);
+/* "resid,ln_f" -> a mask of 1 << SHANG_SITE_*. */
+int cmd_parse_sites(const char *s, unsigned *mask);
 /* The exit-status paragraph every --help ends with. */
 void cmd_print_exit_status(FILE *out);
 

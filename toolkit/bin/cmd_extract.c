@@ -50,51 +50,6 @@ static void usage(FILE *out)
     cmd_print_exit_status(out);
 }
 
-/* "0,3,6" or "0-6" or "1-3,7" */
-static int parse_layers(const char *s, int **out, int *n)
-{
-    *out = NULL;
-    *n = 0;
-    char *copy = shang_strdup(s);
-    int *v = NULL, cap = 0, rc = copy ? SHANG_OK : shang_err_code();
-    for (char *tok = copy ? strtok(copy, ",") : NULL; tok && !rc; tok = strtok(NULL, ",")) {
-        char *dash = strchr(tok, '-');
-        int a, b;
-        if (dash) *dash = '\0';
-        rc = shang_parse_int(tok, 0, 1024, &a);
-        b = a;
-        if (!rc && dash) rc = shang_parse_int(dash + 1, a, 1024, &b);
-        for (int l = a; !rc && l <= b; l++) {
-            if (*n == cap) {
-                cap = cap ? 2 * cap : 16;
-                int *w = realloc(v, (size_t)cap * sizeof *w);
-                if (!w) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-                else v = w;
-            }
-            if (!rc) v[(*n)++] = l;
-        }
-    }
-    if (!rc && *n == 0) rc = SHANG_FAIL(SHANG_EINVAL, "empty list");
-    free(copy);
-    if (rc) free(v);
-    else *out = v;
-    return rc;
-}
-
-static int parse_sites(const char *s, unsigned *mask)
-{
-    char *copy = shang_strdup(s);
-    int rc = copy ? SHANG_OK : shang_err_code();
-    *mask = 0;
-    for (char *tok = copy ? strtok(copy, ",") : NULL; tok && !rc; tok = strtok(NULL, ",")) {
-        int site;
-        rc = shang_site_parse(tok, &site);
-        if (!rc) *mask |= 1u << site;
-    }
-    free(copy);
-    return rc;
-}
-
 int cmd_extract(int argc, char **argv)
 {
     enum { O_ITEMS = 256, O_TEXTCOL, O_SPAN, O_TONLY, O_REP, O_LAYERS, O_SITES, O_CTX, O_STRIDE, O_BATCH, O_MAXT,
@@ -140,11 +95,11 @@ int cmd_extract(int argc, char **argv)
             layers_arg = optarg;
             free(layers);
             layers = NULL;
-            if (strcmp(optarg, "all") && parse_layers(optarg, &layers, &n_layers)) USAGE("--layers: %s", shang_err_msg());
+            if (strcmp(optarg, "all") && cmd_parse_layers(optarg, &layers, &n_layers)) USAGE("--layers: %s", shang_err_msg());
             break;
         case O_SITES:
             sites_arg = optarg;
-            if (parse_sites(optarg, &o.site_mask)) USAGE("--sites: %s", shang_err_msg());
+            if (cmd_parse_sites(optarg, &o.site_mask)) USAGE("--sites: %s", shang_err_msg());
             break;
         case O_CTX: if (shang_parse_int(optarg, 2, 1 << 20, &o.ctx)) USAGE("--ctx: %s", shang_err_msg()); break;
         case O_STRIDE: if (shang_parse_int(optarg, 1, 1 << 20, &o.stride)) USAGE("--stride: %s", shang_err_msg()); break;

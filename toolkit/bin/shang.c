@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -19,6 +20,8 @@ static const struct verb {
     {"bpe", cmd_bpe, "learn a byte-level BPE tokenizer on a corpus"},
     {"tokenize", cmd_tokenize, "text to token ids (and back) with a shang or GPT-2 tokenizer"},
     {"train", cmd_train, "train a model on a corpus (AdamW, checkpoints, resume)"},
+    {"pca", cmd_pca, "principal components of the hidden states, per layer"},
+    {"cluster", cmd_cluster, "k-means of the hidden states, per layer"},
     {"loss", cmd_loss, "a model's held-out cross-entropy and predictive entropy"},
     {"ngram", cmd_ngram, "held-out cross-entropy of Kneser-Ney n-gram baselines"},
     {"init", cmd_init, "a model with random weights (training start, random control)"},
@@ -56,6 +59,51 @@ int cmd_std_option(const char *verb, int c, char **argv, void (*usage)(FILE *))
     case ':': return cmd_usage_error(verb, "option '%s' needs a value", argv[optind - 1]);
     default: return cmd_usage_error(verb, "unknown option '%s'", argv[optind - 1]);
     }
+}
+
+/* "0,3,6" or "0-6" or "1-3,7" */
+int cmd_parse_layers(const char *s, int **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    char *copy = shang_strdup(s);
+    int *v = NULL, cap = 0, rc = copy ? SHANG_OK : shang_err_code();
+    for (char *tok = copy ? strtok(copy, ",") : NULL; tok && !rc; tok = strtok(NULL, ",")) {
+        char *dash = strchr(tok, '-');
+        int a, b;
+        if (dash) *dash = '\0';
+        rc = shang_parse_int(tok, 0, 1024, &a);
+        b = a;
+        if (!rc && dash) rc = shang_parse_int(dash + 1, a, 1024, &b);
+        for (int l = a; !rc && l <= b; l++) {
+            if (*n == cap) {
+                cap = cap ? 2 * cap : 16;
+                int *w = realloc(v, (size_t)cap * sizeof *w);
+                if (!w) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+                else v = w;
+            }
+            if (!rc) v[(*n)++] = l;
+        }
+    }
+    if (!rc && *n == 0) rc = SHANG_FAIL(SHANG_EINVAL, "empty list");
+    free(copy);
+    if (rc) free(v);
+    else *out = v;
+    return rc;
+}
+
+int cmd_parse_sites(const char *s, unsigned *mask)
+{
+    char *copy = shang_strdup(s);
+    int rc = copy ? SHANG_OK : shang_err_code();
+    *mask = 0;
+    for (char *tok = copy ? strtok(copy, ",") : NULL; tok && !rc; tok = strtok(NULL, ",")) {
+        int site;
+        rc = shang_site_parse(tok, &site);
+        if (!rc) *mask |= 1u << site;
+    }
+    free(copy);
+    return rc;
 }
 
 int cmd_prov_new(const char *verb, int argc, char **argv, shang_prov **out)

@@ -32,5 +32,6 @@
 #include "shang_metrics.h"
 #include "shang_pca.h"
 #include "shang_kmeans.h"
+#include "shang_states.h"
 
 #endif

@@ -2,6 +2,7 @@
 #include "shang_prov.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,7 +224,9 @@ static void iso_time(char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Copies a shang input's /provenance under `dst` (left out for other files). */
+/* Copies a shang input's /provenance under `dst` (left out for other files).
+ * Opened through shang_h5_open, with the same file-access settings as the
+ * caller's own open handle of it (HDF5 refuses a second open that differs). */
 static int copy_input_provenance(const struct input *in, hid_t dst)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -231,20 +234,21 @@ static int copy_input_provenance(const struct input *in, hid_t dst)
         H5Eclear2(H5E_DEFAULT);
         return SHANG_OK;
     }
-    hid_t f = H5Fopen(in->path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) return SHANG_FAIL(SHANG_EIO, "cannot open input %s", in->path);
-    int rc = SHANG_OK;
+    hid_t f;
     char *fmt = NULL;
     int version = 0;
-    if (shang_h5_format(f, &fmt, &version) != 0) {
-        shang_err_clear(); /* an HDF5 file but not a shang artefact: nothing to copy */
-    } else {
-        rc = shang_h5_attr_str(dst, "format", fmt);
-        if (!rc) rc = shang_h5_attr_i64(dst, "format_version", version);
-        if (!rc && shang_h5_exists(f, "/provenance") &&
-            H5Ocopy(f, "/provenance", dst, "provenance", H5P_DEFAULT, H5P_DEFAULT) < 0)
-            rc = SHANG_FAIL(SHANG_EIO, "cannot copy the provenance of %s", in->path);
+    int rc = shang_h5_open(in->path, NULL, INT32_MAX, &f, &version);
+    if (rc == SHANG_EFORMAT) { /* an HDF5 file but not a shang artefact: nothing to copy */
+        shang_err_clear();
+        return SHANG_OK;
     }
+    if (rc) return rc;
+    rc = shang_h5_format(f, &fmt, &version);
+    if (!rc) rc = shang_h5_attr_str(dst, "format", fmt);
+    if (!rc) rc = shang_h5_attr_i64(dst, "format_version", version);
+    if (!rc && shang_h5_exists(f, "/provenance") &&
+        H5Ocopy(f, "/provenance", dst, "provenance", H5P_DEFAULT, H5P_DEFAULT) < 0)
+        rc = SHANG_FAIL(SHANG_EIO, "cannot copy the provenance of %s", in->path);
     free(fmt);
     H5Eclear2(H5E_DEFAULT);
     H5Fclose(f);

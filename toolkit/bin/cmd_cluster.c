@@ -1,0 +1,239 @@
+/* shang cluster — k-means of the hidden states, per layer, on raw or
+ * PCA-projected states. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: shang cluster -i STATES.h5 -k K [options] -o CLUSTERS.h5\n\n"
+            "k-means of the states of each chosen layer: greedy k-means++ seeding, Lloyd\n"
+            "iterations with distances by sgemm, restarts keeping the lowest inertia,\n"
+            "labels numbered in order of first appearance. Deterministic for a seed, for\n"
+            "any thread count. With --pca, the states are first centred, scaled and\n"
+            "projected on that layer's top --dims components.\n\n"
+            "Options:\n"
+            "  -i, --input FILE      a shang.states file\n"
+            "  -o, --output FILE     the shang.clusters file to write\n"
+            "  -k, --clusters K      clusters per layer (2..rows)\n"
+            "      --pca FILE        a shang.pca file of the same states (shang pca)\n"
+            "      --dims N          components to keep with --pca [default: all in the file]\n"
+            "      --site NAME       resid, ln_f, attn_out or mlp_out [default resid]\n"
+            "      --layers LIST     e.g. 0,3,6 or 0-6 [default: all stored]\n"
+            "      --exclude-first   leave out the first position of every document/item\n"
+            "      --n-init N        restarts [default 1]\n"
+            "      --max-iter N      Lloyd iterations per restart [default 100]\n"
+            "      --tol X           stop when centres move less than X x mean variance\n"
+            "                        [default 1e-4]\n"
+            "      --seed N          master seed [default 42]\n"
+            "      --threads N       threads [default: all cores]\n"
+            "  -q, --quiet | -v, --verbose | -h, --help\n\n"
+            "Example:\n"
+            "  shang cluster -i states.h5 --pca pca.h5 --dims 50 -k 256 -o clusters.h5\n");
+    cmd_print_exit_status(out);
+}
+
+/* the PCA of `layer` from a shang.pca file, as a shang_pca */
+static int load_pca(const char *path, int layer, size_t dims, size_t C, shang_pca **out)
+{
+    hid_t f;
+    int rc = shang_h5_open(path, "shang.pca", 1, &f, NULL), rank;
+    size_t dl[1], dm[2], dc[3];
+    int32_t *layers = NULL;
+    double *mean = NULL, *scale = NULL, *comp = NULL;
+    shang_pca *p = NULL;
+    if (!rc) rc = shang_h5_read(f, "layers", SHANG_DT_I32, 1, &rank, dl, (void **)&layers);
+    if (!rc) rc = shang_h5_read(f, "mean", SHANG_DT_F64, 2, &rank, dm, (void **)&mean);
+    if (!rc) rc = shang_h5_read(f, "scale", SHANG_DT_F64, 2, &rank, dm, (void **)&scale);
+    if (!rc) rc = shang_h5_read(f, "components", SHANG_DT_F64, 3, &rank, dc, (void **)&comp);
+    size_t li = dl[0];
+    for (size_t i = 0; !rc && i < dl[0]; i++)
+        if (layers[i] == layer) li = i;
+    if (!rc && li == dl[0]) rc = SHANG_FAIL(SHANG_EINVAL, "%s has no layer %d", path, layer);
+    if (!rc && dc[2] != C) rc = SHANG_FAIL(SHANG_EINVAL, "%s was made for width %zu, the states have %zu", path, dc[2], C);
+    if (!rc && dims > dc[1]) rc = SHANG_FAIL(SHANG_EINVAL, "--dims %zu but %s has %zu components", dims, path, dc[1]);
+    if (!rc) {
+        size_t K = dims ? dims : dc[1];
+        p = calloc(1, sizeof *p);
+        if (p) {
+            p->D = C;
+            p->K = K;
+            p->mean = malloc(C * 8);
+            p->scale = malloc(C * 8);
+            p->components = malloc(K * C * 8);
+            p->variance = calloc(K, 8);
+        }
+        if (!p || !p->mean || !p->scale || !p->components || !p->variance) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        else {
+            memcpy(p->mean, mean + li * C, C * 8);
+            memcpy(p->scale, scale + li * C, C * 8);
+            memcpy(p->components, comp + li * dc[1] * C, K * C * 8);
+        }
+    }
+    if (f >= 0) H5Fclose(f);
+    free(layers); free(mean); free(scale); free(comp);
+    if (rc) shang_pca_free(p);
+    else *out = p;
+    return rc;
+}
+
+int cmd_cluster(int argc, char **argv)
+{
+    enum { O_PCA = 256, O_DIMS, O_SITE, O_LAYERS, O_EXCL, O_NINIT, O_MAXIT, O_TOL, O_SEED, O_THREADS };
+    static const struct option opts[] = {
+        {"input", required_argument, 0, 'i'}, {"output", required_argument, 0, 'o'},
+        {"clusters", required_argument, 0, 'k'}, {"pca", required_argument, 0, O_PCA},
+        {"dims", required_argument, 0, O_DIMS}, {"site", required_argument, 0, O_SITE},
+        {"layers", required_argument, 0, O_LAYERS}, {"exclude-first", no_argument, 0, O_EXCL},
+        {"n-init", required_argument, 0, O_NINIT}, {"max-iter", required_argument, 0, O_MAXIT},
+        {"tol", required_argument, 0, O_TOL}, {"seed", required_argument, 0, O_SEED},
+        {"threads", required_argument, 0, O_THREADS}, {"quiet", no_argument, 0, 'q'},
+        {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *input = NULL, *output = NULL, *pca_path = NULL, *site_name = "resid", *layers_arg = "all";
+    int K = 0, dims = 0, site = SHANG_SITE_RESID, *layers = NULL, n_layers = 0, exclude_first = 0, c;
+    int threads = shang_threads_default();
+    shang_kmeans_opts ko = {.n_init = 1, .max_iter = 100, .tol = 1e-4, .seed = SHANG_DEFAULT_SEED};
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":i:o:k:qvh", opts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'i': input = optarg; break;
+        case 'o': output = optarg; break;
+        case 'k': bad = shang_parse_int(optarg, 2, 1 << 24, &K); break;
+        case O_PCA: pca_path = optarg; break;
+        case O_DIMS: bad = shang_parse_int(optarg, 1, 1 << 20, &dims); break;
+        case O_SITE: site_name = optarg; bad = shang_site_parse(optarg, &site); break;
+        case O_LAYERS:
+            layers_arg = optarg;
+            free(layers);
+            layers = NULL;
+            bad = cmd_parse_layers(optarg, &layers, &n_layers);
+            break;
+        case O_EXCL: exclude_first = 1; break;
+        case O_NINIT: bad = shang_parse_int(optarg, 1, 10000, &ko.n_init); break;
+        case O_MAXIT: bad = shang_parse_int(optarg, 1, 1000000, &ko.max_iter); break;
+        case O_TOL: bad = shang_parse_f64(optarg, 0, 1, &ko.tol); break;
+        case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &ko.seed); break;
+        case O_THREADS: bad = shang_parse_int(optarg, 1, 4096, &threads); break;
+        default: {
+            int st = cmd_std_option("cluster", c, argv, usage);
+            if (st != CMD_NEXT) {
+                free(layers);
+                return st;
+            }
+        }
+        }
+        if (bad) {
+            free(layers);
+            return cmd_usage_error("cluster", "%s: %s", argv[optind - 1], shang_err_msg());
+        }
+    }
+    const char *missing = !input ? "no input (-i)" : !output ? "no output (-o)" : !K ? "no cluster count (-k)"
+                          : dims && !pca_path ? "--dims needs --pca" : optind < argc ? "unexpected argument" : NULL;
+    if (missing) {
+        free(layers);
+        return cmd_usage_error("cluster", "%s", missing);
+    }
+    shang_threads_set(threads);
+    ko.K = (size_t)K;
+    shang_states *s = NULL;
+    shang_h5_file *f = NULL;
+    shang_prov *p = NULL;
+    int32_t *pos = NULL;
+    unsigned char *keep = NULL;
+    int rc = shang_h5_create(output, "shang.clusters", 1, &f);
+    if (!rc) rc = shang_states_open(input, &s);
+    if (!rc && s->n_layers[site] == 0) rc = SHANG_FAIL(SHANG_EINVAL, "%s has no site %s", input, site_name);
+    if (!rc && !layers) {
+        n_layers = s->n_layers[site];
+        layers = malloc((size_t)n_layers * sizeof *layers);
+        for (int i = 0; layers && i < n_layers; i++) layers[i] = s->layers[site][i];
+        if (!layers) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    }
+    if (!rc && exclude_first) {
+        rc = shang_states_column(s, "pos", &pos);
+        keep = rc ? NULL : malloc(s->N);
+        for (size_t i = 0; keep && i < s->N; i++) keep[i] = pos[i] != 0;
+        if (!rc && !keep) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    }
+    size_t L = (size_t)n_layers, M = 0;
+    for (size_t i = 0; !rc && i < s->N; i++) M += !keep || keep[i];
+    if (!rc && (size_t)K > M) rc = SHANG_FAIL(SHANG_EINVAL, "%d clusters for %zu rows", K, M);
+    int64_t *rows_idx = rc ? NULL : malloc((M ? M : 1) * sizeof *rows_idx);
+    int32_t *labels = rc ? NULL : malloc((L * M > 0 ? L * M : 1) * sizeof *labels), *iters = rc ? NULL : malloc(L * sizeof *iters);
+    double *inertia = rc ? NULL : malloc(L * sizeof *inertia), *centers = NULL;
+    size_t D = 0;
+    if (!rc && (!rows_idx || !labels || !iters || !inertia)) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    for (size_t i = 0, k = 0; !rc && i < s->N; i++)
+        if (!keep || keep[i]) rows_idx[k++] = (int64_t)i;
+    shang_progress *pr = rc ? NULL : shang_progress_new("cluster", "layers", L);
+    for (size_t l = 0; !rc && l < L; l++) {
+        float *rows = NULL, *proj = NULL;
+        size_t n;
+        shang_pca *pc = NULL;
+        shang_kmeans *km = NULL;
+        rc = shang_states_gather(s, site, layers[l], keep, &rows, &n);
+        if (!rc && pca_path && !(rc = load_pca(pca_path, layers[l], (size_t)dims, s->C, &pc))) {
+            proj = shang_alloc(n, pc->K * sizeof(float), "projected states");
+            rc = proj ? shang_pca_project(pc, rows, n, s->C, proj) : shang_err_code();
+        }
+        size_t d = pc ? pc->K : s->C;
+        if (!rc) rc = shang_kmeans_fit(proj ? proj : rows, n, d, &ko, &km);
+        if (!rc) {
+            if (!centers) {
+                D = d;
+                centers = malloc(L * (size_t)K * D * sizeof *centers);
+                if (!centers) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+            }
+            if (!rc) {
+                memcpy(labels + l * M, km->labels, M * sizeof *labels);
+                memcpy(centers + l * (size_t)K * D, km->centers, (size_t)K * D * sizeof *centers);
+                inertia[l] = km->inertia;
+                iters[l] = km->iterations;
+            }
+        }
+        if (rc) shang_err_prefix("layer %d", layers[l]);
+        shang_kmeans_free(km);
+        shang_pca_free(pc);
+        free(rows);
+        free(proj);
+        shang_progress_update(pr, l + 1, NULL);
+    }
+    shang_progress_finish(pr, L, NULL);
+    static const char *const dL[] = {"L"}, *const dN[] = {"N"}, *const dLN[] = {"L", "N"}, *const dLKD[] = {"L", "K", "D"};
+    size_t d1[1] = {L}, dn[1] = {M}, dln[2] = {L, M}, dc[3] = {L, (size_t)K, D};
+    if (!rc) rc = shang_h5_write(f->id, "layers", SHANG_DT_I32, 1, d1, layers, dL, "layer of each index of axis 0", NULL);
+    if (!rc) rc = shang_h5_write(f->id, "rows", SHANG_DT_I64, 1, dn, rows_idx, dN, "row (axis N of the states) of each clustered row", NULL);
+    if (!rc) rc = shang_h5_write(f->id, "labels", SHANG_DT_I32, 2, dln, labels, dLN, "cluster of each row, in order of first appearance", NULL);
+    if (!rc) rc = shang_h5_write(f->id, "centers", SHANG_DT_F64, 3, dc, centers, dLKD, "cluster centres (in PCA coordinates with --pca)", NULL);
+    if (!rc) rc = shang_h5_write(f->id, "inertia", SHANG_DT_F64, 1, d1, inertia, dL, "sum of squared distances to the centres", NULL);
+    if (!rc) rc = shang_h5_write(f->id, "iterations", SHANG_DT_I32, 1, d1, iters, dL, "Lloyd iterations of the kept restart", NULL);
+    if (!rc) rc = shang_h5_attr_str(f->id, "site", site_name);
+    if (!rc) rc = shang_h5_attr_i64(f->id, "k", K);
+    if (!rc) rc = shang_h5_attr_i64(f->id, "exclude_first", exclude_first);
+    if (!rc) rc = cmd_prov_new("cluster", argc, argv, &p);
+    if (!rc) rc = shang_prov_input(p, "states", input);
+    if (!rc && pca_path) rc = shang_prov_input(p, "pca", pca_path);
+    if (!rc) {
+        shang_prov_seed(p, ko.seed);
+        shang_prov_threads(p, threads);
+        if ((rc = shang_prov_i64(p, "k", K)) || (rc = shang_prov_i64(p, "dims", dims)) ||
+            (rc = shang_prov_str(p, "site", site_name)) || (rc = shang_prov_str(p, "layers", layers_arg)) ||
+            (rc = shang_prov_i64(p, "exclude_first", exclude_first)) || (rc = shang_prov_i64(p, "n_init", ko.n_init)) ||
+            (rc = shang_prov_i64(p, "max_iter", ko.max_iter)) || (rc = shang_prov_f64(p, "tol", ko.tol))) {
+            /* rc holds the failure */
+        }
+    }
+    if (!rc) rc = shang_prov_commit(p, &f);
+    int status = rc ? cmd_fail("cluster", rc) : SHANG_EXIT_OK;
+    shang_h5_abort(f);
+    shang_prov_free(p);
+    shang_states_close(s);
+    free(rows_idx); free(labels); free(iters); free(inertia); free(centers);
+    free(pos); free(keep); free(layers);
+    return status;
+}

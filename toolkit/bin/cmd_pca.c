@@ -1,0 +1,157 @@
+/* shang pca — principal components of the hidden states, per layer. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: shang pca -i STATES.h5 [options] -o PCA.h5\n\n"
+            "For each chosen layer of a shang.states file: the mean, the top K principal\n"
+            "components (orthonormal, each signed so its largest entry is positive), their\n"
+            "explained variance and its ratio to the total. Covariance in double, streamed\n"
+            "in blocks with Chan's update; eigenvectors by LAPACK dsyevr.\n\n"
+            "Options:\n"
+            "  -i, --input FILE       a shang.states file (shang extract)\n"
+            "  -o, --output FILE      the shang.pca file to write\n"
+            "  -k, --components N     components per layer [default 50; 1..width]\n"
+            "      --site NAME        resid, ln_f, attn_out or mlp_out [default resid]\n"
+            "      --layers LIST      e.g. 0,3,6 or 0-6 [default: all stored]\n"
+            "      --standardize      divide each feature by its standard deviation first\n"
+            "                         (rogue dimensions dominate raw GPT-2 states)\n"
+            "      --exclude-first    leave out the first position of every document/item\n"
+            "  -q, --quiet | -v, --verbose | -h, --help\n\n"
+            "Example:\n"
+            "  shang pca -i states.h5 -k 50 --standardize -o pca.h5\n");
+    cmd_print_exit_status(out);
+}
+
+int cmd_pca(int argc, char **argv)
+{
+    enum { O_SITE = 256, O_LAYERS, O_STD, O_EXCL };
+    static const struct option opts[] = {
+        {"input", required_argument, 0, 'i'}, {"output", required_argument, 0, 'o'},
+        {"components", required_argument, 0, 'k'}, {"site", required_argument, 0, O_SITE},
+        {"layers", required_argument, 0, O_LAYERS}, {"standardize", no_argument, 0, O_STD},
+        {"exclude-first", no_argument, 0, O_EXCL}, {"quiet", no_argument, 0, 'q'},
+        {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *input = NULL, *output = NULL, *site_name = "resid", *layers_arg = "all";
+    int K = 50, standardize = 0, exclude_first = 0, site = SHANG_SITE_RESID, *layers = NULL, n_layers = 0, c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":i:o:k:qvh", opts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'i': input = optarg; break;
+        case 'o': output = optarg; break;
+        case 'k': bad = shang_parse_int(optarg, 1, 1 << 20, &K); break;
+        case O_SITE: site_name = optarg; bad = shang_site_parse(optarg, &site); break;
+        case O_LAYERS:
+            layers_arg = optarg;
+            free(layers);
+            layers = NULL;
+            bad = cmd_parse_layers(optarg, &layers, &n_layers);
+            break;
+        case O_STD: standardize = 1; break;
+        case O_EXCL: exclude_first = 1; break;
+        default: {
+            int st = cmd_std_option("pca", c, argv, usage);
+            if (st != CMD_NEXT) {
+                free(layers);
+                return st;
+            }
+        }
+        }
+        if (bad) {
+            free(layers);
+            return cmd_usage_error("pca", "%s: %s", argv[optind - 1], shang_err_msg());
+        }
+    }
+    if (!input || !output || optind < argc) {
+        free(layers);
+        return cmd_usage_error("pca", !input ? "no input (-i)" : !output ? "no output (-o)" : "unexpected argument");
+    }
+    shang_states *s = NULL;
+    shang_h5_file *f = NULL;
+    shang_prov *p = NULL;
+    int32_t *pos = NULL;
+    unsigned char *keep = NULL;
+    int rc = shang_h5_create(output, "shang.pca", 1, &f);
+    if (!rc) rc = shang_states_open(input, &s);
+    if (!rc && s->n_layers[site] == 0) rc = SHANG_FAIL(SHANG_EINVAL, "%s has no site %s", input, site_name);
+    if (!rc && (size_t)K > s->C) rc = SHANG_FAIL(SHANG_EINVAL, "%d components of %zu features", K, s->C);
+    if (!rc && !layers) { /* all stored layers */
+        n_layers = s->n_layers[site];
+        layers = malloc((size_t)n_layers * sizeof *layers);
+        for (int i = 0; layers && i < n_layers; i++) layers[i] = s->layers[site][i];
+        if (!layers) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    }
+    if (!rc && exclude_first) {
+        rc = shang_states_column(s, "pos", &pos);
+        keep = rc ? NULL : malloc(s->N);
+        for (size_t i = 0; keep && i < s->N; i++) keep[i] = pos[i] != 0;
+        if (!rc && !keep) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    }
+    size_t L = (size_t)n_layers, C = s ? s->C : 0, Kz = (size_t)K, n_rows = 0;
+    double *mean = NULL, *scale = NULL, *comp = NULL, *var = NULL, *ratio = NULL, *total = NULL;
+    if (!rc) {
+        mean = malloc(L * C * 8);
+        scale = malloc(L * C * 8);
+        comp = malloc(L * Kz * C * 8);
+        var = malloc(L * Kz * 8);
+        ratio = malloc(L * Kz * 8);
+        total = malloc(L * 8);
+        if (!mean || !scale || !comp || !var || !ratio || !total) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    }
+    shang_progress *pr = rc ? NULL : shang_progress_new("pca", "layers", L);
+    for (size_t l = 0; !rc && l < L; l++) {
+        shang_pca_acc *acc = NULL;
+        shang_pca *pc = NULL;
+        float *rows = NULL;
+        if (!(rc = shang_states_gather(s, site, layers[l], keep, &rows, &n_rows)) && !(rc = shang_pca_acc_new(C, &acc)) &&
+            !(rc = shang_pca_acc_add(acc, rows, n_rows, C)) && !(rc = shang_pca_fit(acc, Kz, standardize, &pc))) {
+            memcpy(mean + l * C, pc->mean, C * 8);
+            memcpy(scale + l * C, pc->scale, C * 8);
+            memcpy(comp + l * Kz * C, pc->components, Kz * C * 8);
+            memcpy(var + l * Kz, pc->variance, Kz * 8);
+            for (size_t k = 0; k < Kz; k++) ratio[l * Kz + k] = pc->variance[k] / pc->total_variance;
+            total[l] = pc->total_variance;
+        }
+        if (rc) shang_err_prefix("layer %d", layers[l]);
+        shang_pca_free(pc);
+        shang_pca_acc_free(acc);
+        free(rows);
+        shang_progress_update(pr, l + 1, NULL);
+    }
+    shang_progress_finish(pr, L, NULL);
+    static const char *const dL[] = {"L"}, *const dLC[] = {"L", "C"}, *const dLKC[] = {"L", "K", "C"}, *const dLK[] = {"L", "K"};
+    size_t d1[1] = {L}, d2[2] = {L, C}, d3[3] = {L, Kz, C}, dk[2] = {L, Kz};
+    if (!rc) rc = shang_h5_write(f->id, "layers", SHANG_DT_I32, 1, d1, layers, dL, "layer of each index of axis 0", NULL);
+    if (!rc) rc = shang_h5_write(f->id, "mean", SHANG_DT_F64, 2, d2, mean, dLC, "feature means", NULL);
+    if (!rc) rc = shang_h5_write(f->id, "scale", SHANG_DT_F64, 2, d2, scale, dLC, "divisor per feature (standard deviation if standardized, else 1)", NULL);
+    if (!rc) rc = shang_h5_write(f->id, "components", SHANG_DT_F64, 3, d3, comp, dLKC, "principal axes, orthonormal rows, largest entry positive", NULL);
+    if (!rc) rc = shang_h5_write(f->id, "explained_variance", SHANG_DT_F64, 2, dk, var, dLK, "variance along each component (n - 1 denominator)", NULL);
+    if (!rc) rc = shang_h5_write(f->id, "explained_variance_ratio", SHANG_DT_F64, 2, dk, ratio, dLK, "explained variance over the total", NULL);
+    if (!rc) rc = shang_h5_write(f->id, "total_variance", SHANG_DT_F64, 1, d1, total, dL, "trace of the covariance", NULL);
+    if (!rc) rc = shang_h5_attr_str(f->id, "site", site_name);
+    if (!rc) rc = shang_h5_attr_i64(f->id, "standardized", standardize);
+    if (!rc) rc = shang_h5_attr_i64(f->id, "exclude_first", exclude_first);
+    if (!rc) rc = shang_h5_attr_i64(f->id, "n_rows", (int64_t)n_rows);
+    if (!rc) rc = cmd_prov_new("pca", argc, argv, &p);
+    if (!rc) rc = shang_prov_input(p, "states", input);
+    if (!rc && ((rc = shang_prov_i64(p, "components", K)) || (rc = shang_prov_str(p, "site", site_name)) ||
+                (rc = shang_prov_str(p, "layers", layers_arg)) || (rc = shang_prov_i64(p, "standardize", standardize)) ||
+                (rc = shang_prov_i64(p, "exclude_first", exclude_first)))) {
+        /* rc holds the failure */
+    }
+    if (!rc) rc = shang_prov_commit(p, &f);
+    int status = rc ? cmd_fail("pca", rc) : SHANG_EXIT_OK;
+    shang_h5_abort(f);
+    shang_prov_free(p);
+    shang_states_close(s);
+    free(mean); free(scale); free(comp); free(var); free(ratio); free(total);
+    free(pos); free(keep); free(layers);
+    return status;
+}

@@ -1,0 +1,120 @@
+/* shang_states — see shang_states.h. */
+#include "shang_states.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "shang_extract.h"
+#include "shang_h5.h"
+#include "shang_mem.h"
+
+void shang_states_close(shang_states *s)
+{
+    if (!s) return;
+    for (int i = 0; i < SHANG_N_SITES; i++) {
+        if (s->dset[i] >= 0) H5Dclose(s->dset[i]);
+        free(s->layers[i]);
+    }
+    if (s->file >= 0) H5Fclose(s->file);
+    free(s->path);
+    free(s);
+}
+
+int shang_states_open(const char *path, shang_states **out)
+{
+    *out = NULL;
+    shang_states *s = calloc(1, sizeof *s);
+    if (!s) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    s->file = -1;
+    for (int i = 0; i < SHANG_N_SITES; i++) s->dset[i] = -1;
+    int rc = (s->path = shang_strdup(path)) ? SHANG_OK : shang_err_code();
+    if (!rc) rc = shang_h5_open(path, SHANG_STATES_FORMAT, SHANG_STATES_VERSION, &s->file, NULL);
+    int any = 0;
+    for (int i = 0; i < SHANG_N_SITES && !rc; i++) {
+        char name[64], lname[64];
+        snprintf(name, sizeof name, "states/%s", shang_site_name(i));
+        snprintf(lname, sizeof lname, "states/%s_layers", shang_site_name(i));
+        if (!shang_h5_exists(s->file, name)) continue;
+        int rank;
+        size_t dims[3], ld[1];
+        s->dset[i] = H5Dopen2(s->file, name, H5P_DEFAULT);
+        rc = s->dset[i] < 0 ? SHANG_FAIL(SHANG_EIO, "cannot open %s", name) : shang_h5_dset_shape(s->dset[i], 3, &rank, dims);
+        if (!rc && rank != 3) rc = SHANG_FAIL(SHANG_EFORMAT, "%s is not (L, N, C)", name);
+        if (!rc) rc = shang_h5_read(s->file, lname, SHANG_DT_I32, 1, &rank, ld, (void **)&s->layers[i]);
+        if (!rc && ld[0] != dims[0]) rc = SHANG_FAIL(SHANG_EFORMAT, "%s and %s disagree", name, lname);
+        if (!rc && any && (dims[1] != s->N || dims[2] != s->C)) rc = SHANG_FAIL(SHANG_EFORMAT, "sites differ in shape");
+        if (!rc) {
+            s->n_layers[i] = (int)dims[0];
+            s->N = dims[1];
+            s->C = dims[2];
+            any = 1;
+        }
+    }
+    if (!rc && !any) rc = SHANG_FAIL(SHANG_EFORMAT, "no states/<site> dataset");
+    if (rc) {
+        shang_err_prefix("%s", path);
+        shang_states_close(s);
+        return rc;
+    }
+    *out = s;
+    return SHANG_OK;
+}
+
+int shang_states_index(const shang_states *s, int site, int layer)
+{
+    if (site < 0 || site >= SHANG_N_SITES) return -1;
+    for (int i = 0; i < s->n_layers[site]; i++)
+        if (s->layers[site][i] == layer) return i;
+    return -1;
+}
+
+int shang_states_read(const shang_states *s, int site, int layer, size_t r0, size_t n, float *out)
+{
+    int idx = shang_states_index(s, site, layer);
+    if (idx < 0) return SHANG_FAIL(SHANG_EINVAL, "%s has no layer %d at site %s", s->path, layer, shang_site_name(site));
+    if (r0 + n > s->N) return SHANG_FAIL(SHANG_EINVAL, "rows %zu..%zu past the %zu stored", r0, r0 + n, s->N);
+    size_t start[3] = {(size_t)idx, r0, 0}, count[3] = {1, n, s->C};
+    return n ? shang_h5_dset_read_slab(s->dset[site], SHANG_DT_F32, start, count, out) : SHANG_OK;
+}
+
+int shang_states_column(const shang_states *s, const char *name, int32_t **out)
+{
+    int rank;
+    size_t d[1];
+    int rc = shang_h5_read(s->file, name, SHANG_DT_I32, 1, &rank, d, (void **)out);
+    if (!rc && d[0] != s->N) {
+        free(*out);
+        *out = NULL;
+        rc = SHANG_FAIL(SHANG_EFORMAT, "%s: %s has %zu rows, the states %zu", s->path, name, d[0], s->N);
+    }
+    return rc;
+}
+
+int shang_states_gather(const shang_states *s, int site, int layer, const unsigned char *keep, float **rows, size_t *n)
+{
+    *rows = NULL;
+    size_t m = 0, BLK = 8192;
+    for (size_t i = 0; i < s->N; i++) m += !keep || keep[i];
+    float *out = shang_alloc(m ? m : 1, s->C * sizeof(float), "layer rows");
+    float *blk = keep ? shang_alloc(BLK, s->C * sizeof(float), "row block") : NULL;
+    int rc = out && (!keep || blk) ? SHANG_OK : shang_err_code();
+    size_t k = 0;
+    for (size_t r0 = 0; !rc && r0 < s->N; r0 += BLK) {
+        size_t nb = s->N - r0 < BLK ? s->N - r0 : BLK;
+        if (!keep) {
+            rc = shang_states_read(s, site, layer, r0, nb, out + r0 * s->C);
+            continue;
+        }
+        if ((rc = shang_states_read(s, site, layer, r0, nb, blk))) break;
+        for (size_t i = 0; i < nb; i++)
+            if (keep[r0 + i]) memcpy(out + k++ * s->C, blk + i * s->C, s->C * sizeof(float));
+    }
+    free(blk);
+    if (rc) {
+        free(out);
+        return rc;
+    }
+    *rows = out;
+    *n = m;
+    return SHANG_OK;
+}

@@ -1,0 +1,38 @@
+/* shang_states — reading a shang.states artefact (shang_extract.h writes it):
+ * which sites and layers it holds, rows of one layer, and the per-row columns. */
+#ifndef SHANG_STATES_H
+#define SHANG_STATES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hdf5.h>
+
+#include "shang_err.h"
+#include "shang_gpt.h"
+
+typedef struct shang_states {
+    char *path;
+    hid_t file;
+    size_t N, C;                        /* rows, width */
+    int n_layers[SHANG_N_SITES];        /* layers stored per site (0: site absent) */
+    int32_t *layers[SHANG_N_SITES];     /* their layer numbers */
+    hid_t dset[SHANG_N_SITES];
+} shang_states;
+
+int shang_states_open(const char *path, shang_states **out) SHANG_MUST_CHECK;
+void shang_states_close(shang_states *s);
+/* The index of `layer` at `site` on axis 0 of states/<site>, or -1. */
+int shang_states_index(const shang_states *s, int site, int layer);
+/* Rows r0 .. r0+n-1 of (site, layer) into out (n, C). */
+int shang_states_read(const shang_states *s, int site, int layer, size_t r0, size_t n, float *out) SHANG_MUST_CHECK;
+/* A per-row int32 column ("tokens", "next_tokens", "doc", "pos", "item") into a
+ * new array of N values (free() it). */
+int shang_states_column(const shang_states *s, const char *name, int32_t **out) SHANG_MUST_CHECK;
+
+/* The rows of (site, layer) whose keep[] is non-zero (keep NULL: all), gathered
+ * into *rows (n, C), read in blocks. */
+int shang_states_gather(const shang_states *s, int site, int layer, const unsigned char *keep, float **rows,
+                        size_t *n) SHANG_MUST_CHECK;
+
+#endif
