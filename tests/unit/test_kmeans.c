@@ -123,11 +123,34 @@ static void test_monotone_and_threads(void **state)
     free(x);
 }
 
+/* Hamerly's bounds skip distances but not iterations: the same centres, labels
+ * and inertia as Lloyd from the same start */
+static void test_hamerly_equals_lloyd(void **state)
+{
+    (void)state;
+    enum { N = 4000, D = 24 };
+    for (int blobs = 0; blobs <= 7; blobs += 7) {
+        float *x = random_rows(N, D, 11 + (uint64_t)blobs, NULL, blobs);
+        shang_kmeans_opts o = {.K = 40, .n_init = 2, .max_iter = 60, .tol = 1e-6, .seed = 3};
+        shang_kmeans *a, *b;
+        assert_int_equal(shang_kmeans_fit(x, N, D, &o, &a), 0);
+        o.hamerly = 1;
+        assert_int_equal(shang_kmeans_fit(x, N, D, &o, &b), 0);
+        assert_int_equal(a->iterations, b->iterations);
+        assert_memory_equal(a->labels, b->labels, N * sizeof *a->labels);
+        assert_close(b->inertia, a->inertia, 0, 1e-12);
+        shang_kmeans_free(a);
+        shang_kmeans_free(b);
+        free(x);
+    }
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
     if (shang_blas_reexec_if_generic(argv)) fprintf(stderr, "# %s\n", shang_err_msg());
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_planted_blobs), cmocka_unit_test(test_tiny_optimum),
-                                       cmocka_unit_test(test_monotone_and_threads)};
+                                       cmocka_unit_test(test_monotone_and_threads),
+                                       cmocka_unit_test(test_hamerly_equals_lloyd)};
     return cmocka_run_group_tests_name("kmeans", tests, NULL, NULL);
 }

@@ -46,6 +46,52 @@ static void assign(const float *x, const double *x2, size_t N, size_t D, const f
     }
 }
 
+/* Rows idx[0..n) (all rows if idx is NULL): nearest and second-nearest centre by
+ * full GEMM distances; label, ub = distance to the nearest, lb = to the second. */
+static void assign2(const float *x, const double *x2, const size_t *idx, size_t n, size_t D, const float *c,
+                    const double *c2, size_t K, float *G, float *rows, int32_t *label, double *ub, double *lb)
+{
+    for (size_t r0 = 0; r0 < n; r0 += ROWS) {
+        size_t m = n - r0 < ROWS ? n - r0 : ROWS;
+        const float *src = x + r0 * D;
+        if (idx) {
+            for (size_t i = 0; i < m; i++) memcpy(rows + i * D, x + idx[r0 + i] * D, D * sizeof *rows);
+            src = rows;
+        }
+        shang_sgemm(false, true, m, K, D, 1.0f, src, D, c, D, 0.0f, G, K);
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < m; i++) {
+            size_t row = idx ? idx[r0 + i] : r0 + i;
+            double b1 = DBL_MAX, b2 = DBL_MAX;
+            int32_t arg = 0;
+            for (size_t k = 0; k < K; k++) {
+                double d = x2[row] - 2.0 * G[i * K + k] + c2[k];
+                if (d < b1) {
+                    b2 = b1;
+                    b1 = d;
+                    arg = (int32_t)k;
+                } else if (d < b2) {
+                    b2 = d;
+                }
+            }
+            label[row] = arg;
+            ub[row] = sqrt(b1 > 0 ? b1 : 0);
+            lb[row] = K > 1 ? sqrt(b2 > 0 ? b2 : 0) : DBL_MAX;
+        }
+    }
+}
+
+/* exact |x - c| in double */
+static double dist_direct(const float *x, const float *c, size_t D)
+{
+    double s = 0;
+    for (size_t d = 0; d < D; d++) {
+        double t = (double)x[d] - c[d];
+        s += t * t;
+    }
+    return sqrt(s);
+}
+
 static void norms(const float *x, size_t N, size_t D, double *out)
 {
 #pragma omp parallel for schedule(static)
@@ -119,6 +165,52 @@ static int seed_pp(const float *x, const double *x2, size_t N, size_t D, size_t 
     return SHANG_OK;
 }
 
+/* New centres: the mean of each cluster's rows, summed per cluster in row order
+ * (counting sort); an empty cluster takes the farthest row (by dist) not yet
+ * taken. Returns the summed squared movement of the (float) centres. */
+static double update_centres(const float *x, size_t N, size_t D, size_t K, const int32_t *label, const double *dist,
+                             float *cf, double *sum, size_t *count, size_t *start, size_t *order, unsigned char *taken)
+{
+    memset(count, 0, K * sizeof *count);
+    for (size_t i = 0; i < N; i++) count[label[i]]++;
+    start[0] = 0;
+    for (size_t k = 0; k < K; k++) start[k + 1] = start[k] + count[k];
+    memcpy(count, start, K * sizeof *count);
+    for (size_t i = 0; i < N; i++) order[count[label[i]]++] = i;
+#pragma omp parallel for schedule(dynamic, 4)
+    for (size_t k = 0; k < K; k++) {
+        double *s = sum + k * D;
+        memset(s, 0, D * sizeof *s);
+        for (size_t j = start[k]; j < start[k + 1]; j++)
+            for (size_t d = 0; d < D; d++) s[d] += x[order[j] * D + d];
+    }
+    memset(taken, 0, N);
+    double shift = 0;
+    for (size_t k = 0; k < K; k++) {
+        size_t n = start[k + 1] - start[k];
+        double *s = sum + k * D;
+        if (n == 0) {
+            size_t far = 0;
+            double fd = -1;
+            for (size_t i = 0; i < N; i++)
+                if (!taken[i] && dist[i] > fd) {
+                    fd = dist[i];
+                    far = i;
+                }
+            taken[far] = 1;
+            for (size_t d = 0; d < D; d++) s[d] = x[far * D + d];
+            n = 1;
+        }
+        for (size_t d = 0; d < D; d++) {
+            float v = (float)(s[d] / (double)n); /* the centre as stored: a fixed point shifts by 0 */
+            double diff = (double)v - cf[k * D + d];
+            shift += diff * diff;
+            cf[k * D + d] = v;
+        }
+    }
+    return shift;
+}
+
 /* one restart: Lloyd from the centres in cf (K, D) float */
 static int lloyd(const float *x, const double *x2, size_t N, size_t D, size_t K, const shang_kmeans_opts *o,
                  double tol_abs, float *cf, int32_t *label, double *inertia, int *iters, double *history)
@@ -140,45 +232,7 @@ static int lloyd(const float *x, const double *x2, size_t N, size_t D, size_t K,
         double in = 0;
         for (size_t i = 0; i < N; i++) in += dist[i];
         history[it] = in;
-        /* rows grouped by cluster (counting sort), then per-cluster sums in row order */
-        memset(count, 0, K * sizeof *count);
-        for (size_t i = 0; i < N; i++) count[label[i]]++;
-        start[0] = 0;
-        for (size_t k = 0; k < K; k++) start[k + 1] = start[k] + count[k];
-        memcpy(count, start, K * sizeof *count);
-        for (size_t i = 0; i < N; i++) order[count[label[i]]++] = i;
-#pragma omp parallel for schedule(dynamic, 4)
-        for (size_t k = 0; k < K; k++) {
-            double *s = sum + k * D;
-            memset(s, 0, D * sizeof *s);
-            for (size_t j = start[k]; j < start[k + 1]; j++)
-                for (size_t d = 0; d < D; d++) s[d] += x[order[j] * D + d];
-        }
-        /* empty clusters take the farthest rows, in order of distance */
-        memset(taken, 0, N);
-        double shift = 0;
-        for (size_t k = 0; k < K; k++) {
-            size_t n = start[k + 1] - start[k];
-            double *s = sum + k * D;
-            if (n == 0) {
-                size_t far = 0;
-                double fd = -1;
-                for (size_t i = 0; i < N; i++)
-                    if (!taken[i] && dist[i] > fd) {
-                        fd = dist[i];
-                        far = i;
-                    }
-                taken[far] = 1;
-                for (size_t d = 0; d < D; d++) s[d] = x[far * D + d];
-                n = 1;
-            }
-            for (size_t d = 0; d < D; d++) {
-                float v = (float)(s[d] / (double)n); /* the centre as stored: a fixed point shifts by 0 */
-                double diff = (double)v - cf[k * D + d];
-                shift += diff * diff;
-                cf[k * D + d] = v;
-            }
-        }
+        double shift = update_centres(x, N, D, K, label, dist, cf, sum, count, start, order, taken);
         if (shift <= tol_abs) {
             it++;
             break;
@@ -197,6 +251,103 @@ static int lloyd(const float *x, const double *x2, size_t N, size_t D, size_t K,
         *iters = it;
     }
     free(dist); free(c2); free(sum); free(G); free(count); free(start); free(order); free(taken);
+    return rc;
+}
+
+
+/* one restart with Hamerly's bounds (Hamerly 2010): ub[i] >= |x_i - c_a(i)|,
+ * lb[i] <= distance to the second-nearest centre, s[j] = half the distance from
+ * c_j to its nearest other centre. A row keeps its centre when ub <= max(s, lb)
+ * (after tightening ub); only the rest get all K distances (by GEMM). The
+ * comparison keeps a 1e-5 relative margin against rounding. */
+static int hamerly(const float *x, const double *x2, size_t N, size_t D, size_t K, const shang_kmeans_opts *o,
+                   double tol_abs, float *cf, int32_t *label, double *inertia, int *iters, double *history)
+{
+    double *ub = malloc(N * sizeof *ub), *lb = malloc(N * sizeof *lb), *dist = malloc(N * sizeof *dist);
+    double *c2 = malloc(K * sizeof *c2), *sj = malloc(K * sizeof *sj), *drift = malloc(K * sizeof *drift);
+    double *sum = malloc(K * D * sizeof *sum);
+    float *G = malloc((size_t)ROWS * K * sizeof *G), *rows = malloc((size_t)ROWS * D * sizeof *rows);
+    float *old = malloc(K * D * sizeof *old), *CC = malloc(K * K * sizeof *CC);
+    size_t *count = malloc(K * sizeof *count), *start = malloc((K + 1) * sizeof *start), *order = malloc(N * sizeof *order);
+    size_t *need = malloc(N * sizeof *need);
+    unsigned char *taken = malloc(N), *flag = malloc(N);
+    int rc = ub && lb && dist && c2 && sj && drift && sum && G && rows && old && CC && count && start && order && need &&
+                     taken && flag
+                 ? SHANG_OK
+                 : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means");
+    int it = 0;
+    if (!rc) {
+        for (size_t k = 0; k < K; k++) {
+            double t = 0;
+            for (size_t d = 0; d < D; d++) t += (double)cf[k * D + d] * cf[k * D + d];
+            c2[k] = t;
+        }
+        assign2(x, x2, NULL, N, D, cf, c2, K, G, rows, label, ub, lb);
+    }
+    for (it = 0; !rc && it < o->max_iter; it++) {
+        double in = 0;
+        for (size_t i = 0; i < N; i++) in += (dist[i] = ub[i] * ub[i]);
+        history[it] = in; /* an upper bound: exact for rows whose distance was just computed */
+        memcpy(old, cf, K * D * sizeof *old);
+        double shift = update_centres(x, N, D, K, label, dist, cf, sum, count, start, order, taken);
+        if (shift <= tol_abs) {
+            it++;
+            break;
+        }
+        size_t r1 = 0, r2 = K > 1 ? 1 : 0;
+        for (size_t k = 0; k < K; k++) {
+            drift[k] = dist_direct(cf + k * D, old + k * D, D);
+            double t = 0;
+            for (size_t d = 0; d < D; d++) t += (double)cf[k * D + d] * cf[k * D + d];
+            c2[k] = t;
+        }
+        for (size_t k = 0; k < K; k++)
+            if (drift[k] > drift[r1]) r1 = k;
+        r2 = r1 == 0 && K > 1 ? 1 : 0;
+        for (size_t k = 0; k < K; k++)
+            if (k != r1 && drift[k] > drift[r2]) r2 = k;
+        /* half the distance from each centre to its nearest other centre */
+        shang_sgemm(false, true, K, K, D, 1.0f, cf, D, cf, D, 0.0f, CC, K);
+        for (size_t j = 0; j < K; j++) {
+            double mn = DBL_MAX;
+            for (size_t k = 0; k < K; k++)
+                if (k != j) {
+                    double d2 = c2[j] + c2[k] - 2.0 * CC[j * K + k];
+                    mn = d2 < mn ? d2 : mn;
+                }
+            sj[j] = K > 1 ? 0.5 * sqrt(mn > 0 ? mn : 0) : DBL_MAX;
+        }
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < N; i++) {
+            size_t a = (size_t)label[i];
+            ub[i] += drift[a];
+            lb[i] -= a == r1 ? drift[r2] : drift[r1];
+            double m = (sj[a] > lb[i] ? sj[a] : lb[i]) * (1 - 1e-5);
+            flag[i] = 0;
+            if (ub[i] > m) {
+                ub[i] = dist_direct(x + i * D, cf + a * D, D);
+                flag[i] = ub[i] > m;
+            }
+        }
+        size_t n_need = 0;
+        for (size_t i = 0; i < N; i++)
+            if (flag[i]) need[n_need++] = i;
+        assign2(x, x2, need, n_need, D, cf, c2, K, G, rows, label, ub, lb);
+    }
+    if (!rc) { /* final assignment to the final centres, all distances */
+        for (size_t k = 0; k < K; k++) {
+            double t = 0;
+            for (size_t d = 0; d < D; d++) t += (double)cf[k * D + d] * cf[k * D + d];
+            c2[k] = t;
+        }
+        assign(x, x2, N, D, cf, c2, K, G, label, dist);
+        double in = 0;
+        for (size_t i = 0; i < N; i++) in += dist[i];
+        *inertia = in;
+        *iters = it;
+    }
+    free(ub); free(lb); free(dist); free(c2); free(sj); free(drift); free(sum); free(G); free(rows); free(old);
+    free(CC); free(count); free(start); free(order); free(need); free(taken); free(flag);
     return rc;
 }
 
@@ -246,7 +397,7 @@ int shang_kmeans_fit(const float *x, size_t N, size_t D, const shang_kmeans_opts
         shang_rng_free(g);
         double inertia;
         int iters;
-        if (!rc) rc = lloyd(x, x2, N, D, K, o, tol_abs, cf, lab, &inertia, &iters, hist);
+        if (!rc) rc = (o->hamerly ? hamerly : lloyd)(x, x2, N, D, K, o, tol_abs, cf, lab, &inertia, &iters, hist);
         if (!rc && inertia < best) {
             best = inertia;
             memcpy(best_c, cf, K * D * sizeof *cf);

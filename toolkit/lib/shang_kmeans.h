@@ -21,6 +21,8 @@ typedef struct shang_kmeans_opts {
     double tol;        /* relative tolerance (scikit-learn's), >= 0 */
     uint64_t seed;     /* master seed; restart r uses stream (KMEANS, r) */
     const float *init; /* (K, D) initial centres instead of k-means++ (n_init must be 1), or NULL */
+    int hamerly;       /* prune distance computations with Hamerly's bounds (2010): the
+                          same iterations as Lloyd, most distances skipped */
 } shang_kmeans_opts;
 
 typedef struct shang_kmeans {
