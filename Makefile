@@ -65,7 +65,7 @@ TEST_OBJ := $(BUILD)/tests/testutil.o
 BENCH_GEMM := $(BUILD)/bench/bench-gemm
 
 .SECONDARY:
-.PHONY: all test asan strict fuzz demo deps install clean bench-gemm bench-tokenize bench-extract bench-train FORCE
+.PHONY: all test asan strict fuzz demo deps install clean bench-gemm bench-tokenize bench-extract bench-train bench-analysis FORCE
 all: $(BUILD)/shang $(BUILD)/libshang.a $(BUILD)/libshang.so
 
 # the git commit goes into provenance; rewrite the file only when it changes
@@ -147,6 +147,9 @@ bench-extract: $(BUILD)/shang $(BENCH_GEMM)
 
 bench-train: $(BUILD)/shang $(BENCH_GEMM)
 	experiments/bench/train/run $(BUILD)/shang
+
+bench-analysis: $(BUILD)/shang
+	experiments/bench/analysis/run $(BUILD)/shang
 
 bench-gemm: $(BENCH_GEMM)
 	experiments/bench/gemm/run $(BENCH_GEMM)

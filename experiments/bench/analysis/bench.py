@@ -1,0 +1,124 @@
+"""bench/analysis: shang's PCA and k-means against scikit-learn 1.2 (Debian), same
+run, same data, 2 threads. Usage: bench.py SHANG BUILD_DIR RESULTS_DIR [--quick]
+
+Data: float32 rows from a mixture of 64 anisotropic Gaussians (hidden-state-like:
+clustered, a few dominant directions), written as a shang.states file for the
+CLI and kept in memory for scikit-learn (whose times exclude loading; shang's
+include reading HDF5)."""
+import ctypes as C
+import json
+import os
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+
+shang, build, res = sys.argv[1:4]
+quick = "--quick" in sys.argv
+os.makedirs(res, exist_ok=True)
+rng = np.random.default_rng(2026)
+
+
+def data(n, d):
+    centers = rng.normal(0, 4, (64, d))
+    scales = rng.gamma(2, 0.5, (64, d))
+    lab = rng.integers(0, 64, n)
+    x = centers[lab] + rng.normal(size=(n, d)) * scales[lab]
+    x[:, :3] *= 8  # rogue dimensions
+    return x.astype(np.float32)
+
+
+def states_file(path, x):
+    with h5py.File(path, "w") as f:
+        f.attrs["shang_format"] = "shang.states"
+        f.attrs["shang_format_version"] = np.int64(1)
+        n = len(x)
+        for k in ("tokens", "next_tokens", "doc", "item"):
+            f[k] = np.zeros(n, np.int32)
+        f["pos"] = np.arange(n, dtype=np.int32) + 1
+        f["states/resid"] = x[None]
+        f["states/resid_layers"] = np.zeros(1, np.int32)
+
+
+def wall(cmd):
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    return time.perf_counter() - t0
+
+
+rows = []
+shapes = [(100000, 256, 1024), (20000, 768, 256)] if not quick else [(20000, 128, 64)]
+lib = C.CDLL(os.path.join(build, "libshang.so"))
+
+
+class KmOpts(C.Structure):
+    _fields_ = [("K", C.c_size_t), ("n_init", C.c_int), ("max_iter", C.c_int), ("tol", C.c_double),
+                ("seed", C.c_uint64), ("init", C.c_void_p), ("hamerly", C.c_int)]
+
+
+class Km(C.Structure):
+    _fields_ = [("K", C.c_size_t), ("D", C.c_size_t), ("N", C.c_size_t), ("centers", C.POINTER(C.c_double)),
+                ("labels", C.POINTER(C.c_int32)), ("inertia", C.c_double), ("iterations", C.c_int),
+                ("history", C.POINTER(C.c_double))]
+
+
+lib.shang_kmeans_fit.argtypes = [C.c_void_p, C.c_size_t, C.c_size_t, C.POINTER(KmOpts), C.POINTER(C.c_void_p)]
+lib.shang_kmeans_free.argtypes = [C.c_void_p]
+for n, d, k in shapes:
+    x = data(n, d)
+    path = os.path.join(res, "states-%dx%d.h5" % (n, d))
+    states_file(path, x)
+    # PCA, 50 components
+    t_sh = wall([shang, "pca", "-q", "-i", path, "-k", "50", "-o", os.path.join(res, "pca.h5")])
+    ev = h5py.File(os.path.join(res, "pca.h5"))["explained_variance"][0]
+    t0 = time.perf_counter()
+    full = PCA(50, svd_solver="full").fit(x)
+    t_full = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    PCA(50, svd_solver="randomized", random_state=0).fit(x)
+    t_rand = time.perf_counter() - t0
+    # accuracy against the full solver in double (scikit-learn keeps float32 input in float32)
+    full64 = PCA(50, svd_solver="full").fit(x.astype(np.float64))
+    rel = float(np.max(np.abs(ev / full64.explained_variance_ - 1)))
+    rows.append(dict(task="PCA 50 comp", shape="%dx%d" % (n, d), shang_s=t_sh, sklearn_full_s=t_full,
+                     sklearn_randomized_s=t_rand, ratio_full=t_full / t_sh, ratio_randomized=t_rand / t_sh,
+                     max_rel_diff_variance=rel))
+    # whole k-means fit (seeding + iterations), same tolerance
+    t_sh = wall([shang, "cluster", "-q", "-i", path, "-k", str(k), "--n-init", "1", "--max-iter", "100",
+                 "--tol", "1e-4", "--seed", "1", "-o", os.path.join(res, "cl.h5")])
+    inert_sh = float(h5py.File(os.path.join(res, "cl.h5"))["inertia"][0])
+    t0 = time.perf_counter()
+    sk = KMeans(k, init="k-means++", n_init=1, algorithm="lloyd", tol=1e-4, max_iter=100, random_state=1).fit(x)
+    t_sk = time.perf_counter() - t0
+    rows.append(dict(task="k-means fit k=%d" % k, shape="%dx%d" % (n, d), shang_s=t_sh, sklearn_s=t_sk,
+                     ratio=t_sk / t_sh, inertia_shang=inert_sh, inertia_sklearn=float(sk.inertia_),
+                     inertia_rel=inert_sh / float(sk.inertia_) - 1, sklearn_iterations=int(sk.n_iter_)))
+    # iterations alone from the same centroids, the same number of iterations
+    init = x[rng.choice(n, k, replace=False)].copy()
+    iters = 20
+    t0 = time.perf_counter()
+    sk = KMeans(k, init=init, n_init=1, algorithm="lloyd", tol=0, max_iter=iters).fit(x)
+    t_sk = time.perf_counter() - t0
+    for ham in (1, 0):
+        o = KmOpts(k, 1, iters, 0.0, 1, init.ctypes.data_as(C.c_void_p), ham)
+        kp = C.c_void_p()
+        t0 = time.perf_counter()
+        assert lib.shang_kmeans_fit(x.ctypes.data_as(C.c_void_p), n, d, C.byref(o), C.byref(kp)) == 0
+        t_sh = time.perf_counter() - t0
+        km = C.cast(kp, C.POINTER(Km)).contents
+        lab = np.ctypeslib.as_array(km.labels, shape=(n,)).copy()
+        # shang numbers clusters by first appearance; compare partitions
+        same = bool(np.all(np.unique(np.stack([lab, sk.labels_]), axis=1).shape[1] == k))
+        rows.append(dict(task="k-means %d iterations from the same centroids (%s)" % (iters, "hamerly" if ham else "lloyd"),
+                         shape="%dx%d k=%d" % (n, d, k), shang_s=t_sh, sklearn_s=t_sk, ratio=t_sk / t_sh,
+                         inertia_rel=km.inertia / float(sk.inertia_) - 1, same_partition=same,
+                         iterations=(km.iterations, int(sk.n_iter_))))
+        lib.shang_kmeans_free(kp)
+    os.remove(path)
+json.dump(rows, open(os.path.join(res, "summary.json"), "w"), indent=1)
+for r in rows:
+    print("  ".join("%s=%s" % (a, ("%.4g" % b) if isinstance(b, float) else b) for a, b in r.items()))
