@@ -13,7 +13,8 @@ static void usage(FILE *out)
             "For each chosen layer of a shang.states file: the mean, the top K principal\n"
             "components (orthonormal, each signed so its largest entry is positive), their\n"
             "explained variance and its ratio to the total. Covariance in double, streamed\n"
-            "in blocks with Chan's update; eigenvectors by LAPACK dsyevr.\n\n"
+            "from the file in blocks with Chan's update (memory: one block and the C x C\n"
+            "matrix, whatever the rows); eigenvectors by LAPACK dsyevr.\n\n"
             "Options:\n"
             "  -i, --input FILE       a shang.states file (shang extract)\n"
             "  -o, --output FILE      the shang.pca file to write\n"
@@ -109,9 +110,8 @@ int cmd_pca(int argc, char **argv)
     for (size_t l = 0; !rc && l < L; l++) {
         shang_pca_acc *acc = NULL;
         shang_pca *pc = NULL;
-        float *rows = NULL;
-        if (!(rc = shang_states_gather(s, site, layers[l], keep, &rows, &n_rows)) && !(rc = shang_pca_acc_new(C, &acc)) &&
-            !(rc = shang_pca_acc_add(acc, rows, n_rows, C)) && !(rc = shang_pca_fit(acc, Kz, standardize, &pc))) {
+        if (!(rc = shang_pca_acc_new(C, &acc)) && !(rc = shang_states_accumulate(s, site, layers[l], keep, acc, &n_rows)) &&
+            !(rc = shang_pca_fit(acc, Kz, standardize, &pc))) {
             memcpy(mean + l * C, pc->mean, C * 8);
             memcpy(scale + l * C, pc->scale, C * 8);
             memcpy(comp + l * Kz * C, pc->components, Kz * C * 8);
@@ -122,7 +122,6 @@ int cmd_pca(int argc, char **argv)
         if (rc) shang_err_prefix("layer %d", layers[l]);
         shang_pca_free(pc);
         shang_pca_acc_free(acc);
-        free(rows);
         shang_progress_update(pr, l + 1, NULL);
     }
     shang_progress_finish(pr, L, NULL);

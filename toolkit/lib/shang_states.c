@@ -7,6 +7,7 @@
 #include "shang_extract.h"
 #include "shang_h5.h"
 #include "shang_mem.h"
+#include "shang_pca.h"
 
 void shang_states_close(shang_states *s)
 {
@@ -117,4 +118,27 @@ int shang_states_gather(const shang_states *s, int site, int layer, const unsign
     *rows = out;
     *n = m;
     return SHANG_OK;
+}
+
+int shang_states_accumulate(const shang_states *s, int site, int layer, const unsigned char *keep, shang_pca_acc *acc,
+                            size_t *n)
+{
+    const size_t BLK = 8192;
+    float *blk = shang_alloc(BLK, s->C * sizeof(float), "row block");
+    if (!blk) return shang_err_code();
+    int rc = SHANG_OK;
+    *n = 0;
+    for (size_t r0 = 0; !rc && r0 < s->N; r0 += BLK) {
+        size_t nb = s->N - r0 < BLK ? s->N - r0 : BLK, m = 0;
+        if ((rc = shang_states_read(s, site, layer, r0, nb, blk))) break;
+        for (size_t i = 0; i < nb; i++) /* compact the kept rows in place */
+            if (!keep || keep[r0 + i]) {
+                if (m != i) memmove(blk + m * s->C, blk + i * s->C, s->C * sizeof(float));
+                m++;
+            }
+        rc = shang_pca_acc_add(acc, blk, m, s->C);
+        *n += m;
+    }
+    free(blk);
+    return rc;
 }

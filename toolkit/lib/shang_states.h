@@ -35,4 +35,10 @@ int shang_states_column(const shang_states *s, const char *name, int32_t **out) 
 int shang_states_gather(const shang_states *s, int site, int layer, const unsigned char *keep, float **rows,
                         size_t *n) SHANG_MUST_CHECK;
 
+/* Streams the kept rows of (site, layer) into a PCA accumulator, a block at a
+ * time (memory: one block, whatever N); *n receives the rows added. */
+struct shang_pca_acc;
+int shang_states_accumulate(const shang_states *s, int site, int layer, const unsigned char *keep,
+                            struct shang_pca_acc *acc, size_t *n) SHANG_MUST_CHECK;
+
 #endif
