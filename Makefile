@@ -110,7 +110,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_OBJ) $(BUILD)/libshang.a
 	$(CC) $(LDFLAGS_ALL) $< $(TEST_OBJ) $(BUILD)/libshang.a -o $@ $(LIBS) -lcmocka
 
 test: all $(TEST_BIN) $(BENCH_GEMM)
-	@tests/run $(BUILD)
+	@SAN=$(SAN) tests/run $(BUILD)
 
 # libFuzzer (clang): the tokenizers, document splitter and merges.txt parser
 FUZZ_SECONDS ?= 60

@@ -147,7 +147,7 @@ double shang_ngram_prob(const shang_ngram *g, int context, const int32_t *hist, 
     for (int k = 1; k <= context + 1; k++) {
         const struct level *l = &g->lv[k];
         int top = k == context + 1; /* the highest order uses raw counts */
-        memcpy(key, hist + context - (k - 1), (size_t)(k - 1) * 4);
+        if (k > 1) memcpy(key, hist + context - (k - 1), (size_t)(k - 1) * 4);
         key[k - 1] = next;
         const uint64_t *cv = shang_strmap_get(l->ctx, key, (size_t)(k - 1) * 4);
         if (!cv) continue; /* unseen context: the lower order stands */
