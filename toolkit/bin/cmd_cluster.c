@@ -152,23 +152,11 @@ int cmd_cluster(int argc, char **argv)
     shang_states *s = NULL;
     shang_h5_file *f = NULL;
     shang_prov *p = NULL;
-    int32_t *pos = NULL;
     unsigned char *keep = NULL;
     int rc = shang_h5_create(output, "shang.clusters", 1, &f);
     if (!rc) rc = shang_states_open(input, &s);
-    if (!rc && s->n_layers[site] == 0) rc = SHANG_FAIL(SHANG_EINVAL, "%s has no site %s", input, site_name);
-    if (!rc && !layers) {
-        n_layers = s->n_layers[site];
-        layers = malloc((size_t)n_layers * sizeof *layers);
-        for (int i = 0; layers && i < n_layers; i++) layers[i] = s->layers[site][i];
-        if (!layers) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-    }
-    if (!rc && exclude_first) {
-        rc = shang_states_column(s, "pos", &pos);
-        keep = rc ? NULL : malloc(s->N);
-        for (size_t i = 0; keep && i < s->N; i++) keep[i] = pos[i] != 0;
-        if (!rc && !keep) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-    }
+    if (!rc) rc = shang_states_layers(s, site, &layers, &n_layers);
+    if (!rc) rc = shang_states_keep(s, exclude_first, &keep);
     size_t L = (size_t)n_layers, M = 0;
     for (size_t i = 0; !rc && i < s->N; i++) M += !keep || keep[i];
     if (!rc && (size_t)K > M) rc = SHANG_FAIL(SHANG_EINVAL, "%d clusters for %zu rows", K, M);
@@ -244,6 +232,6 @@ int cmd_cluster(int argc, char **argv)
     shang_prov_free(p);
     shang_states_close(s);
     free(rows_idx); free(labels); free(iters); free(inertia); free(centers);
-    free(pos); free(keep); free(layers);
+    free(keep); free(layers);
     return status;
 }

@@ -92,6 +92,16 @@ static double dist_direct(const float *x, const float *c, size_t D)
     return sqrt(s);
 }
 
+/* |c_k|^2 of the K centres, in double */
+static void centre_norms(const float *c, size_t K, size_t D, double *c2)
+{
+    for (size_t k = 0; k < K; k++) {
+        double t = 0;
+        for (size_t d = 0; d < D; d++) t += (double)c[k * D + d] * c[k * D + d];
+        c2[k] = t;
+    }
+}
+
 static void norms(const float *x, size_t N, size_t D, double *out)
 {
 #pragma omp parallel for schedule(static)
@@ -223,11 +233,7 @@ static int lloyd(const float *x, const double *x2, size_t N, size_t D, size_t K,
                                                                          : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means");
     int it = 0;
     for (it = 0; !rc && it < o->max_iter; it++) {
-        for (size_t k = 0; k < K; k++) {
-            double s = 0;
-            for (size_t d = 0; d < D; d++) s += (double)cf[k * D + d] * cf[k * D + d];
-            c2[k] = s;
-        }
+        centre_norms(cf, K, D, c2);
         assign(x, x2, N, D, cf, c2, K, G, label, dist);
         double in = 0;
         for (size_t i = 0; i < N; i++) in += dist[i];
@@ -239,11 +245,7 @@ static int lloyd(const float *x, const double *x2, size_t N, size_t D, size_t K,
         }
     }
     if (!rc) { /* final assignment to the final centres */
-        for (size_t k = 0; k < K; k++) {
-            double s = 0;
-            for (size_t d = 0; d < D; d++) s += (double)cf[k * D + d] * cf[k * D + d];
-            c2[k] = s;
-        }
+        centre_norms(cf, K, D, c2);
         assign(x, x2, N, D, cf, c2, K, G, label, dist);
         double in = 0;
         for (size_t i = 0; i < N; i++) in += dist[i];
@@ -277,11 +279,7 @@ static int hamerly(const float *x, const double *x2, size_t N, size_t D, size_t 
                  : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means");
     int it = 0;
     if (!rc) {
-        for (size_t k = 0; k < K; k++) {
-            double t = 0;
-            for (size_t d = 0; d < D; d++) t += (double)cf[k * D + d] * cf[k * D + d];
-            c2[k] = t;
-        }
+        centre_norms(cf, K, D, c2);
         assign2(x, x2, NULL, N, D, cf, c2, K, G, rows, label, ub, lb);
     }
     for (it = 0; !rc && it < o->max_iter; it++) {
@@ -295,12 +293,8 @@ static int hamerly(const float *x, const double *x2, size_t N, size_t D, size_t 
             break;
         }
         size_t r1 = 0, r2 = K > 1 ? 1 : 0;
-        for (size_t k = 0; k < K; k++) {
-            drift[k] = dist_direct(cf + k * D, old + k * D, D);
-            double t = 0;
-            for (size_t d = 0; d < D; d++) t += (double)cf[k * D + d] * cf[k * D + d];
-            c2[k] = t;
-        }
+        for (size_t k = 0; k < K; k++) drift[k] = dist_direct(cf + k * D, old + k * D, D);
+        centre_norms(cf, K, D, c2);
         for (size_t k = 0; k < K; k++)
             if (drift[k] > drift[r1]) r1 = k;
         r2 = r1 == 0 && K > 1 ? 1 : 0;
@@ -335,11 +329,7 @@ static int hamerly(const float *x, const double *x2, size_t N, size_t D, size_t 
         assign2(x, x2, need, n_need, D, cf, c2, K, G, rows, label, ub, lb);
     }
     if (!rc) { /* final assignment to the final centres, all distances */
-        for (size_t k = 0; k < K; k++) {
-            double t = 0;
-            for (size_t d = 0; d < D; d++) t += (double)cf[k * D + d] * cf[k * D + d];
-            c2[k] = t;
-        }
+        centre_norms(cf, K, D, c2);
         assign(x, x2, N, D, cf, c2, K, G, label, dist);
         double in = 0;
         for (size_t i = 0; i < N; i++) in += dist[i];

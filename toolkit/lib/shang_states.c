@@ -142,3 +142,28 @@ int shang_states_accumulate(const shang_states *s, int site, int layer, const un
     free(blk);
     return rc;
 }
+
+int shang_states_layers(const shang_states *s, int site, int **layers, int *n)
+{
+    if (s->n_layers[site] == 0) return SHANG_FAIL(SHANG_EINVAL, "%s has no site %s", s->path, shang_site_name(site));
+    if (*layers) return SHANG_OK;
+    *n = s->n_layers[site];
+    *layers = malloc((size_t)*n * sizeof **layers);
+    if (!*layers) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    for (int i = 0; i < *n; i++) (*layers)[i] = s->layers[site][i];
+    return SHANG_OK;
+}
+
+int shang_states_keep(const shang_states *s, int exclude_first, unsigned char **keep)
+{
+    *keep = NULL;
+    if (!exclude_first) return SHANG_OK;
+    int32_t *pos;
+    int rc = shang_states_column(s, "pos", &pos);
+    if (rc) return rc;
+    *keep = malloc(s->N ? s->N : 1);
+    if (*keep)
+        for (size_t i = 0; i < s->N; i++) (*keep)[i] = pos[i] != 0;
+    free(pos);
+    return *keep ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+}
