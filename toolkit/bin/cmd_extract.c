@@ -141,15 +141,6 @@ int cmd_extract(int argc, char **argv)
     shang_extract *x = NULL;
     if (!rc) rc = shang_h5_create(output, SHANG_STATES_FORMAT, SHANG_STATES_VERSION, &f);
     if (!rc) rc = shang_gpt_load(model, &m, &t);
-    if (!rc && items && !o.start_col) { /* default span columns when the table has them */
-        shang_tsv *probe = NULL;
-        if (!(rc = shang_tsv_read(items, &probe)) && shang_tsv_col(probe, "target_start") >= 0 &&
-            shang_tsv_col(probe, "target_end") >= 0) {
-            o.start_col = "target_start";
-            o.end_col = "target_end";
-        }
-        shang_tsv_free(probe);
-    }
     if (!rc) rc = shang_extract_new(m, t, &o, f->id, &x);
     double t0 = shang_now();
     shang_progress *pr = rc ? NULL : shang_progress_new("extract", "rows", max_tokens);
@@ -178,7 +169,7 @@ int cmd_extract(int argc, char **argv)
             (rc = shang_prov_i64(p, "bos", e->bos)) || (rc = shang_prov_str(p, "docs", shang_text_docs_name(e->docs_mode))) ||
             (rc = shang_prov_str(p, "input_kind", items ? "items" : "text")) ||
             (rc = shang_prov_str(p, "text_column", items ? e->text_col : "")) ||
-            (rc = shang_prov_str(p, "span", e->start_col ? e->start_col : "")) ||
+            (rc = shang_prov_str(p, "span", shang_extract_span(x) ? shang_extract_span(x) : "")) ||
             (rc = shang_prov_i64(p, "targets_only", e->targets_only)) ||
             (rc = shang_prov_str(p, "target_rep", rep_names[e->rep])) ||
             (rc = shang_prov_i64(p, "compress", e->storage.deflate))) {

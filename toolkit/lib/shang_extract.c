@@ -159,6 +159,7 @@ void shang_extract_free(shang_extract *x)
 uint64_t shang_extract_rows(const shang_extract *x) { return x->rows; }
 uint64_t shang_extract_tokens(const shang_extract *x) { return x->tokens; }
 int shang_extract_done(const shang_extract *x) { return x->done; }
+const char *shang_extract_span(const shang_extract *x) { return x->o.start_col; }
 
 /* copies (or averages) the emitted positions of one site/layer into out */
 static int capture(void *user, int site, int layer, const float *act)
@@ -343,6 +344,11 @@ int shang_extract_items(shang_extract *x, const char *path)
     shang_tsv *t = x->items;
     const shang_extract_opts *o = &x->o;
     int tc = shang_tsv_col(t, o->text_col ? o->text_col : "sentence");
+    /* no span columns named: target_start / target_end when the table has them */
+    if (!o->start_col && shang_tsv_col(t, "target_start") >= 0 && shang_tsv_col(t, "target_end") >= 0) {
+        x->o.start_col = "target_start";
+        x->o.end_col = "target_end";
+    }
     int sc = o->start_col ? shang_tsv_col(t, o->start_col) : -1, ec = o->end_col ? shang_tsv_col(t, o->end_col) : -1;
     if (tc < 0) return SHANG_FAIL(SHANG_EFORMAT, "%s: no column '%s'", path, o->text_col ? o->text_col : "sentence");
     if (o->start_col && (sc < 0 || ec < 0))

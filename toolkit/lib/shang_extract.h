@@ -42,7 +42,8 @@ typedef struct shang_extract_opts {
     int bos;                 /* prepend <|endoftext|> to every document and item */
     int docs_mode;           /* shang_text.h */
     const char *text_col;    /* items: the text column ("sentence") */
-    const char *start_col;   /* items: target span columns; NULL = no targets */
+    const char *start_col;   /* items: target span columns; NULL = target_start and
+                                target_end if the table has them, else no targets */
     const char *end_col;
     int targets_only;        /* items: store only each item's target row */
     int rep;                 /* shang_rep: which target token represents it */
@@ -62,5 +63,7 @@ void shang_extract_free(shang_extract *x);
 uint64_t shang_extract_rows(const shang_extract *x);     /* positions stored */
 uint64_t shang_extract_tokens(const shang_extract *x);   /* tokens run through the model */
 int shang_extract_done(const shang_extract *x);          /* max_rows reached */
+/* The target span's start column in effect (the default included), or NULL. */
+const char *shang_extract_span(const shang_extract *x);
 
 #endif
