@@ -411,33 +411,9 @@ int shang_trainer_step(shang_trainer *t, double *loss, double *grad_norm, double
 
 int shang_trainer_eval(shang_trainer *t, double *loss, double *entropy)
 {
-    const size_t T = (size_t)t->o.T, B = (size_t)t->o.B;
-    size_t windows = (size_t)t->o.eval_tokens / T;
-    size_t avail = t->n_valid > T ? (t->n_valid - 1) / T : 0;
-    if (windows > avail) windows = avail;
-    if (windows == 0) return SHANG_FAIL(SHANG_EINVAL, "no validation window of %zu tokens", T + 1);
-    double sl = 0, sh = 0;
-    size_t n = 0;
-    for (size_t w0 = 0; w0 < windows; w0 += B) {
-        for (size_t b = 0; b < B; b++) {
-            size_t wi = w0 + b;
-            for (size_t i = 0; i < T; i++) {
-                /* windows past the end are padded with ignored targets */
-                t->inputs[b * T + i] = wi < windows ? t->valid[wi * T + i] : 0;
-                t->targets[b * T + i] = wi < windows ? t->valid[wi * T + i + 1] : -1;
-            }
-        }
-        double l, h;
-        int rc = shang_train_forward(t->ws, t->inputs, t->targets, &l, &h);
-        if (rc) return rc;
-        size_t cnt = (windows - w0 < B ? windows - w0 : B) * T;
-        sl += l * (double)cnt;
-        sh += h * (double)cnt;
-        n += cnt;
-    }
-    *loss = sl / (double)n;
-    *entropy = sh / (double)n;
-    return SHANG_OK;
+    /* the first eval_tokens of the validation stream, scored as shang loss does */
+    size_t n = (size_t)t->o.eval_tokens + 1 < t->n_valid ? (size_t)t->o.eval_tokens + 1 : t->n_valid;
+    return shang_gpt_stream_loss(t->m, t->valid, n, t->o.T, t->o.B, loss, entropy, NULL);
 }
 
 int shang_trainer_log_step(shang_trainer *t, double loss, double grad_norm, double lr, double tok_per_s)
