@@ -92,19 +92,22 @@ class Km(C.Structure):
 
 class KmOpts(C.Structure):
     _fields_ = [("K", C.c_size_t), ("n_init", C.c_int), ("max_iter", C.c_int), ("tol", C.c_double),
-                ("seed", C.c_uint64), ("init", C.c_void_p)]
+                ("seed", C.c_uint64), ("init", C.c_void_p), ("algorithm", C.c_int), ("batch", C.c_size_t)]
 
 
 blobs = np.concatenate([rng.normal(loc=rng.normal(0, 6, 10), size=(400, 10)) for _ in range(6)]).astype(np.float32)
 init = blobs[rng.choice(len(blobs), 6, replace=False)].copy()
-opts = KmOpts(6, 1, 300, 0.0, 1, init.ctypes.data_as(C.c_void_p))
-kp = C.c_void_p()
 lib.shang_kmeans_fit.argtypes = [C.c_void_p, C.c_size_t, C.c_size_t, C.POINTER(KmOpts), C.POINTER(C.c_void_p)]
-assert lib.shang_kmeans_fit(blobs.ctypes.data_as(C.c_void_p), len(blobs), 10, C.byref(opts), C.byref(kp)) == 0
-km = C.cast(kp, C.POINTER(Km)).contents
+lib.shang_kmeans_free.argtypes = [C.c_void_p]
 skm = KMeans(n_clusters=6, init=init.astype(np.float64), n_init=1, algorithm="lloyd", tol=0, max_iter=300).fit(blobs.astype(np.float64))
-check("k-means inertia from the same centroids agrees with scikit-learn (%.6g vs %.6g)" % (km.inertia, skm.inertia_),
-      abs(km.inertia / skm.inertia_ - 1) < 1e-5)
-labels = np.array([km.labels[i] for i in range(len(blobs))])
-check("k-means partition equals scikit-learn's", metrics.adjusted_rand_score(labels, skm.labels_) == 1.0)
+for alg, name in ((0, "Lloyd"), (1, "Yinyang")):
+    opts = KmOpts(6, 1, 300, 0.0, 1, init.ctypes.data_as(C.c_void_p), alg, 0)
+    kp = C.c_void_p()
+    assert lib.shang_kmeans_fit(blobs.ctypes.data_as(C.c_void_p), len(blobs), 10, C.byref(opts), C.byref(kp)) == 0
+    km = C.cast(kp, C.POINTER(Km)).contents
+    check("k-means (%s) inertia from the same centroids agrees with scikit-learn (%.6g vs %.6g)"
+          % (name, km.inertia, skm.inertia_), abs(km.inertia / skm.inertia_ - 1) < 1e-9)
+    labels = np.array([km.labels[i] for i in range(len(blobs))])
+    check("k-means (%s) partition equals scikit-learn's" % name, metrics.adjusted_rand_score(labels, skm.labels_) == 1.0)
+    lib.shang_kmeans_free(kp)
 done()

@@ -123,26 +123,78 @@ static void test_monotone_and_threads(void **state)
     free(x);
 }
 
-/* Hamerly's bounds skip distances but not iterations: the same centres, labels
- * and inertia as Lloyd from the same start */
-static void test_hamerly_equals_lloyd(void **state)
+/* Yinyang's bounds skip distances but not iterations: the same centres, labels
+ * and inertia as Lloyd from the same start (with K = 40 and K = 7: one group,
+ * Hamerly's bound), for 1 and 2 threads */
+static void test_yinyang_equals_lloyd(void **state)
 {
     (void)state;
     enum { N = 4000, D = 24 };
     for (int blobs = 0; blobs <= 7; blobs += 7) {
+        int t0 = shang_threads_default();
+        shang_threads_set(1 + (blobs > 0));
         float *x = random_rows(N, D, 11 + (uint64_t)blobs, NULL, blobs);
-        shang_kmeans_opts o = {.K = 40, .n_init = 2, .max_iter = 60, .tol = 1e-6, .seed = 3};
-        shang_kmeans *a, *b;
-        assert_int_equal(shang_kmeans_fit(x, N, D, &o, &a), 0);
-        o.hamerly = 1;
-        assert_int_equal(shang_kmeans_fit(x, N, D, &o, &b), 0);
-        assert_int_equal(a->iterations, b->iterations);
-        assert_memory_equal(a->labels, b->labels, N * sizeof *a->labels);
-        assert_close(b->inertia, a->inertia, 0, 1e-12);
-        shang_kmeans_free(a);
-        shang_kmeans_free(b);
+        for (size_t K = 7; K <= 40; K += 33) {
+            shang_kmeans_opts o = {.K = K, .n_init = 2, .max_iter = 60, .tol = 1e-6, .seed = 3};
+            shang_kmeans *a, *b;
+            assert_int_equal(shang_kmeans_fit(x, N, D, &o, &a), 0);
+            o.algorithm = SHANG_KMEANS_YINYANG;
+            assert_int_equal(shang_kmeans_fit(x, N, D, &o, &b), 0);
+            assert_int_equal(a->iterations, b->iterations);
+            assert_memory_equal(a->labels, b->labels, N * sizeof *a->labels);
+            assert_memory_equal(a->centers, b->centers, K * D * sizeof *a->centers);
+            assert_true(b->inertia == a->inertia);
+            shang_kmeans_free(a);
+            shang_kmeans_free(b);
+        }
+        shang_threads_set(t0);
         free(x);
     }
+}
+
+/* mini-batch: planted blobs found, an inertia near Lloyd's, the same result for
+ * 1 and 2 threads, a history per pass */
+static void test_minibatch(void **state)
+{
+    (void)state;
+    enum { N = 20000, D = 8 };
+    int32_t *truth = malloc(N * sizeof *truth);
+    float *x = random_rows(N, D, 21, truth, 5);
+    shang_kmeans_opts o = {.K = 5, .n_init = 3, .max_iter = 20, .tol = 0, .seed = 5,
+                           .algorithm = SHANG_KMEANS_MINIBATCH, .batch = 256};
+    shang_kmeans *a, *b, *l;
+    int t0 = shang_threads_default();
+    shang_threads_set(1);
+    assert_int_equal(shang_kmeans_fit(x, N, D, &o, &a), 0);
+    shang_threads_set(2);
+    assert_int_equal(shang_kmeans_fit(x, N, D, &o, &b), 0);
+    shang_threads_set(t0);
+    assert_memory_equal(a->labels, b->labels, N * sizeof *a->labels);
+    assert_memory_equal(a->centers, b->centers, 5 * D * sizeof *a->centers);
+    assert_true(a->iterations >= 1 && a->iterations <= 20);
+    for (int i = 0; i < a->iterations; i++) assert_true(a->history[i] > 0);
+    o.algorithm = SHANG_KMEANS_LLOYD;
+    assert_int_equal(shang_kmeans_fit(x, N, D, &o, &l), 0);
+    assert_true(a->inertia < 1.01 * l->inertia);
+    shang_contingency *t;
+    shang_cluster_scores s;
+    assert_int_equal(shang_contingency_new(truth, a->labels, N, &t), 0);
+    assert_int_equal(shang_cluster_scores_of(t, 0, &s), 0);
+    assert_close(s.ari, 1.0, 1e-3, 0);
+    o.algorithm = 7;
+    shang_kmeans *bad;
+    assert_int_equal(shang_kmeans_fit(x, N, D, &o, &bad), SHANG_EINVAL);
+    int alg;
+    assert_int_equal(shang_kmeans_algorithm_parse("minibatch", &alg), 0);
+    assert_int_equal(alg, SHANG_KMEANS_MINIBATCH);
+    assert_int_equal(shang_kmeans_algorithm_parse("hamerly", &alg), SHANG_EINVAL);
+    assert_string_equal(shang_kmeans_algorithm_name(SHANG_KMEANS_YINYANG), "yinyang");
+    shang_contingency_free(t);
+    shang_kmeans_free(a);
+    shang_kmeans_free(b);
+    shang_kmeans_free(l);
+    free(truth);
+    free(x);
 }
 
 int main(int argc, char **argv)
@@ -151,6 +203,6 @@ int main(int argc, char **argv)
     if (shang_blas_reexec_if_generic(argv)) fprintf(stderr, "# %s\n", shang_err_msg());
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_planted_blobs), cmocka_unit_test(test_tiny_optimum),
                                        cmocka_unit_test(test_monotone_and_threads),
-                                       cmocka_unit_test(test_hamerly_equals_lloyd)};
+                                       cmocka_unit_test(test_yinyang_equals_lloyd), cmocka_unit_test(test_minibatch)};
     return cmocka_run_group_tests_name("kmeans", tests, NULL, NULL);
 }

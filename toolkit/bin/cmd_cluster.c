@@ -26,12 +26,16 @@ static void usage(FILE *out)
             "      --layers LIST     e.g. 0,3,6 or 0-6 [default: all stored]\n"
             "      --exclude-first   leave out the first position of every document/item\n"
             "      --n-init N        restarts [default 1]\n"
-            "      --max-iter N      Lloyd iterations per restart [default 100]\n"
+            "      --max-iter N      iterations per restart (minibatch: passes over the\n"
+            "                        rows) [default 100]\n"
             "      --tol X           stop when centres move less than X x mean variance\n"
-            "                        [default 1e-4]\n"
-            "      --algorithm A     lloyd, or hamerly: Lloyd's iterations with Hamerly's\n"
-            "                        bounds skipping most distances (same result)\n"
-            "                        [default hamerly]\n"
+            "                        (not minibatch) [default 1e-4]\n"
+            "      --algorithm A     yinyang: Lloyd's iterations with Yinyang's group\n"
+            "                        bounds skipping most distances (same result);\n"
+            "                        lloyd: every distance by GEMM; minibatch: Sculley's\n"
+            "                        mini-batch k-means, approximate, for very many rows\n"
+            "                        [default yinyang]\n"
+            "      --batch N         mini-batch size [default 1024]\n"
             "      --seed N          master seed [default 42]\n"
             "      --threads N       threads [default: all cores]\n"
             "  -q, --quiet | -v, --verbose | -h, --help\n\n"
@@ -86,7 +90,7 @@ static int load_pca(const char *path, int layer, size_t dims, size_t C, shang_pc
 
 int cmd_cluster(int argc, char **argv)
 {
-    enum { O_PCA = 256, O_DIMS, O_SITE, O_LAYERS, O_EXCL, O_NINIT, O_MAXIT, O_TOL, O_SEED, O_THREADS, O_ALGO };
+    enum { O_PCA = 256, O_DIMS, O_SITE, O_LAYERS, O_EXCL, O_NINIT, O_MAXIT, O_TOL, O_SEED, O_THREADS, O_ALGO, O_BATCH };
     static const struct option opts[] = {
         {"input", required_argument, 0, 'i'}, {"output", required_argument, 0, 'o'},
         {"clusters", required_argument, 0, 'k'}, {"pca", required_argument, 0, O_PCA},
@@ -95,12 +99,14 @@ int cmd_cluster(int argc, char **argv)
         {"n-init", required_argument, 0, O_NINIT}, {"max-iter", required_argument, 0, O_MAXIT},
         {"tol", required_argument, 0, O_TOL}, {"seed", required_argument, 0, O_SEED},
         {"threads", required_argument, 0, O_THREADS}, {"algorithm", required_argument, 0, O_ALGO},
+        {"batch", required_argument, 0, O_BATCH},
         {"quiet", no_argument, 0, 'q'},
         {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *input = NULL, *output = NULL, *pca_path = NULL, *site_name = "resid", *layers_arg = "all";
     int K = 0, dims = 0, site = SHANG_SITE_RESID, *layers = NULL, n_layers = 0, exclude_first = 0, c;
     int threads = shang_threads_default();
-    shang_kmeans_opts ko = {.n_init = 1, .max_iter = 100, .tol = 1e-4, .seed = SHANG_DEFAULT_SEED, .hamerly = 1};
+    shang_kmeans_opts ko = {.n_init = 1, .max_iter = 100, .tol = 1e-4, .seed = SHANG_DEFAULT_SEED,
+                            .algorithm = SHANG_KMEANS_YINYANG};
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":i:o:k:qvh", opts, NULL)) != -1) {
         int bad = 0;
@@ -123,11 +129,13 @@ int cmd_cluster(int argc, char **argv)
         case O_TOL: bad = shang_parse_f64(optarg, 0, 1, &ko.tol); break;
         case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &ko.seed); break;
         case O_THREADS: bad = shang_parse_int(optarg, 1, 4096, &threads); break;
-        case O_ALGO:
-            if (strcmp(optarg, "lloyd") && strcmp(optarg, "hamerly"))
-                bad = SHANG_FAIL(SHANG_EINVAL, "'%s' is not lloyd or hamerly", optarg);
-            ko.hamerly = !strcmp(optarg, "hamerly");
+        case O_ALGO: bad = shang_kmeans_algorithm_parse(optarg, &ko.algorithm); break;
+        case O_BATCH: {
+            int b = 0;
+            bad = shang_parse_int(optarg, 1, 1 << 24, &b);
+            ko.batch = (size_t)b;
             break;
+        }
         default: {
             int st = cmd_std_option("cluster", c, argv, usage);
             if (st != CMD_NEXT) {
@@ -222,7 +230,8 @@ int cmd_cluster(int argc, char **argv)
             (rc = shang_prov_str(p, "site", site_name)) || (rc = shang_prov_str(p, "layers", layers_arg)) ||
             (rc = shang_prov_i64(p, "exclude_first", exclude_first)) || (rc = shang_prov_i64(p, "n_init", ko.n_init)) ||
             (rc = shang_prov_i64(p, "max_iter", ko.max_iter)) || (rc = shang_prov_f64(p, "tol", ko.tol)) ||
-            (rc = shang_prov_str(p, "algorithm", ko.hamerly ? "hamerly" : "lloyd"))) {
+            (rc = shang_prov_str(p, "algorithm", shang_kmeans_algorithm_name(ko.algorithm))) ||
+            (rc = shang_prov_i64(p, "batch", ko.batch ? (int64_t)ko.batch : 1024))) {
             /* rc holds the failure */
         }
     }

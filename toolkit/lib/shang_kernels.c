@@ -362,3 +362,23 @@ int shang_k_all_finite(const float *x, size_t n)
     for (size_t i = 0; i < n; i++) ok = ok && isfinite(x[i]);
     return ok;
 }
+
+/* sixteen lanes, each summing every 16th term, then the lanes pairwise: the same
+ * order (and so the same bits) whatever vector width the compiler picked */
+KERNEL float shang_k_sqdist(const float *a, const float *b, size_t n)
+{
+    float acc[16] = {0};
+    size_t d = 0;
+    for (; d + 16 <= n; d += 16)
+        for (int l = 0; l < 16; l++) {
+            float t = a[d + l] - b[d + l];
+            acc[l] += t * t;
+        }
+    for (int l = 0; d < n; d++, l++) {
+        float t = a[d] - b[d];
+        acc[l] += t * t;
+    }
+    for (int w = 8; w >= 1; w /= 2)
+        for (int l = 0; l < w; l++) acc[l] += acc[l + w];
+    return acc[0];
+}

@@ -6,11 +6,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+
 #include "shang_blas.h"
+#include "shang_kernels.h"
 #include "shang_mem.h"
 #include "shang_rng.h"
 
 #define ROWS 2048 /* rows per distance block */
+
+static const char *const algorithm_names[] = {"lloyd", "yinyang", "minibatch"};
+
+int shang_kmeans_algorithm_parse(const char *name, int *algorithm)
+{
+    for (int a = 0; a < 3; a++)
+        if (!strcmp(name, algorithm_names[a])) {
+            *algorithm = a;
+            return SHANG_OK;
+        }
+    return SHANG_FAIL(SHANG_EINVAL, "'%s' is not lloyd, yinyang or minibatch", name);
+}
+
+const char *shang_kmeans_algorithm_name(int algorithm)
+{
+    return algorithm >= 0 && algorithm < 3 ? algorithm_names[algorithm] : "unknown";
+}
 
 void shang_kmeans_free(shang_kmeans *k)
 {
@@ -21,62 +41,62 @@ void shang_kmeans_free(shang_kmeans *k)
     free(k);
 }
 
-/* For each row i: the nearest of the K centres c (K, D) (ties: the smaller index)
- * and its squared distance. x2 (N) = |x_i|^2. G is a (ROWS, K) scratch. */
+/* exact |x - c|^2 in double */
+static double sq_direct(const float *x, const float *c, size_t D)
+{
+    double s = 0;
+    for (size_t d = 0; d < D; d++) {
+        double t = (double)x[d] - c[d];
+        s += t * t;
+    }
+    return s;
+}
+
+/* For each row i: the nearest of the K centres c (K, D) and its squared distance,
+ * exact in double. The float GEMM (|x|^2 - 2 x.c + |c|^2) shortlists: every
+ * centre within the GEMM's rounding error of the minimum (|2 x.c| is off by at
+ * most about 1e-5 (|x|^2 + |c|^2) in float) is measured directly, the nearest
+ * kept (ties: the smaller index). x2 (N) = |x_i|^2; G is a (ROWS, K) scratch.
+ * With lb (N, T), also each row's Yinyang bounds: the distance to the nearest
+ * centre of each group (gid: the centres' groups) other than the row's own,
+ * lowered by the GEMM's possible error. */
 static void assign(const float *x, const double *x2, size_t N, size_t D, const float *c, const double *c2, size_t K,
-                   float *G, int32_t *label, double *dist)
+                   float *G, int32_t *label, double *dist, const int32_t *gid, size_t T, float *lb)
 {
     for (size_t r0 = 0; r0 < N; r0 += ROWS) {
         size_t n = N - r0 < ROWS ? N - r0 : ROWS;
         shang_sgemm(false, true, n, K, D, 1.0f, x + r0 * D, D, c, D, 0.0f, G, K);
 #pragma omp parallel for schedule(static)
         for (size_t i = 0; i < n; i++) {
+            const float *g = G + i * K, *xi = x + (r0 + i) * D;
+            const double xx = x2[r0 + i];
+            double m = DBL_MAX;
+#pragma omp simd reduction(min : m)
+            for (size_t k = 0; k < K; k++) {
+                double v = c2[k] - 2.0 * g[k];
+                m = v < m ? v : m;
+            }
+            size_t arg = 0;
             double best = DBL_MAX;
-            int32_t arg = 0;
-            for (size_t k = 0; k < K; k++) {
-                double d = x2[r0 + i] - 2.0 * G[i * K + k] + c2[k];
-                if (d < best) {
-                    best = d;
-                    arg = (int32_t)k;
+            for (size_t k = 0; k < K; k++)
+                if (c2[k] - 2.0 * g[k] <= m + 1e-5 * (xx + c2[k])) {
+                    double d = sq_direct(xi, c + k * D, D);
+                    if (d < best) {
+                        best = d;
+                        arg = k;
+                    }
                 }
-            }
-            label[r0 + i] = arg;
-            dist[r0 + i] = best > 0 ? best : 0;
-        }
-    }
-}
-
-/* Rows idx[0..n) (all rows if idx is NULL): nearest and second-nearest centre by
- * full GEMM distances; label, ub = distance to the nearest, lb = to the second. */
-static void assign2(const float *x, const double *x2, const size_t *idx, size_t n, size_t D, const float *c,
-                    const double *c2, size_t K, float *G, float *rows, int32_t *label, double *ub, double *lb)
-{
-    for (size_t r0 = 0; r0 < n; r0 += ROWS) {
-        size_t m = n - r0 < ROWS ? n - r0 : ROWS;
-        const float *src = x + r0 * D;
-        if (idx) {
-            for (size_t i = 0; i < m; i++) memcpy(rows + i * D, x + idx[r0 + i] * D, D * sizeof *rows);
-            src = rows;
-        }
-        shang_sgemm(false, true, m, K, D, 1.0f, src, D, c, D, 0.0f, G, K);
-#pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < m; i++) {
-            size_t row = idx ? idx[r0 + i] : r0 + i;
-            double b1 = DBL_MAX, b2 = DBL_MAX;
-            int32_t arg = 0;
+            label[r0 + i] = (int32_t)arg;
+            dist[r0 + i] = best;
+            if (!lb) continue;
+            float *L = lb + (r0 + i) * T;
+            for (size_t t = 0; t < T; t++) L[t] = FLT_MAX;
             for (size_t k = 0; k < K; k++) {
-                double d = x2[row] - 2.0 * G[i * K + k] + c2[k];
-                if (d < b1) {
-                    b2 = b1;
-                    b1 = d;
-                    arg = (int32_t)k;
-                } else if (d < b2) {
-                    b2 = d;
-                }
+                if (k == arg) continue;
+                float d = (float)(xx - 2.0 * g[k] + c2[k] - 1e-5 * (xx + c2[k]));
+                if (d < L[gid[k]]) L[gid[k]] = d;
             }
-            label[row] = arg;
-            ub[row] = sqrt(b1 > 0 ? b1 : 0);
-            lb[row] = K > 1 ? sqrt(b2 > 0 ? b2 : 0) : DBL_MAX;
+            for (size_t t = 0; t < T; t++) L[t] = L[t] > 0 ? sqrtf(L[t]) * (1 - 1e-6f) : 0;
         }
     }
 }
@@ -84,12 +104,7 @@ static void assign2(const float *x, const double *x2, const size_t *idx, size_t 
 /* exact |x - c| in double */
 static double dist_direct(const float *x, const float *c, size_t D)
 {
-    double s = 0;
-    for (size_t d = 0; d < D; d++) {
-        double t = (double)x[d] - c[d];
-        s += t * t;
-    }
-    return sqrt(s);
+    return sqrt(sq_direct(x, c, D));
 }
 
 /* |c_k|^2 of the K centres, in double */
@@ -123,56 +138,101 @@ static size_t draw(const double *w, size_t N, double sum, gsl_rng *r)
     return N - 1;
 }
 
-/* greedy k-means++ into c (K, D) float */
-static int seed_pp(const float *x, const double *x2, size_t N, size_t D, size_t K, gsl_rng *r, float *c)
+/* Greedy k-means++ into c (K, D) float. Each new centre: 2 + ln K candidates
+ * drawn with probability proportional to the squared distance to the nearest
+ * centre so far, the one lowering the potential most kept. Only rows a candidate
+ * can move are measured: a row of cluster j (radius R_j, the largest distance of
+ * its rows to c_j) is nearer to candidate c than to c_j only if
+ * |c - c_j| < 2 R_j (triangle inequality), so whole clusters are skipped and the
+ * work shrinks as centres are added. Distances by shang_k_sqdist. */
+static int seed_pp(const float *x, size_t N, size_t D, size_t K, gsl_rng *r, float *c)
 {
-    size_t trials = 2 + (size_t)log((double)K);
-    double *d2 = malloc(N * sizeof *d2), *cand_d = malloc(N * trials * sizeof *cand_d), *c2 = malloc(trials * sizeof *c2);
-    float *G = malloc((size_t)ROWS * trials * sizeof *G), *cc = malloc(trials * D * sizeof *cc);
-    int32_t *lab = malloc(N * sizeof *lab);
-    double *dist = malloc(N * sizeof *dist);
-    size_t *idx = malloc(trials * sizeof *idx);
-    if (!d2 || !cand_d || !c2 || !G || !cc || !lab || !dist || !idx) {
-        free(d2); free(cand_d); free(c2); free(G); free(cc); free(lab); free(dist); free(idx);
+    const size_t trials = 2 + (size_t)log((double)K); /* < 32 for any K that fits in memory */
+    double *d2 = malloc(N * sizeof *d2), *R = malloc(K * sizeof *R), *cand = malloc(N * trials * sizeof *cand);
+    double *gain = malloc(trials * sizeof *gain), *cc = malloc(trials * K * sizeof *cc);
+    int32_t *lab = calloc(N, sizeof *lab);
+    size_t *idx = malloc(trials * sizeof *idx), *rows = malloc(N * sizeof *rows);
+    uint32_t *hit = malloc(K * sizeof *hit); /* per cluster: the candidates that can take its rows */
+    if (!d2 || !R || !cand || !gain || !cc || !lab || !idx || !rows || !hit) {
+        free(d2); free(R); free(cand); free(gain); free(cc); free(lab); free(idx); free(rows); free(hit);
         return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means++ seeding");
     }
     size_t first = (size_t)gsl_rng_uniform_int(r, N);
     memcpy(c, x + first * D, D * sizeof *c);
-    double cn = x2[first];
-    assign(x, x2, N, D, c, &cn, 1, G, lab, d2);
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < N; i++) d2[i] = shang_k_sqdist(x + i * D, c, D);
+    R[0] = 0;
+    for (size_t i = 0; i < N; i++) R[0] = fmax(R[0], sqrt(d2[i]));
     for (size_t k = 1; k < K; k++) {
         double pot = 0;
         for (size_t i = 0; i < N; i++) pot += d2[i];
+        /* the candidates, and the clusters they can take rows from */
+        memset(hit, 0, k * sizeof *hit);
         for (size_t t = 0; t < trials; t++) {
             idx[t] = pot > 0 ? draw(d2, N, pot, r) : (size_t)gsl_rng_uniform_int(r, N);
-            memcpy(cc + t * D, x + idx[t] * D, D * sizeof *cc);
-            c2[t] = x2[idx[t]];
-        }
-        /* distances of every row to every candidate */
-        for (size_t r0 = 0; r0 < N; r0 += ROWS) {
-            size_t n = N - r0 < ROWS ? N - r0 : ROWS;
-            shang_sgemm(false, true, n, trials, D, 1.0f, x + r0 * D, D, cc, D, 0.0f, G, trials);
-            for (size_t i = 0; i < n; i++)
-                for (size_t t = 0; t < trials; t++) {
-                    double d = x2[r0 + i] - 2.0 * G[i * trials + t] + c2[t];
-                    cand_d[t * N + r0 + i] = d > 0 ? d : 0;
-                }
-        }
-        size_t best = 0;
-        double best_pot = DBL_MAX;
-        for (size_t t = 0; t < trials; t++) {
-            double p = 0;
-            for (size_t i = 0; i < N; i++) p += fmin(d2[i], cand_d[t * N + i]);
-            if (p < best_pot) {
-                best_pot = p;
-                best = t;
+            const float *ct = x + idx[t] * D;
+#pragma omp parallel for schedule(static)
+            for (size_t j = 0; j < k; j++) {
+                cc[t * K + j] = shang_k_sqdist(ct, c + j * D, D);
+                if (sqrt(cc[t * K + j]) < 2 * R[j] * (1 + 1e-5) + 1e-30) hit[j] |= 1u << t;
             }
         }
-        memcpy(c + k * D, cc + best * D, D * sizeof *c);
-        for (size_t i = 0; i < N; i++) d2[i] = fmin(d2[i], cand_d[best * N + i]);
+        size_t n = 0;
+        for (size_t i = 0; i < N; i++)
+            if (hit[lab[i]]) rows[n++] = i;
+#pragma omp parallel for schedule(static)
+        for (size_t m = 0; m < n; m++)
+            for (size_t t = 0; t < trials; t++) {
+            {
+                size_t i = rows[m], j = (size_t)lab[i];
+                /* the row itself: nearer to the candidate only if |c - c_j|^2 < 4 d2 */
+                cand[m * trials + t] = cc[t * K + j] < 4 * d2[i] * (1 + 1e-5) + 1e-30
+                                           ? shang_k_sqdist(x + i * D, x + idx[t] * D, D)
+                                           : DBL_MAX;
+            }
+            }
+        size_t best = 0;
+        for (size_t t = 0; t < trials; t++) {
+            gain[t] = 0;
+            for (size_t m = 0; m < n; m++) gain[t] += fmin(cand[m * trials + t] - d2[rows[m]], 0);
+            if (gain[t] < gain[best]) best = t;
+        }
+        memcpy(c + k * D, x + idx[best] * D, D * sizeof *c);
+        /* move the rows the new centre takes; the radii of the clusters touched */
+        for (size_t j = 0; j < k; j++)
+            if (hit[j]) R[j] = 0;
+        R[k] = 0;
+        for (size_t m = 0; m < n; m++) {
+            size_t i = rows[m];
+            if (cand[m * trials + best] < d2[i]) {
+                d2[i] = cand[m * trials + best];
+                lab[i] = (int32_t)k;
+            }
+            R[lab[i]] = fmax(R[lab[i]], sqrt(d2[i]));
+        }
     }
-    free(d2); free(cand_d); free(c2); free(G); free(cc); free(lab); free(dist); free(idx);
+    free(d2); free(R); free(cand); free(gain); free(cc); free(lab); free(idx); free(rows); free(hit);
     return SHANG_OK;
+}
+
+/* mini-batch seeding (scikit-learn's): greedy k-means++ on max(3 batch, 3 K)
+ * rows drawn without replacement (all rows if N is smaller) */
+static int seed_subsample(const float *x, size_t N, size_t D, size_t K, const shang_kmeans_opts *o, gsl_rng *r,
+                          float *c)
+{
+    size_t B = o->batch ? o->batch : 1024, n = 3 * (B > K ? B : K);
+    if (n >= N) return seed_pp(x, N, D, K, r, c);
+    size_t *all = malloc(N * sizeof *all), *pick = malloc(n * sizeof *pick);
+    float *sx = malloc(n * D * sizeof *sx);
+    int rc = all && pick && sx ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means seeding");
+    if (!rc) {
+        for (size_t i = 0; i < N; i++) all[i] = i;
+        gsl_ran_choose(r, pick, n, all, N, sizeof *all); /* in row order */
+        for (size_t i = 0; i < n; i++) memcpy(sx + i * D, x + pick[i] * D, D * sizeof *sx);
+        rc = seed_pp(sx, n, D, K, r, c);
+    }
+    free(all); free(pick); free(sx);
+    return rc;
 }
 
 /* New centres: the mean of each cluster's rows, summed per cluster in row order
@@ -223,7 +283,7 @@ static double update_centres(const float *x, size_t N, size_t D, size_t K, const
 
 /* one restart: Lloyd from the centres in cf (K, D) float */
 static int lloyd(const float *x, const double *x2, size_t N, size_t D, size_t K, const shang_kmeans_opts *o,
-                 double tol_abs, float *cf, int32_t *label, double *inertia, int *iters, double *history)
+                 double tol_abs, float *cf, int32_t *label, int *iters, double *history)
 {
     double *dist = malloc(N * sizeof *dist), *c2 = malloc(K * sizeof *c2), *sum = malloc(K * D * sizeof *sum);
     float *G = malloc((size_t)ROWS * K * sizeof *G);
@@ -234,7 +294,7 @@ static int lloyd(const float *x, const double *x2, size_t N, size_t D, size_t K,
     int it = 0;
     for (it = 0; !rc && it < o->max_iter; it++) {
         centre_norms(cf, K, D, c2);
-        assign(x, x2, N, D, cf, c2, K, G, label, dist);
+        assign(x, x2, N, D, cf, c2, K, G, label, dist, NULL, 0, NULL);
         double in = 0;
         for (size_t i = 0; i < N; i++) in += dist[i];
         history[it] = in;
@@ -244,101 +304,248 @@ static int lloyd(const float *x, const double *x2, size_t N, size_t D, size_t K,
             break;
         }
     }
-    if (!rc) { /* final assignment to the final centres */
-        centre_norms(cf, K, D, c2);
-        assign(x, x2, N, D, cf, c2, K, G, label, dist);
-        double in = 0;
-        for (size_t i = 0; i < N; i++) in += dist[i];
-        *inertia = in;
-        *iters = it;
-    }
+    if (!rc) *iters = it;
     free(dist); free(c2); free(sum); free(G); free(count); free(start); free(order); free(taken);
     return rc;
 }
 
 
-/* one restart with Hamerly's bounds (Hamerly 2010): ub[i] >= |x_i - c_a(i)|,
- * lb[i] <= distance to the second-nearest centre, s[j] = half the distance from
- * c_j to its nearest other centre. A row keeps its centre when ub <= max(s, lb)
- * (after tightening ub); only the rest get all K distances (by GEMM). The
- * comparison keeps a 1e-5 relative margin against rounding. */
-static int hamerly(const float *x, const double *x2, size_t N, size_t D, size_t K, const shang_kmeans_opts *o,
-                   double tol_abs, float *cf, int32_t *label, double *inertia, int *iters, double *history)
+/* ---- Yinyang ------------------------------------------------------------------- */
+
+#define YY_EPS 1e-5 /* relative margin on every bound test, against float rounding */
+
+/* Group the K centres into T groups: 5 Lloyd iterations on the centres from the
+ * centres K g / T (g < T) as seeds. gid (K) gets each centre's group. */
+static void group_centres(const float *c, size_t K, size_t D, size_t T, int32_t *gid, double *seeds, size_t *cnt)
 {
-    double *ub = malloc(N * sizeof *ub), *lb = malloc(N * sizeof *lb), *dist = malloc(N * sizeof *dist);
-    double *c2 = malloc(K * sizeof *c2), *sj = malloc(K * sizeof *sj), *drift = malloc(K * sizeof *drift);
-    double *sum = malloc(K * D * sizeof *sum);
-    float *G = malloc((size_t)ROWS * K * sizeof *G), *rows = malloc((size_t)ROWS * D * sizeof *rows);
-    float *old = malloc(K * D * sizeof *old), *CC = malloc(K * K * sizeof *CC);
+    for (size_t g = 0; g < T; g++)
+        for (size_t d = 0; d < D; d++) seeds[g * D + d] = c[(g * K / T) * D + d];
+    for (int it = 0; it < 5; it++) {
+        for (size_t k = 0; k < K; k++) {
+            double best = DBL_MAX;
+            for (size_t g = 0; g < T; g++) {
+                double s = 0;
+                for (size_t d = 0; d < D; d++) s += (c[k * D + d] - seeds[g * D + d]) * (c[k * D + d] - seeds[g * D + d]);
+                if (s < best) {
+                    best = s;
+                    gid[k] = (int32_t)g;
+                }
+            }
+        }
+        memset(cnt, 0, T * sizeof *cnt);
+        for (size_t k = 0; k < K; k++) cnt[gid[k]]++;
+        for (size_t g = 0; g < T; g++)
+            if (cnt[g]) memset(seeds + g * D, 0, D * sizeof *seeds);
+        for (size_t k = 0; k < K; k++)
+            for (size_t d = 0; d < D; d++) seeds[(size_t)gid[k] * D + d] += c[k * D + d];
+        for (size_t g = 0; g < T; g++)
+            for (size_t d = 0; cnt[g] && d < D; d++) seeds[g * D + d] /= (double)cnt[g];
+    }
+}
+
+/* one restart with Yinyang's group bounds, from the centres in cf (K, D) */
+static int yinyang(const float *x, const double *x2, size_t N, size_t D, size_t K, const shang_kmeans_opts *o,
+                   double tol_abs, float *cf, int32_t *label, int *iters, double *history)
+{
+    const size_t T = K / 10 > 0 ? K / 10 : 1;
+    double *dist = malloc(N * sizeof *dist), *c2 = malloc(K * sizeof *c2), *sum = malloc(K * D * sizeof *sum);
+    double *drift = malloc(K * sizeof *drift), *gdrift = malloc(T * sizeof *gdrift), *seeds = malloc(T * D * sizeof *seeds);
+    double *mdrift = malloc(K * sizeof *mdrift);
+    float *G = malloc((size_t)ROWS * K * sizeof *G), *old = malloc(K * D * sizeof *old), *cg = malloc(K * D * sizeof *cg);
+    float *lb = malloc(N * T * sizeof *lb);
+    int32_t *gid = malloc(K * sizeof *gid), *mem = malloc(K * sizeof *mem);
     size_t *count = malloc(K * sizeof *count), *start = malloc((K + 1) * sizeof *start), *order = malloc(N * sizeof *order);
-    size_t *need = malloc(N * sizeof *need);
-    unsigned char *taken = malloc(N), *flag = malloc(N);
-    int rc = ub && lb && dist && c2 && sj && drift && sum && G && rows && old && CC && count && start && order && need &&
-                     taken && flag
+    size_t *gstart = malloc((T + 1) * sizeof *gstart);
+    unsigned char *taken = malloc(N);
+    int rc = dist && c2 && sum && drift && gdrift && seeds && mdrift && G && old && cg && lb && gid && mem && count &&
+                     start && order && gstart && taken
                  ? SHANG_OK
-                 : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means");
+                 : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means (Yinyang bounds: %zu x %zu floats)", N, T);
     int it = 0;
     if (!rc) {
+        group_centres(cf, K, D, T, gid, seeds, count);
+        /* members of each group, contiguous */
+        memset(gstart, 0, (T + 1) * sizeof *gstart);
+        for (size_t k = 0; k < K; k++) gstart[gid[k] + 1]++;
+        for (size_t g = 0; g < T; g++) gstart[g + 1] += gstart[g];
+        memcpy(count, gstart, T * sizeof *count);
+        for (size_t k = 0; k < K; k++) mem[count[gid[k]]++] = (int32_t)k;
         centre_norms(cf, K, D, c2);
-        assign2(x, x2, NULL, N, D, cf, c2, K, G, rows, label, ub, lb);
+        assign(x, x2, N, D, cf, c2, K, G, label, dist, gid, T, lb);
     }
     for (it = 0; !rc && it < o->max_iter; it++) {
         double in = 0;
-        for (size_t i = 0; i < N; i++) in += (dist[i] = ub[i] * ub[i]);
-        history[it] = in; /* an upper bound: exact for rows whose distance was just computed */
+        for (size_t i = 0; i < N; i++) in += dist[i];
+        history[it] = in;
         memcpy(old, cf, K * D * sizeof *old);
         double shift = update_centres(x, N, D, K, label, dist, cf, sum, count, start, order, taken);
         if (shift <= tol_abs) {
             it++;
             break;
         }
-        size_t r1 = 0, r2 = K > 1 ? 1 : 0;
         for (size_t k = 0; k < K; k++) drift[k] = dist_direct(cf + k * D, old + k * D, D);
-        centre_norms(cf, K, D, c2);
-        for (size_t k = 0; k < K; k++)
-            if (drift[k] > drift[r1]) r1 = k;
-        r2 = r1 == 0 && K > 1 ? 1 : 0;
-        for (size_t k = 0; k < K; k++)
-            if (k != r1 && drift[k] > drift[r2]) r2 = k;
-        /* half the distance from each centre to its nearest other centre */
-        shang_sgemm(false, true, K, K, D, 1.0f, cf, D, cf, D, 0.0f, CC, K);
-        for (size_t j = 0; j < K; j++) {
-            double mn = DBL_MAX;
-            for (size_t k = 0; k < K; k++)
-                if (k != j) {
-                    double d2 = c2[j] + c2[k] - 2.0 * CC[j * K + k];
-                    mn = d2 < mn ? d2 : mn;
-                }
-            sj[j] = K > 1 ? 0.5 * sqrt(mn > 0 ? mn : 0) : DBL_MAX;
-        }
-#pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < N; i++) {
-            size_t a = (size_t)label[i];
-            ub[i] += drift[a];
-            lb[i] -= a == r1 ? drift[r2] : drift[r1];
-            double m = (sj[a] > lb[i] ? sj[a] : lb[i]) * (1 - 1e-5);
-            flag[i] = 0;
-            if (ub[i] > m) {
-                ub[i] = dist_direct(x + i * D, cf + a * D, D);
-                flag[i] = ub[i] > m;
+        for (size_t g = 0; g < T; g++) {
+            gdrift[g] = 0;
+            for (size_t m = gstart[g]; m < gstart[g + 1]; m++) {
+                size_t k = (size_t)mem[m];
+                memcpy(cg + m * D, cf + k * D, D * sizeof *cg);
+                mdrift[m] = drift[k];
+                if (drift[k] > gdrift[g]) gdrift[g] = drift[k];
             }
         }
-        size_t n_need = 0;
-        for (size_t i = 0; i < N; i++)
-            if (flag[i]) need[n_need++] = i;
-        assign2(x, x2, need, n_need, D, cf, c2, K, G, rows, label, ub, lb);
+#pragma omp parallel for schedule(dynamic, 64)
+        for (size_t i = 0; i < N; i++) {
+            const float *xi = x + i * D;
+            float *L = lb + i * T;
+            size_t best = (size_t)label[i];
+            double bd = sqrt((double)shang_k_sqdist(xi, cf + best * D, D)), glb = DBL_MAX;
+            for (size_t g = 0; g < T; g++) {
+                double v = (double)L[g] - gdrift[g];
+                L[g] = (float)v;
+                if (v < glb) glb = v;
+            }
+            if (bd <= glb * (1 - YY_EPS)) {
+                dist[i] = bd * bd;
+                continue;
+            }
+            /* distances in float; a contender within the margin of the best is
+             * measured again in double, as Lloyd's assignment does */
+            const size_t own = best;
+            double d_own = bd;
+            int exact = 0;
+            for (size_t g = 0; g < T; g++) {
+                double lg = L[g];
+                if (lg * (1 - YY_EPS) >= bd) continue;
+                double before = lg + gdrift[g]; /* the group's bound before this iteration */
+                double m1 = DBL_MAX, m2 = DBL_MAX, mb = DBL_MAX;
+                size_t j1 = 0;
+                for (size_t m = gstart[g]; m < gstart[g + 1]; m++) {
+                    size_t j = (size_t)mem[m];
+                    double d;
+                    if (j == own) {
+                        d = d_own;
+                    } else {
+                        double bound = before - mdrift[m];
+                        if (bound * (1 - YY_EPS) >= bd) { /* this centre cannot be nearer */
+                            if (bound < mb) mb = bound;
+                            continue;
+                        }
+                        d = sqrt((double)shang_k_sqdist(xi, cg + m * D, D));
+                        if (d <= bd * (1 + YY_EPS)) {
+                            if (!exact) {
+                                bd = sqrt(sq_direct(xi, cf + best * D, D));
+                                if (best == own) d_own = bd;
+                                exact = 1;
+                            }
+                            d = sqrt(sq_direct(xi, cg + m * D, D));
+                        }
+                    }
+                    if (d < m1) {
+                        m2 = m1;
+                        m1 = d;
+                        j1 = j;
+                    } else if (d < m2) {
+                        m2 = d;
+                    }
+                }
+                if (j1 != best && (m1 < bd || (m1 == bd && j1 < best))) {
+                    /* a new nearest centre: the old one joins its group's bound */
+                    size_t gb = (size_t)gid[best];
+                    if (gb != g && bd < L[gb]) L[gb] = (float)bd;
+                    best = j1;
+                    bd = m1;
+                    L[g] = (float)(m2 < mb ? m2 : mb);
+                } else if (j1 == best) {
+                    L[g] = (float)(m2 < mb ? m2 : mb);
+                } else {
+                    L[g] = (float)(m1 < mb ? m1 : mb);
+                }
+            }
+            label[i] = (int32_t)best;
+            dist[i] = bd * bd;
+        }
     }
-    if (!rc) { /* final assignment to the final centres, all distances */
-        centre_norms(cf, K, D, c2);
-        assign(x, x2, N, D, cf, c2, K, G, label, dist);
-        double in = 0;
-        for (size_t i = 0; i < N; i++) in += dist[i];
-        *inertia = in;
-        *iters = it;
-    }
-    free(ub); free(lb); free(dist); free(c2); free(sj); free(drift); free(sum); free(G); free(rows); free(old);
-    free(CC); free(count); free(start); free(order); free(need); free(taken); free(flag);
+    if (!rc) *iters = it;
+    free(dist); free(c2); free(sum); free(drift); free(gdrift); free(seeds); free(mdrift); free(G); free(old); free(cg);
+    free(lb); free(gid); free(mem); free(count); free(start); free(order); free(gstart); free(taken);
     return rc;
+}
+
+/* ---- mini-batch ------------------------------------------------------------------ */
+
+/* one restart of mini-batch k-means from the centres in cf (K, D) */
+static int minibatch(const float *x, const double *x2, size_t N, size_t D, size_t K, const shang_kmeans_opts *o,
+                     gsl_rng *r, float *cf, int *iters, double *history)
+{
+    const size_t B = o->batch ? (o->batch < N ? o->batch : N) : (N < 1024 ? N : 1024);
+    double *cd = malloc(K * D * sizeof *cd), *c2 = malloc(K * sizeof *c2), *bx2 = malloc(B * sizeof *bx2);
+    double *bd = malloc(B * sizeof *bd), *cnt = calloc(K, sizeof *cnt), *bsum = malloc(K * D * sizeof *bsum);
+    float *G = malloc(B * K * sizeof *G), *bx = malloc(B * D * sizeof *bx);
+    int32_t *bl = malloc(B * sizeof *bl);
+    size_t *bn = malloc(K * sizeof *bn);
+    int rc = cd && c2 && bx2 && bd && cnt && bsum && G && bx && bl && bn
+                 ? SHANG_OK
+                 : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate mini-batch k-means");
+    if (!rc)
+        for (size_t i = 0; i < K * D; i++) cd[i] = cf[i];
+    const size_t per = (N + B - 1) / B; /* batches per pass over the data */
+    size_t steps = (size_t)o->max_iter * per, step = 0, stale = 0;
+    double ewa = -1, best = DBL_MAX, alpha = fmin(1.0, 2.0 * (double)B / ((double)N + 1));
+    int passes = 0;
+    for (step = 0; !rc && step < steps && stale < 10; step++) {
+        for (size_t b = 0; b < B; b++) {
+            size_t i = (size_t)gsl_rng_uniform_int(r, N);
+            memcpy(bx + b * D, x + i * D, D * sizeof *bx);
+            bx2[b] = x2[i];
+        }
+        centre_norms(cf, K, D, c2);
+        assign(bx, bx2, B, D, cf, c2, K, G, bl, bd, NULL, 0, NULL);
+        double in = 0;
+        for (size_t b = 0; b < B; b++) in += bd[b];
+        /* c_j <- (count_j c_j + sum of its batch rows) / (count_j + n_j), rows in batch order */
+        memset(bn, 0, K * sizeof *bn);
+        for (size_t b = 0; b < B; b++) {
+            size_t j = (size_t)bl[b];
+            if (!bn[j]++) memset(bsum + j * D, 0, D * sizeof *bsum);
+            for (size_t d = 0; d < D; d++) bsum[j * D + d] += bx[b * D + d];
+        }
+        for (size_t j = 0; j < K; j++) {
+            if (!bn[j]) continue;
+            double c = cnt[j], n = (double)bn[j];
+            for (size_t d = 0; d < D; d++) {
+                cd[j * D + d] = (cd[j * D + d] * c + bsum[j * D + d]) / (c + n);
+                cf[j * D + d] = (float)cd[j * D + d];
+            }
+            cnt[j] = c + n;
+        }
+        /* stop when the smoothed batch inertia per row has not improved for 10 batches */
+        in /= (double)B;
+        ewa = ewa < 0 ? in : ewa * (1 - alpha) + in * alpha;
+        if (ewa < best) {
+            best = ewa;
+            stale = 0;
+        } else {
+            stale++;
+        }
+        if ((step + 1) % per == 0) history[passes++] = ewa * (double)N;
+    }
+    if (!rc) {
+        if (step % per) history[passes++] = ewa * (double)N; /* stopped within a pass */
+        *iters = passes;
+    }
+    free(cd); free(c2); free(bx2); free(bd); free(cnt); free(bsum); free(G); free(bx); free(bl); free(bn);
+    return rc;
+}
+
+/* exact inertia in double of the rows against their centres (dist: N scratch),
+ * summed in row order */
+static double inertia_of(const float *x, size_t N, size_t D, const float *c, const int32_t *label, double *dist)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < N; i++) dist[i] = sq_direct(x + i * D, c + (size_t)label[i] * D, D);
+    double in = 0;
+    for (size_t i = 0; i < N; i++) in += dist[i];
+    return in;
 }
 
 int shang_kmeans_fit(const float *x, size_t N, size_t D, const shang_kmeans_opts *o, shang_kmeans **out)
@@ -349,13 +556,19 @@ int shang_kmeans_fit(const float *x, size_t N, size_t D, const shang_kmeans_opts
     if (K < 1 || K > N) return SHANG_FAIL(SHANG_EINVAL, "%zu clusters for %zu rows", K, N);
     if (o->n_init < 1 || o->max_iter < 1 || !(o->tol >= 0)) return SHANG_FAIL(SHANG_EINVAL, "bad k-means settings");
     if (o->init && o->n_init != 1) return SHANG_FAIL(SHANG_EINVAL, "given initial centres need n_init = 1");
-    for (size_t i = 0; i < N * D; i++)
-        if (!isfinite(x[i])) return SHANG_FAIL(SHANG_ENUMERIC, "row %zu is NaN or infinite", i / D);
+    if (o->algorithm < SHANG_KMEANS_LLOYD || o->algorithm > SHANG_KMEANS_MINIBATCH)
+        return SHANG_FAIL(SHANG_EINVAL, "unknown k-means algorithm %d", o->algorithm);
+    if (!shang_k_all_finite(x, N * D)) return SHANG_FAIL(SHANG_ENUMERIC, "the rows hold NaN or infinite values");
     shang_kmeans *km = calloc(1, sizeof *km);
     double *x2 = malloc(N * sizeof *x2), *hist = malloc((size_t)o->max_iter * sizeof *hist);
+    double *dist = malloc(N * sizeof *dist), *mean = calloc(D, sizeof *mean), *var = calloc(D, sizeof *var);
+    double *cn = malloc(K * sizeof *cn);
     float *cf = malloc(K * D * sizeof *cf), *best_c = malloc(K * D * sizeof *best_c);
+    float *G = malloc((size_t)ROWS * K * sizeof *G);
     int32_t *lab = malloc(N * sizeof *lab);
-    int rc = km && x2 && hist && cf && best_c && lab ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means");
+    int rc = km && x2 && hist && dist && mean && var && cn && cf && best_c && G && lab
+                 ? SHANG_OK
+                 : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means");
     if (!rc) {
         km->K = K;
         km->D = D;
@@ -365,17 +578,16 @@ int shang_kmeans_fit(const float *x, size_t N, size_t D, const shang_kmeans_opts
         km->history = malloc((size_t)o->max_iter * sizeof *km->history);
         if (!km->labels || !km->centers || !km->history) rc = SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means");
     }
-    /* tolerance relative to the mean feature variance (scikit-learn's) */
+    /* tolerance relative to the mean feature variance (scikit-learn's), two passes in row order */
     double tol_abs = 0;
     if (!rc) {
         norms(x, N, D, x2);
-        for (size_t d = 0; d < D; d++) {
-            double m = 0, v = 0;
-            for (size_t i = 0; i < N; i++) m += x[i * D + d];
-            m /= (double)N;
-            for (size_t i = 0; i < N; i++) v += (x[i * D + d] - m) * (x[i * D + d] - m);
-            tol_abs += v / (double)N;
-        }
+        for (size_t i = 0; i < N; i++)
+            for (size_t d = 0; d < D; d++) mean[d] += x[i * D + d];
+        for (size_t d = 0; d < D; d++) mean[d] /= (double)N;
+        for (size_t i = 0; i < N; i++)
+            for (size_t d = 0; d < D; d++) var[d] += (x[i * D + d] - mean[d]) * (x[i * D + d] - mean[d]);
+        for (size_t d = 0; d < D; d++) tol_abs += var[d] / (double)N;
         tol_abs = o->tol * tol_abs / (double)D;
     }
     double best = DBL_MAX;
@@ -383,12 +595,21 @@ int shang_kmeans_fit(const float *x, size_t N, size_t D, const shang_kmeans_opts
         gsl_rng *g;
         if ((rc = shang_rng_new(o->seed, SHANG_STREAM_KMEANS, (uint64_t)r, &g))) break;
         if (o->init) memcpy(cf, o->init, K * D * sizeof *cf);
-        else rc = seed_pp(x, x2, N, D, K, g, cf);
+        else if (o->algorithm == SHANG_KMEANS_MINIBATCH) rc = seed_subsample(x, N, D, K, o, g, cf);
+        else rc = seed_pp(x, N, D, K, g, cf);
+        int iters = 0;
+        if (!rc) {
+            if (o->algorithm == SHANG_KMEANS_LLOYD) rc = lloyd(x, x2, N, D, K, o, tol_abs, cf, lab, &iters, hist);
+            else if (o->algorithm == SHANG_KMEANS_YINYANG) rc = yinyang(x, x2, N, D, K, o, tol_abs, cf, lab, &iters, hist);
+            else rc = minibatch(x, x2, N, D, K, o, g, cf, &iters, hist);
+        }
         shang_rng_free(g);
-        double inertia;
-        int iters;
-        if (!rc) rc = (o->hamerly ? hamerly : lloyd)(x, x2, N, D, K, o, tol_abs, cf, lab, &inertia, &iters, hist);
-        if (!rc && inertia < best) {
+        if (rc) break;
+        /* final assignment to the final centres; the inertia exactly */
+        centre_norms(cf, K, D, cn);
+        assign(x, x2, N, D, cf, cn, K, G, lab, dist, NULL, 0, NULL);
+        double inertia = inertia_of(x, N, D, cf, lab, dist);
+        if (inertia < best) {
             best = inertia;
             memcpy(best_c, cf, K * D * sizeof *cf);
             memcpy(km->labels, lab, N * sizeof *lab);
@@ -413,8 +634,13 @@ int shang_kmeans_fit(const float *x, size_t N, size_t D, const shang_kmeans_opts
     }
     free(x2);
     free(hist);
+    free(dist);
+    free(mean);
+    free(var);
+    free(cn);
     free(cf);
     free(best_c);
+    free(G);
     free(lab);
     if (rc) shang_kmeans_free(km);
     else *out = km;

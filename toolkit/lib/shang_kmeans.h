@@ -1,11 +1,25 @@
 /* shang_kmeans — k-means on rows of float data: greedy k-means++ seeding (as
  * scikit-learn: 2 + ln K candidates per centre, the one lowering the potential
- * most), Lloyd iterations with squared distances from one sgemm per block of
- * rows (|x|^2 - 2 x.c + |c|^2), empty clusters refilled with the farthest points,
- * convergence when the centres move less than tol x the mean feature variance,
- * restarts keeping the lowest inertia, and labels renumbered in order of first
- * appearance. Deterministic for a seed and independent of the thread count:
- * every sum runs in a fixed order. Centres and inertia in double. */
+ * most, candidates evaluated by GEMM), then one of
+ *  - Lloyd: squared distances from one sgemm per block of rows
+ *    (|x|^2 - 2 x.c + |c|^2), argmin in double;
+ *  - Yinyang (Ding et al. 2015): Lloyd's iterations, but each row keeps a lower
+ *    bound on its distance to every group of about ten centres (the centres
+ *    grouped once by k-means); a group whose bound, lowered by the group's
+ *    largest centre drift, still exceeds the distance to the row's own centre is
+ *    skipped, and within a group so is every centre whose own drift leaves the
+ *    bound above it. The same iterations and (up to float rounding of near-ties)
+ *    the same labels as Lloyd, most distances never computed;
+ *  - mini-batch (Sculley 2010, as scikit-learn): centres moved towards random
+ *    batches with per-centre learning rates 1/count; approximate, for very
+ *    large N; stops after max_iter passes over the data or when the smoothed
+ *    batch inertia has not improved for 10 batches.
+ * Empty clusters are refilled with the farthest points, convergence is when the
+ * centres move less than tol x the mean feature variance (squared), restarts keep
+ * the lowest inertia, and labels are renumbered in order of first appearance.
+ * Deterministic for a seed and independent of the thread count: every sum runs
+ * in a fixed order. Centres in double; the inertia is summed exactly in double
+ * from the final labels and centres. */
 #ifndef SHANG_KMEANS_H
 #define SHANG_KMEANS_H
 
@@ -21,9 +35,11 @@ typedef struct shang_kmeans_opts {
     double tol;        /* relative tolerance (scikit-learn's), >= 0 */
     uint64_t seed;     /* master seed; restart r uses stream (KMEANS, r) */
     const float *init; /* (K, D) initial centres instead of k-means++ (n_init must be 1), or NULL */
-    int hamerly;       /* prune distance computations with Hamerly's bounds (2010): the
-                          same iterations as Lloyd, most distances skipped */
+    int algorithm;     /* SHANG_KMEANS_LLOYD, _YINYANG, _MINIBATCH */
+    size_t batch;      /* mini-batch size; 0: 1024 */
 } shang_kmeans_opts;
+
+enum { SHANG_KMEANS_LLOYD = 0, SHANG_KMEANS_YINYANG = 1, SHANG_KMEANS_MINIBATCH = 2 };
 
 typedef struct shang_kmeans {
     size_t K, D, N;
@@ -33,6 +49,10 @@ typedef struct shang_kmeans {
     int iterations;    /* of the kept restart */
     double *history;   /* (iterations) inertia after each assignment of the kept restart */
 } shang_kmeans;
+
+/* "lloyd", "yinyang", "minibatch" <-> SHANG_KMEANS_*; parse fails with SHANG_EINVAL */
+int shang_kmeans_algorithm_parse(const char *name, int *algorithm) SHANG_MUST_CHECK;
+const char *shang_kmeans_algorithm_name(int algorithm);
 
 int shang_kmeans_fit(const float *x, size_t N, size_t D, const shang_kmeans_opts *o, shang_kmeans **out) SHANG_MUST_CHECK;
 void shang_kmeans_free(shang_kmeans *k);
