@@ -69,19 +69,28 @@ class Pca(C.Structure):
                 ("variance", C.POINTER(C.c_double)), ("total_variance", C.c_double), ("n", C.c_double)]
 
 
-x = (rng.normal(size=(3000, 20)) @ rng.normal(size=(20, 20))).astype(np.float32)
-acc = C.c_void_p()
-assert lib.shang_pca_acc_new(20, C.byref(acc)) == 0
-assert lib.shang_pca_acc_add(acc, x.ctypes.data_as(C.c_void_p), 3000, 20) == 0
-pp = C.c_void_p()
-assert lib.shang_pca_fit(acc, 8, 0, C.byref(pp)) == 0
-p = C.cast(pp, C.POINTER(Pca)).contents
-mine = np.array([p.variance[k] for k in range(8)])
-sk = PCA(n_components=8, svd_solver="full").fit(x.astype(np.float64))
-check("PCA explained variance agrees with scikit-learn (rel %.1e)" % np.max(np.abs(mine / sk.explained_variance_ - 1)),
-      np.allclose(mine, sk.explained_variance_, rtol=1e-6))
-comp = np.array([[p.components[k * 20 + d] for d in range(20)] for k in range(8)])
-check("PCA components agree up to sign", np.allclose(np.abs(np.sum(comp * sk.components_, 1)), 1, atol=1e-6))
+# plain, and with an offset of 1000 and two rogue dimensions 300 times the rest
+# over a decaying spectrum (the blocks' float SYRK must keep 1e-6 relative)
+for name, n, d, k in (("plain", 3000, 20, 8), ("rogue", 9000, 96, 40)):
+    x = rng.normal(size=(n, d)) @ (rng.normal(size=(d, d)) * (np.exp(-np.arange(d) / 15) if name == "rogue" else 1))
+    if name == "rogue":
+        x[:, :2] *= 300
+        x += 1000
+    x = x.astype(np.float32)
+    acc = C.c_void_p()
+    assert lib.shang_pca_acc_new(d, C.byref(acc)) == 0
+    assert lib.shang_pca_acc_add(acc, x.ctypes.data_as(C.c_void_p), n, d) == 0
+    pp = C.c_void_p()
+    assert lib.shang_pca_fit(acc, k, 0, C.byref(pp)) == 0
+    p = C.cast(pp, C.POINTER(Pca)).contents
+    mine = np.array([p.variance[j] for j in range(k)])
+    sk = PCA(n_components=k, svd_solver="full").fit(x.astype(np.float64))
+    check("PCA (%s) explained variance agrees with scikit-learn (rel %.1e, spread %.0e)"
+          % (name, np.max(np.abs(mine / sk.explained_variance_ - 1)), sk.explained_variance_[0] / sk.explained_variance_[-1]),
+          np.allclose(mine, sk.explained_variance_, rtol=1e-6))
+    comp = np.array([[p.components[j * d + e] for e in range(d)] for j in range(k)])
+    if name == "plain":
+        check("PCA components agree up to sign", np.allclose(np.abs(np.sum(comp * sk.components_, 1)), 1, atol=1e-6))
 
 # k-means inertia from the same initial centroids
 class Km(C.Structure):

@@ -30,6 +30,8 @@
 #include "shang_ngram.h"
 #include "shang_entropy.h"
 #include "shang_metrics.h"
+#include "shang_heldout.h"
+#include "shang_bootstrap.h"
 #include "shang_pca.h"
 #include "shang_kmeans.h"
 #include "shang_states.h"

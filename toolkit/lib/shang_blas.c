@@ -123,6 +123,18 @@ void shang_sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float
                 (int)lda, B, (int)ldb, beta, C, (int)ldc);
 }
 
+void shang_ssyrk_t(size_t N, size_t K, float alpha, const float *A, size_t lda, float beta, float *C, size_t ldc)
+{
+    assert(fits(N) && fits(K) && fits(lda) && fits(ldc));
+    if (N == 0) return;
+    if (K == 0) {
+        for (size_t i = 0; i < N; i++)
+            for (size_t j = i; j < N; j++) C[i * ldc + j] = beta == 0 ? 0 : beta * C[i * ldc + j];
+        return;
+    }
+    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)N, (int)K, alpha, A, (int)lda, beta, C, (int)ldc);
+}
+
 void shang_dgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, double alpha,
                  const double *A, size_t lda, const double *B, size_t ldb, double beta,
                  double *C, size_t ldc)

@@ -60,6 +60,8 @@ void shang_sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float
 void shang_dgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, double alpha,
                  const double *A, size_t lda, const double *B, size_t ldb, double beta,
                  double *C, size_t ldc);
+/* Upper triangle of C (N, N) = alpha A^T A + beta C, A (K, N) row-major (ld lda). */
+void shang_ssyrk_t(size_t N, size_t K, float alpha, const float *A, size_t lda, float beta, float *C, size_t ldc);
 
 /* Singular values of A (rows, cols), row-major float32, in double, descending,
  * into s (min(rows, cols) values); LAPACK dgesdd. SHANG_ENUMERIC if it fails. */

@@ -363,14 +363,15 @@ int shang_k_all_finite(const float *x, size_t n)
     return ok;
 }
 
-/* sixteen lanes, each summing every 16th term, then the lanes pairwise: the same
+/* 64 lanes, each summing every 64th term (four independent vector chains at
+ * AVX-512, so the adds' latency overlaps), then the lanes pairwise: the same
  * order (and so the same bits) whatever vector width the compiler picked */
 KERNEL float shang_k_sqdist(const float *a, const float *b, size_t n)
 {
-    float acc[16] = {0};
+    float acc[64] = {0};
     size_t d = 0;
-    for (; d + 16 <= n; d += 16)
-        for (int l = 0; l < 16; l++) {
+    for (; d + 64 <= n; d += 64)
+        for (int l = 0; l < 64; l++) {
             float t = a[d + l] - b[d + l];
             acc[l] += t * t;
         }
@@ -378,7 +379,7 @@ KERNEL float shang_k_sqdist(const float *a, const float *b, size_t n)
         float t = a[d] - b[d];
         acc[l] += t * t;
     }
-    for (int w = 8; w >= 1; w /= 2)
+    for (int w = 32; w >= 1; w /= 2)
         for (int l = 0; l < w; l++) acc[l] += acc[l + w];
     return acc[0];
 }

@@ -59,7 +59,7 @@ void shang_k_xent_backward(float *probs, const int32_t *targets, float scale, si
 
 /* 1 if every value is finite */
 int shang_k_all_finite(const float *x, size_t n);
-/* sum of (a[d] - b[d])^2 over n terms in float, in a fixed order (16 lanes) */
+/* sum of (a[d] - b[d])^2 over n terms in float, in a fixed order (64 lanes) */
 float shang_k_sqdist(const float *a, const float *b, size_t n);
 
 #endif

@@ -235,49 +235,95 @@ static int seed_subsample(const float *x, size_t N, size_t D, size_t K, const sh
     return rc;
 }
 
-/* New centres: the mean of each cluster's rows, summed per cluster in row order
- * (counting sort); an empty cluster takes the farthest row (by dist) not yet
- * taken. Returns the summed squared movement of the (float) centres. */
-static double update_centres(const float *x, size_t N, size_t D, size_t K, const int32_t *label, const double *dist,
-                             float *cf, double *sum, size_t *count, size_t *start, size_t *order, unsigned char *taken)
+/* Each cluster's sum and count of rows, kept up to date by moving only the rows
+ * whose label changed (in row order: the same sums for any thread count) */
+typedef struct sums {
+    double *sum;    /* (K, D) */
+    size_t *count;  /* (K) */
+    int32_t *prev;  /* (N) the label each row is counted under, -1: none yet */
+    unsigned char *taken;
+} sums;
+
+static void sums_free(sums *s)
 {
-    memset(count, 0, K * sizeof *count);
-    for (size_t i = 0; i < N; i++) count[label[i]]++;
-    start[0] = 0;
-    for (size_t k = 0; k < K; k++) start[k + 1] = start[k] + count[k];
-    memcpy(count, start, K * sizeof *count);
-    for (size_t i = 0; i < N; i++) order[count[label[i]]++] = i;
-#pragma omp parallel for schedule(dynamic, 4)
-    for (size_t k = 0; k < K; k++) {
-        double *s = sum + k * D;
-        memset(s, 0, D * sizeof *s);
-        for (size_t j = start[k]; j < start[k + 1]; j++)
-            for (size_t d = 0; d < D; d++) s[d] += x[order[j] * D + d];
+    free(s->sum);
+    free(s->count);
+    free(s->prev);
+    free(s->taken);
+}
+
+static int sums_init(sums *s, size_t N, size_t D, size_t K)
+{
+    s->sum = calloc(K * D, sizeof *s->sum);
+    s->count = calloc(K, sizeof *s->count);
+    s->prev = malloc(N * sizeof *s->prev);
+    s->taken = malloc(N);
+    if (!s->sum || !s->count || !s->prev || !s->taken) {
+        sums_free(s);
+        return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means sums");
     }
-    memset(taken, 0, N);
+    for (size_t i = 0; i < N; i++) s->prev[i] = -1;
+    return SHANG_OK;
+}
+
+/* New centres into cf: the mean of each cluster's rows; an empty cluster takes
+ * the row farthest from its centre (dist: exact squared distances to the centres
+ * the rows were assigned to; NULL: measured here) not yet taken. Returns the
+ * summed squared movement of the (float) centres. */
+static double update_centres(const float *x, size_t N, size_t D, size_t K, const int32_t *label, const double *dist,
+                             float *cf, sums *s)
+{
+    for (size_t i = 0; i < N; i++) {
+        int32_t a = s->prev[i], b = label[i];
+        if (a == b) continue;
+        const float *xi = x + i * D;
+        if (a >= 0) {
+            double *sa = s->sum + (size_t)a * D;
+            for (size_t d = 0; d < D; d++) sa[d] -= xi[d];
+            s->count[a]--;
+        }
+        double *sb = s->sum + (size_t)b * D;
+        for (size_t d = 0; d < D; d++) sb[d] += xi[d];
+        s->count[b]++;
+        s->prev[i] = b;
+    }
+    double *own = NULL;
+    int empty = 0;
+    for (size_t k = 0; k < K; k++) empty |= s->count[k] == 0;
+    if (empty && !dist) {
+        own = malloc(N * sizeof *own);
+        if (own) {
+#pragma omp parallel for schedule(static)
+            for (size_t i = 0; i < N; i++) own[i] = sq_direct(x + i * D, cf + (size_t)label[i] * D, D);
+        }
+        dist = own; /* out of memory: the first free row instead of the farthest */
+    }
+    if (empty) memset(s->taken, 0, N);
     double shift = 0;
     for (size_t k = 0; k < K; k++) {
-        size_t n = start[k + 1] - start[k];
-        double *s = sum + k * D;
+        size_t n = s->count[k];
+        const double *sk = s->sum + k * D;
+        const float *far_row = NULL;
         if (n == 0) {
             size_t far = 0;
             double fd = -1;
             for (size_t i = 0; i < N; i++)
-                if (!taken[i] && dist[i] > fd) {
-                    fd = dist[i];
+                if (!s->taken[i] && (dist ? dist[i] : 0) > fd) {
+                    fd = dist ? dist[i] : 0;
                     far = i;
                 }
-            taken[far] = 1;
-            for (size_t d = 0; d < D; d++) s[d] = x[far * D + d];
-            n = 1;
+            s->taken[far] = 1;
+            far_row = x + far * D;
         }
         for (size_t d = 0; d < D; d++) {
-            float v = (float)(s[d] / (double)n); /* the centre as stored: a fixed point shifts by 0 */
+            /* the centre as stored: a fixed point shifts by 0 */
+            float v = far_row ? far_row[d] : (float)(sk[d] / (double)n);
             double diff = (double)v - cf[k * D + d];
             shift += diff * diff;
             cf[k * D + d] = v;
         }
     }
+    free(own);
     return shift;
 }
 
@@ -285,12 +331,10 @@ static double update_centres(const float *x, size_t N, size_t D, size_t K, const
 static int lloyd(const float *x, const double *x2, size_t N, size_t D, size_t K, const shang_kmeans_opts *o,
                  double tol_abs, float *cf, int32_t *label, int *iters, double *history)
 {
-    double *dist = malloc(N * sizeof *dist), *c2 = malloc(K * sizeof *c2), *sum = malloc(K * D * sizeof *sum);
+    double *dist = malloc(N * sizeof *dist), *c2 = malloc(K * sizeof *c2);
     float *G = malloc((size_t)ROWS * K * sizeof *G);
-    size_t *count = malloc(K * sizeof *count), *start = malloc((K + 1) * sizeof *start), *order = malloc(N * sizeof *order);
-    unsigned char *taken = malloc(N);
-    int rc = dist && c2 && sum && G && count && start && order && taken ? SHANG_OK
-                                                                         : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means");
+    sums sm = {0};
+    int rc = dist && c2 && G ? sums_init(&sm, N, D, K) : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means");
     int it = 0;
     for (it = 0; !rc && it < o->max_iter; it++) {
         centre_norms(cf, K, D, c2);
@@ -298,14 +342,15 @@ static int lloyd(const float *x, const double *x2, size_t N, size_t D, size_t K,
         double in = 0;
         for (size_t i = 0; i < N; i++) in += dist[i];
         history[it] = in;
-        double shift = update_centres(x, N, D, K, label, dist, cf, sum, count, start, order, taken);
+        double shift = update_centres(x, N, D, K, label, dist, cf, &sm);
         if (shift <= tol_abs) {
             it++;
             break;
         }
     }
     if (!rc) *iters = it;
-    free(dist); free(c2); free(sum); free(G); free(count); free(start); free(order); free(taken);
+    free(dist); free(c2); free(G);
+    sums_free(&sm);
     return rc;
 }
 
@@ -347,19 +392,19 @@ static void group_centres(const float *c, size_t K, size_t D, size_t T, int32_t 
 static int yinyang(const float *x, const double *x2, size_t N, size_t D, size_t K, const shang_kmeans_opts *o,
                    double tol_abs, float *cf, int32_t *label, int *iters, double *history)
 {
-    const size_t T = K / 10 > 0 ? K / 10 : 1;
-    double *dist = malloc(N * sizeof *dist), *c2 = malloc(K * sizeof *c2), *sum = malloc(K * D * sizeof *sum);
+    /* groups of 10 centres at D <= 256, down to 4 at D >= 640: the wider the
+     * rows, the more a distance costs against a bound (measured, bench/analysis) */
+    const size_t per = 2560 / D < 4 ? 4 : 2560 / D > 10 ? 10 : 2560 / D, T = K / per > 0 ? K / per : 1;
+    double *dist = malloc(N * sizeof *dist), *c2 = malloc(K * sizeof *c2), *ub = malloc(N * sizeof *ub);
     double *drift = malloc(K * sizeof *drift), *gdrift = malloc(T * sizeof *gdrift), *seeds = malloc(T * D * sizeof *seeds);
     double *mdrift = malloc(K * sizeof *mdrift);
     float *G = malloc((size_t)ROWS * K * sizeof *G), *old = malloc(K * D * sizeof *old), *cg = malloc(K * D * sizeof *cg);
     float *lb = malloc(N * T * sizeof *lb);
     int32_t *gid = malloc(K * sizeof *gid), *mem = malloc(K * sizeof *mem);
-    size_t *count = malloc(K * sizeof *count), *start = malloc((K + 1) * sizeof *start), *order = malloc(N * sizeof *order);
-    size_t *gstart = malloc((T + 1) * sizeof *gstart);
-    unsigned char *taken = malloc(N);
-    int rc = dist && c2 && sum && drift && gdrift && seeds && mdrift && G && old && cg && lb && gid && mem && count &&
-                     start && order && gstart && taken
-                 ? SHANG_OK
+    size_t *count = malloc(T * sizeof *count), *gstart = malloc((T + 1) * sizeof *gstart);
+    sums sm = {0};
+    int rc = dist && c2 && ub && drift && gdrift && seeds && mdrift && G && old && cg && lb && gid && mem && count && gstart
+                 ? sums_init(&sm, N, D, K)
                  : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means (Yinyang bounds: %zu x %zu floats)", N, T);
     int it = 0;
     if (!rc) {
@@ -372,13 +417,16 @@ static int yinyang(const float *x, const double *x2, size_t N, size_t D, size_t 
         for (size_t k = 0; k < K; k++) mem[count[gid[k]]++] = (int32_t)k;
         centre_norms(cf, K, D, c2);
         assign(x, x2, N, D, cf, c2, K, G, label, dist, gid, T, lb);
+        for (size_t i = 0; i < N; i++) ub[i] = sqrt(dist[i]);
     }
     for (it = 0; !rc && it < o->max_iter; it++) {
         double in = 0;
         for (size_t i = 0; i < N; i++) in += dist[i];
-        history[it] = in;
+        history[it] = in; /* after the first: an upper bound, exact for rows measured */
         memcpy(old, cf, K * D * sizeof *old);
-        double shift = update_centres(x, N, D, K, label, dist, cf, sum, count, start, order, taken);
+        /* exact distances only from the first (GEMM) assignment; later ones are
+         * measured again if a cluster empties, as Lloyd has them */
+        double shift = update_centres(x, N, D, K, label, it == 0 ? dist : NULL, cf, &sm);
         if (shift <= tol_abs) {
             it++;
             break;
@@ -398,13 +446,16 @@ static int yinyang(const float *x, const double *x2, size_t N, size_t D, size_t 
             const float *xi = x + i * D;
             float *L = lb + i * T;
             size_t best = (size_t)label[i];
-            double bd = sqrt((double)shang_k_sqdist(xi, cf + best * D, D)), glb = DBL_MAX;
+            double bd = ub[i] + drift[best], glb = DBL_MAX;
             for (size_t g = 0; g < T; g++) {
                 double v = (double)L[g] - gdrift[g];
                 L[g] = (float)v;
                 if (v < glb) glb = v;
             }
+            if (bd > glb * (1 - YY_EPS)) /* not settled by the bounds: measure the own distance */
+                bd = sqrt((double)shang_k_sqdist(xi, cf + best * D, D));
             if (bd <= glb * (1 - YY_EPS)) {
+                ub[i] = bd;
                 dist[i] = bd * bd;
                 continue;
             }
@@ -462,12 +513,14 @@ static int yinyang(const float *x, const double *x2, size_t N, size_t D, size_t 
                 }
             }
             label[i] = (int32_t)best;
+            ub[i] = bd;
             dist[i] = bd * bd;
         }
     }
     if (!rc) *iters = it;
-    free(dist); free(c2); free(sum); free(drift); free(gdrift); free(seeds); free(mdrift); free(G); free(old); free(cg);
-    free(lb); free(gid); free(mem); free(count); free(start); free(order); free(gstart); free(taken);
+    free(dist); free(c2); free(ub); free(drift); free(gdrift); free(seeds); free(mdrift); free(G); free(old); free(cg);
+    free(lb); free(gid); free(mem); free(count); free(gstart);
+    sums_free(&sm);
     return rc;
 }
 

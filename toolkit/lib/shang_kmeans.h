@@ -4,8 +4,8 @@
  *  - Lloyd: squared distances from one sgemm per block of rows
  *    (|x|^2 - 2 x.c + |c|^2), argmin in double;
  *  - Yinyang (Ding et al. 2015): Lloyd's iterations, but each row keeps a lower
- *    bound on its distance to every group of about ten centres (the centres
- *    grouped once by k-means); a group whose bound, lowered by the group's
+ *    bound on its distance to every group of 4 to 10 centres (fewer for wider
+ *    rows; the centres grouped once by k-means); a group whose bound, lowered by the group's
  *    largest centre drift, still exceeds the distance to the row's own centre is
  *    skipped, and within a group so is every centre whose own drift leaves the
  *    bound above it. The same iterations and (up to float rounding of near-ties)

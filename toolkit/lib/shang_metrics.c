@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shang_entropy.h"
 #include "shang_mem.h"
 #include "shang_strmap.h"
 
@@ -63,9 +64,18 @@ static int relabel(const int32_t *x, size_t N, uint32_t *idx, int32_t **labels, 
 
 int shang_contingency_new(const int32_t *a, const int32_t *b, size_t N, shang_contingency **out)
 {
+    return shang_contingency_new_weighted(a, b, NULL, N, out);
+}
+
+int shang_contingency_new_weighted(const int32_t *a, const int32_t *b, const uint32_t *w, size_t N,
+                                   shang_contingency **out)
+{
     *out = NULL;
     if (N == 0) return SHANG_FAIL(SHANG_EINVAL, "no items");
     if (N > UINT32_MAX) return SHANG_FAIL(SHANG_EINVAL, "more than 2^32 items");
+    uint64_t total = 0;
+    for (size_t i = 0; w && i < N; i++) total += w[i];
+    if (w && total == 0) return SHANG_FAIL(SHANG_EINVAL, "every item has weight 0");
     shang_contingency *t = calloc(1, sizeof *t);
     uint32_t *ia = malloc(N * sizeof *ia), *ib = malloc(N * sizeof *ib);
     shang_strmap *cells = NULL;
@@ -73,19 +83,20 @@ int shang_contingency_new(const int32_t *a, const int32_t *b, size_t N, shang_co
     if (!rc) rc = relabel(a, N, ia, &t->a_label, &t->R);
     if (!rc) rc = relabel(b, N, ib, &t->b_label, &t->C);
     if (!rc) {
-        t->N = N;
+        t->N = w ? total : N;
         t->a_sum = calloc(t->R, sizeof *t->a_sum);
         t->b_sum = calloc(t->C, sizeof *t->b_sum);
         if (!t->a_sum || !t->b_sum) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     }
     if (!rc) rc = shang_strmap_new(N / 4 + 16, &cells);
     for (size_t i = 0; i < N && !rc; i++) {
-        uint64_t key = (uint64_t)ia[i] << 32 | ib[i];
+        uint64_t key = (uint64_t)ia[i] << 32 | ib[i], wi = w ? w[i] : 1;
+        if (!wi) continue;
         uint64_t *v = shang_strmap_put(cells, &key, sizeof key, NULL);
         if (!v) rc = shang_err_code();
-        else (*v)++;
-        t->a_sum[ia[i]]++;
-        t->b_sum[ib[i]]++;
+        else *v += wi;
+        t->a_sum[ia[i]] += wi;
+        t->b_sum[ib[i]] += wi;
     }
     if (!rc) {
         size_t nnz = shang_strmap_size(cells), k = 0;
@@ -113,6 +124,16 @@ int shang_contingency_new(const int32_t *a, const int32_t *b, size_t N, shang_co
     if (rc) shang_contingency_free(t);
     else *out = t;
     return rc;
+}
+
+int shang_contingency_entropy(const shang_contingency *t, char which, int estimator, double K, double *h, double *sd)
+{
+    switch (which) {
+    case 'a': return shang_entropy(t->a_sum, t->R, estimator, K, h, sd);
+    case 'b': return shang_entropy(t->b_sum, t->C, estimator, K, h, sd);
+    case 'j': return shang_entropy(t->cn, t->nnz, estimator, K, h, sd);
+    default: return SHANG_FAIL(SHANG_EINVAL, "no marginal '%c' (a, b or j)", which);
+    }
 }
 
 static double h_of(const uint64_t *c, size_t n, double N)

@@ -14,7 +14,7 @@
 #include "shang_err.h"
 
 typedef struct shang_contingency {
-    size_t N, R, C, nnz;  /* items, distinct a labels, distinct b labels, non-zero cells */
+    size_t N, R, C, nnz;  /* items (their total weight), distinct a labels, distinct b labels, non-zero cells */
     uint64_t *a_sum;      /* (R) row sums */
     uint64_t *b_sum;      /* (C) column sums */
     uint32_t *ci, *cj;    /* (nnz) cell coordinates */
@@ -23,7 +23,18 @@ typedef struct shang_contingency {
 } shang_contingency;
 
 int shang_contingency_new(const int32_t *a, const int32_t *b, size_t N, shang_contingency **out) SHANG_MUST_CHECK;
+/* The same with a weight per item (an item counted w[i] times; 0 leaves it out
+ * of every count, though its labels are still listed): bootstrap replicates. */
+int shang_contingency_new_weighted(const int32_t *a, const int32_t *b, const uint32_t *w, size_t N,
+                                   shang_contingency **out) SHANG_MUST_CHECK;
 void shang_contingency_free(shang_contingency *t);
+
+/* H(A) (which 'a'), H(B) ('b') or H(A, B) ('j') with any shang_entropy estimator
+ * (K: NSB's alphabet size, 0 asymptotic; *sd as shang_entropy). Conditional
+ * entropies and MI follow as differences, e.g. H(B | A) = H(A, B) - H(A): for
+ * Miller-Madow that is the plug-in value + (cells - rows) / 2N. */
+int shang_contingency_entropy(const shang_contingency *t, char which, int estimator, double K, double *h,
+                              double *sd) SHANG_MUST_CHECK;
 
 typedef struct shang_cluster_scores {
     double h_a, h_b, h_ab;        /* H(A), H(B), H(A, B) */

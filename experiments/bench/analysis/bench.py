@@ -14,7 +14,7 @@ import time
 
 import h5py
 import numpy as np
-from sklearn.cluster import KMeans
+from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import PCA
 
 shang, build, res = sys.argv[1:4]
@@ -57,7 +57,7 @@ lib = C.CDLL(os.path.join(build, "libshang.so"))
 
 class KmOpts(C.Structure):
     _fields_ = [("K", C.c_size_t), ("n_init", C.c_int), ("max_iter", C.c_int), ("tol", C.c_double),
-                ("seed", C.c_uint64), ("init", C.c_void_p), ("hamerly", C.c_int)]
+                ("seed", C.c_uint64), ("init", C.c_void_p), ("algorithm", C.c_int), ("batch", C.c_size_t)]
 
 
 class Km(C.Structure):
@@ -68,6 +68,21 @@ class Km(C.Structure):
 
 lib.shang_kmeans_fit.argtypes = [C.c_void_p, C.c_size_t, C.c_size_t, C.POINTER(KmOpts), C.POINTER(C.c_void_p)]
 lib.shang_kmeans_free.argtypes = [C.c_void_p]
+
+
+def inertia64(x, centers, labels):
+    """the inertia in double of a partition (scikit-learn's own sums float32)"""
+    x64, c64 = x.astype(np.float64), centers.astype(np.float64)
+    return float(sum(((x64[i:i + 8192] - c64[labels[i:i + 8192]]) ** 2).sum() for i in range(0, len(x), 8192)))
+
+
+def agreement(a, b):
+    """share of rows whose clusters match under the best one-to-one relabelling by majority"""
+    k = max(a.max(), b.max()) + 1
+    m = np.zeros((k, k), np.int64)
+    np.add.at(m, (a, b), 1)
+    return float(m.max(1).sum() / len(a))
+
 for n, d, k in shapes:
     x = data(n, d)
     path = os.path.join(res, "states-%dx%d.h5" % (n, d))
@@ -94,28 +109,39 @@ for n, d, k in shapes:
     t0 = time.perf_counter()
     sk = KMeans(k, init="k-means++", n_init=1, algorithm="lloyd", tol=1e-4, max_iter=100, random_state=1).fit(x)
     t_sk = time.perf_counter() - t0
-    rows.append(dict(task="k-means fit k=%d" % k, shape="%dx%d" % (n, d), shang_s=t_sh, sklearn_s=t_sk,
-                     ratio=t_sk / t_sh, inertia_shang=inert_sh, inertia_sklearn=float(sk.inertia_),
-                     inertia_rel=inert_sh / float(sk.inertia_) - 1, sklearn_iterations=int(sk.n_iter_)))
+    in_sk = inertia64(x, sk.cluster_centers_, sk.labels_)
+    rows.append(dict(task="k-means fit k=%d (yinyang)" % k, shape="%dx%d" % (n, d), shang_s=t_sh, sklearn_s=t_sk,
+                     ratio=t_sk / t_sh, inertia_shang=inert_sh, inertia_sklearn=in_sk,
+                     inertia_rel=inert_sh / in_sk - 1, sklearn_iterations=int(sk.n_iter_)))
+    # mini-batch k-means, batch 1024, against scikit-learn's MiniBatchKMeans
+    t_sh = wall([shang, "cluster", "-q", "-i", path, "-k", str(k), "--algorithm", "minibatch", "--batch", "1024",
+                 "--max-iter", "100", "--seed", "1", "-o", os.path.join(res, "cl.h5")])
+    inert_mb = float(h5py.File(os.path.join(res, "cl.h5"))["inertia"][0])
+    t0 = time.perf_counter()
+    mb = MiniBatchKMeans(k, batch_size=1024, n_init=1, max_iter=100, random_state=1).fit(x)
+    t_mb = time.perf_counter() - t0
+    rows.append(dict(task="mini-batch k-means k=%d, batch 1024" % k, shape="%dx%d" % (n, d), shang_s=t_sh,
+                     sklearn_s=t_mb, ratio=t_mb / t_sh, inertia_shang=inert_mb,
+                     inertia_sklearn=inertia64(x, mb.cluster_centers_, mb.labels_),
+                     inertia_vs_full_fit=inert_mb / inert_sh - 1))
     # iterations alone from the same centroids, the same number of iterations
     init = x[rng.choice(n, k, replace=False)].copy()
     iters = 20
     t0 = time.perf_counter()
     sk = KMeans(k, init=init, n_init=1, algorithm="lloyd", tol=0, max_iter=iters).fit(x)
     t_sk = time.perf_counter() - t0
-    for ham in (1, 0):
-        o = KmOpts(k, 1, iters, 0.0, 1, init.ctypes.data_as(C.c_void_p), ham)
+    in_sk = inertia64(x, sk.cluster_centers_, sk.labels_)
+    for alg in (1, 0):
+        o = KmOpts(k, 1, iters, 0.0, 1, init.ctypes.data_as(C.c_void_p), alg, 0)
         kp = C.c_void_p()
         t0 = time.perf_counter()
         assert lib.shang_kmeans_fit(x.ctypes.data_as(C.c_void_p), n, d, C.byref(o), C.byref(kp)) == 0
         t_sh = time.perf_counter() - t0
         km = C.cast(kp, C.POINTER(Km)).contents
         lab = np.ctypeslib.as_array(km.labels, shape=(n,)).copy()
-        # shang numbers clusters by first appearance; compare partitions
-        same = bool(np.all(np.unique(np.stack([lab, sk.labels_]), axis=1).shape[1] == k))
-        rows.append(dict(task="k-means %d iterations from the same centroids (%s)" % (iters, "hamerly" if ham else "lloyd"),
+        rows.append(dict(task="k-means %d iterations from the same centroids (%s)" % (iters, ("lloyd", "yinyang")[alg]),
                          shape="%dx%d k=%d" % (n, d, k), shang_s=t_sh, sklearn_s=t_sk, ratio=t_sk / t_sh,
-                         inertia_rel=km.inertia / float(sk.inertia_) - 1, same_partition=same,
+                         inertia_rel=km.inertia / in_sk - 1, same_rows=agreement(lab, sk.labels_),
                          iterations=(km.iterations, int(sk.n_iter_))))
         lib.shang_kmeans_free(kp)
     os.remove(path)

@@ -1,0 +1,32 @@
+/* shang_bootstrap — confidence intervals by resampling groups (documents,
+ * lemmas, verse pairs) with replacement: items of one document are not
+ * independent, so the document is the unit drawn. A replicate gives every item
+ * the weight "times its group was drawn" and calls the statistic with those
+ * weights; the interval is the percentile interval of the replicates.
+ * Replicate b draws from its own random stream (SHANG_STREAM_BOOTSTRAP, index
+ * stream << 32 | b), so results depend on the seed only. */
+#ifndef SHANG_BOOTSTRAP_H
+#define SHANG_BOOTSTRAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shang_err.h"
+
+/* A statistic of weighted items: n_stats values into out (NaN allowed: that
+ * replicate is left out of that value's interval). Returns SHANG_OK or an error. */
+typedef int (*shang_stat_fn)(const uint32_t *w, void *ctx, double *out);
+
+typedef struct shang_bootstrap_opts {
+    int replicates;   /* B, >= 2 (200 for 95% intervals is usual; 1000 for tails) */
+    double level;     /* e.g. 0.95 */
+    uint64_t seed;
+    uint64_t stream;  /* which of the caller's analyses (a layer, say) */
+} shang_bootstrap_opts;
+
+/* group (N): any int32 per item. lo, hi, sd (n_stats each; sd may be NULL): the
+ * percentile interval and the standard deviation over replicates. */
+int shang_bootstrap_groups(const int32_t *group, size_t N, size_t n_stats, shang_stat_fn stat, void *ctx,
+                           const shang_bootstrap_opts *o, double *lo, double *hi, double *sd) SHANG_MUST_CHECK;
+
+#endif

@@ -1,0 +1,28 @@
+/* shang_heldout — held-out conditional cross-entropy of a discrete Y given a
+ * discrete condition C (a token, a cluster, a pair of them as one 64-bit key):
+ * counts from a training set, the mean negative log probability of a test set,
+ *
+ *   q(y | c) = (n(c, y) + a V q0(y)) / (n(c) + a V),
+ *   q0(y)    = (n(y) + a) / (n + a V),
+ *
+ * add-a smoothing of each condition's distribution towards the add-a unigram,
+ * which is what an unseen condition backs off to (a Dirichlet prior of total
+ * mass a V centred on q0). Y takes values 0..V-1. In nats. Unlike the plug-in
+ * H(Y | C), it cannot fall below the truth by memorising rare conditions: the
+ * gap between the two measures how much the condition overfits. */
+#ifndef SHANG_HELDOUT_H
+#define SHANG_HELDOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shang_err.h"
+
+/* Items i < n_train / n_test with condition c[i], outcome y[i] and an optional
+ * weight w[i] (NULL: 1 each; bootstrap replicates pass multiplicities). alpha >
+ * 0. SHANG_EINVAL for an outcome outside 0..V-1 or no (weighted) test items. */
+int shang_heldout_ce(const int64_t *c_train, const int32_t *y_train, const uint32_t *w_train, size_t n_train,
+                     const int64_t *c_test, const int32_t *y_test, const uint32_t *w_test, size_t n_test,
+                     double alpha, size_t V, double *ce) SHANG_MUST_CHECK;
+
+#endif
