@@ -70,13 +70,28 @@ static void test_merge_and_standardize(void **state)
     assert_int_equal(shang_pca_acc_new(D, &h1), 0);
     assert_int_equal(shang_pca_acc_new(D, &h2), 0);
     assert_int_equal(shang_pca_acc_add(all, x, N, D), 0);
-    assert_int_equal(shang_pca_acc_add(h1, x, 7001, D), 0);
-    assert_int_equal(shang_pca_acc_add(h2, x + (size_t)7001 * D, N - 7001, D), 0);
+    /* split on a block boundary (4096 rows: each block's scatter is a float SYRK),
+     * so the merged halves hold the same blocks and agree to double rounding */
+    assert_int_equal(shang_pca_acc_add(h1, x, 8192, D), 0);
+    assert_int_equal(shang_pca_acc_add(h2, x + (size_t)8192 * D, N - 8192, D), 0);
     assert_int_equal(shang_pca_acc_merge(h1, h2), 0);
     assert_close(h1->n, N, 0, 0);
     for (int i = 0; i < D; i++) assert_close(h1->mean[i], all->mean[i], 1e-12, 1e-12);
     for (int i = 0; i < D; i++)
         for (int j = i; j < D; j++) assert_close(h1->scatter[i * D + j], all->scatter[i * D + j], 1e-9, 1e-10);
+    /* any split: within the float blocks' rounding, 1e-6 of the diagonal scale */
+    shang_pca_acc *o1, *o2;
+    assert_int_equal(shang_pca_acc_new(D, &o1), 0);
+    assert_int_equal(shang_pca_acc_new(D, &o2), 0);
+    assert_int_equal(shang_pca_acc_add(o1, x, 7001, D), 0);
+    assert_int_equal(shang_pca_acc_add(o2, x + (size_t)7001 * D, N - 7001, D), 0);
+    assert_int_equal(shang_pca_acc_merge(o1, o2), 0);
+    for (int i = 0; i < D; i++)
+        for (int j = i; j < D; j++)
+            assert_close(o1->scatter[i * D + j], all->scatter[i * D + j],
+                         1e-6 * sqrt(all->scatter[i * D + i] * all->scatter[j * D + j]), 0);
+    shang_pca_acc_free(o1);
+    shang_pca_acc_free(o2);
     /* scaling a feature by 1000 changes nothing after standardisation */
     float *y = malloc((size_t)N * D * sizeof *y);
     memcpy(y, x, (size_t)N * D * sizeof *y);

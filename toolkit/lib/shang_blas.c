@@ -177,18 +177,20 @@ int shang_sym_eigen_top(double *A, size_t n, size_t k, double *w, double *vecs)
         free(isuppz);
         return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate an eigen-decomposition of size %zu", n);
     }
-    /* eigenvalues il..iu in ascending order: the top k are n-k+1 .. n */
-    lapack_int info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'U', (lapack_int)n, A, (lapack_int)n, 0, 0,
-                                     (lapack_int)(n - k + 1), (lapack_int)n, 0.0, &m, ev, Z, (lapack_int)k, isuppz);
+    /* eigenvalues il..iu in ascending order: the top k are n-k+1 .. n. The
+     * row-major upper triangle is the column-major lower one: called column-major,
+     * LAPACKE need not transpose A (and Z comes back column by column). */
+    lapack_int info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'I', 'L', (lapack_int)n, A, (lapack_int)n, 0, 0,
+                                     (lapack_int)(n - k + 1), (lapack_int)n, 0.0, &m, ev, Z, (lapack_int)n, isuppz);
     int rc = SHANG_OK;
     if (info != 0 || (size_t)m != k) {
         rc = SHANG_FAIL(SHANG_ENUMERIC, "LAPACK dsyevr failed (info %d, %d of %zu eigenvalues)", (int)info, (int)m, k);
     } else {
-        /* Z (n, k) columns ascending -> rows of vecs descending */
+        /* Z: k columns of n, ascending -> rows of vecs descending */
         for (size_t r = 0; r < k; r++) {
             size_t col = k - 1 - r;
             w[r] = ev[col];
-            for (size_t i = 0; i < n; i++) vecs[r * n + i] = Z[i * k + col];
+            memcpy(vecs + r * n, Z + col * n, n * sizeof *vecs);
         }
     }
     free(ev);

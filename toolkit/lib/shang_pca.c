@@ -30,6 +30,10 @@ void shang_pca_acc_free(shang_pca_acc *a)
     if (!a) return;
     free(a->mean);
     free(a->scatter);
+    free(a->xf);
+    free(a->Mf);
+    free(a->mb);
+    free(a->Mb);
     free(a);
 }
 
@@ -62,9 +66,23 @@ static int merge(shang_pca_acc *a, double nb, const double *mb, const double *Mb
 int shang_pca_acc_add(shang_pca_acc *a, const float *x, size_t N, size_t ld)
 {
     const size_t D = a->D, BLK = 4096;
-    float *xf = shang_alloc(BLK * D, sizeof(float), "PCA block"), *Mf = shang_alloc(D * D, sizeof(float), "PCA block scatter");
-    double *mb = shang_alloc(D, sizeof(double), "PCA block mean"), *Mb = shang_alloc(D * D, sizeof(double), "PCA block scatter");
-    int rc = xf && Mf && mb && Mb ? SHANG_OK : shang_err_code();
+    if (!a->xf) { /* scratch for every call */
+        a->xf = shang_alloc(BLK * D, sizeof(float), "PCA block");
+        a->Mf = a->xf ? shang_alloc(D * D, sizeof(float), "PCA block scatter") : NULL;
+        a->mb = a->Mf ? shang_alloc(D, sizeof(double), "PCA block mean") : NULL;
+        a->Mb = a->mb ? shang_alloc(D * D, sizeof(double), "PCA block scatter") : NULL;
+        if (!a->Mb) {
+            free(a->xf);
+            free(a->Mf);
+            free(a->mb);
+            a->xf = a->Mf = NULL;
+            a->mb = NULL;
+            return shang_err_code();
+        }
+    }
+    float *xf = a->xf, *Mf = a->Mf;
+    double *mb = a->mb, *Mb = a->Mb;
+    int rc = SHANG_OK;
     for (size_t r0 = 0; r0 < N && !rc; r0 += BLK) {
         size_t nb = N - r0 < BLK ? N - r0 : BLK;
         const float *xr = x + r0 * ld;
@@ -90,10 +108,6 @@ int shang_pca_acc_add(shang_pca_acc *a, const float *x, size_t N, size_t ld)
             for (size_t j = i; j < D; j++) Mb[i * D + j] = Mf[i * D + j];
         rc = merge(a, (double)nb, mb, Mb);
     }
-    free(xf);
-    free(Mf);
-    free(mb);
-    free(Mb);
     return rc;
 }
 

@@ -52,7 +52,9 @@ def wall(cmd):
 
 rows = []
 shapes = [(100000, 256, 1024), (20000, 768, 256)] if not quick else [(20000, 128, 64)]
-lib = C.CDLL(os.path.join(build, "libshang.so"))
+# RTLD_DEEPBIND: libshang resolves BLAS from its own OpenMP OpenBLAS, not from the
+# pthread OpenBLAS numpy loaded first (the two fight over the 2 cores)
+lib = C.CDLL(os.path.join(build, "libshang.so"), mode=os.RTLD_LOCAL | os.RTLD_DEEPBIND)
 
 
 class KmOpts(C.Structure):
@@ -68,6 +70,49 @@ class Km(C.Structure):
 
 lib.shang_kmeans_fit.argtypes = [C.c_void_p, C.c_size_t, C.c_size_t, C.POINTER(KmOpts), C.POINTER(C.c_void_p)]
 lib.shang_kmeans_free.argtypes = [C.c_void_p]
+lib.shang_pca_acc_new.argtypes = [C.c_size_t, C.POINTER(C.c_void_p)]
+lib.shang_pca_acc_add.argtypes = [C.c_void_p, C.c_void_p, C.c_size_t, C.c_size_t]
+lib.shang_pca_fit.argtypes = [C.c_void_p, C.c_size_t, C.c_int, C.POINTER(C.c_void_p)]
+lib.shang_pca_acc_free.argtypes = [C.c_void_p]
+lib.shang_pca_free.argtypes = [C.c_void_p]
+
+
+def lib_pca(x, k):
+    """shang's PCA in memory through libshang (like scikit-learn's timing: no file)"""
+    t0 = time.perf_counter()
+    acc, pp = C.c_void_p(), C.c_void_p()
+    assert lib.shang_pca_acc_new(x.shape[1], C.byref(acc)) == 0
+    assert lib.shang_pca_acc_add(acc, x.ctypes.data_as(C.c_void_p), x.shape[0], x.shape[1]) == 0
+    assert lib.shang_pca_fit(acc, k, 0, C.byref(pp)) == 0
+    t = time.perf_counter() - t0
+    lib.shang_pca_free(pp)
+    lib.shang_pca_acc_free(acc)
+    return t
+
+
+def lloyd64(x, init, iters):
+    """Lloyd's iterations in float64 (numpy): the exact reference both implementations
+    approximate; empty clusters take the farthest rows, as shang does"""
+    x64, c = x.astype(np.float64), init.astype(np.float64)
+    x2 = (x64 ** 2).sum(1)
+    for it in range(iters + 1):
+        lab = np.empty(len(x), np.int64)
+        dist = np.empty(len(x))
+        for i in range(0, len(x), 4096):
+            d = x2[i:i + 4096, None] - 2 * x64[i:i + 4096] @ c.T + (c ** 2).sum(1)[None]
+            lab[i:i + 4096] = d.argmin(1)
+            dist[i:i + 4096] = d[np.arange(len(d)), lab[i:i + 4096]]
+        if it == iters:
+            break
+        cnt = np.bincount(lab, minlength=len(c))
+        new = np.zeros_like(c)
+        np.add.at(new, lab, x64)
+        far = iter(np.argsort(-dist, kind="stable"))
+        for j in range(len(c)):
+            new[j] = new[j] / cnt[j] if cnt[j] else x64[next(far)]
+        c = new.astype(np.float32).astype(np.float64)
+    return lab, float(((x64 - c[lab]) ** 2).sum())
+
 
 
 def inertia64(x, centers, labels):
@@ -89,6 +134,7 @@ for n, d, k in shapes:
     states_file(path, x)
     # PCA, 50 components
     t_sh = wall([shang, "pca", "-q", "-i", path, "-k", "50", "-o", os.path.join(res, "pca.h5")])
+    t_lib = min(lib_pca(x, 50) for _ in range(3))
     ev = h5py.File(os.path.join(res, "pca.h5"))["explained_variance"][0]
     t0 = time.perf_counter()
     full = PCA(50, svd_solver="full").fit(x)
@@ -99,9 +145,9 @@ for n, d, k in shapes:
     # accuracy against the full solver in double (scikit-learn keeps float32 input in float32)
     full64 = PCA(50, svd_solver="full").fit(x.astype(np.float64))
     rel = float(np.max(np.abs(ev / full64.explained_variance_ - 1)))
-    rows.append(dict(task="PCA 50 comp", shape="%dx%d" % (n, d), shang_s=t_sh, sklearn_full_s=t_full,
-                     sklearn_randomized_s=t_rand, ratio_full=t_full / t_sh, ratio_randomized=t_rand / t_sh,
-                     max_rel_diff_variance=rel))
+    rows.append(dict(task="PCA 50 comp", shape="%dx%d" % (n, d), shang_cli_s=t_sh, shang_lib_s=t_lib,
+                     sklearn_full_s=t_full, sklearn_randomized_s=t_rand, ratio_full_cli=t_full / t_sh,
+                     ratio_full_lib=t_full / t_lib, ratio_randomized_lib=t_rand / t_lib, max_rel_diff_variance=rel))
     # whole k-means fit (seeding + iterations), same tolerance
     t_sh = wall([shang, "cluster", "-q", "-i", path, "-k", str(k), "--n-init", "1", "--max-iter", "100",
                  "--tol", "1e-4", "--seed", "1", "-o", os.path.join(res, "cl.h5")])
@@ -131,6 +177,9 @@ for n, d, k in shapes:
     sk = KMeans(k, init=init, n_init=1, algorithm="lloyd", tol=0, max_iter=iters).fit(x)
     t_sk = time.perf_counter() - t0
     in_sk = inertia64(x, sk.cluster_centers_, sk.labels_)
+    ref_lab, in_ref = lloyd64(x, init, iters)
+    rows.append(dict(task="scikit-learn's %d iterations against float64 Lloyd" % iters, shape="%dx%d k=%d" % (n, d, k),
+                     inertia_rel=in_sk / in_ref - 1, same_rows=agreement(sk.labels_, ref_lab)))
     for alg in (1, 0):
         o = KmOpts(k, 1, iters, 0.0, 1, init.ctypes.data_as(C.c_void_p), alg, 0)
         kp = C.c_void_p()
@@ -142,6 +191,7 @@ for n, d, k in shapes:
         rows.append(dict(task="k-means %d iterations from the same centroids (%s)" % (iters, ("lloyd", "yinyang")[alg]),
                          shape="%dx%d k=%d" % (n, d, k), shang_s=t_sh, sklearn_s=t_sk, ratio=t_sk / t_sh,
                          inertia_rel=km.inertia / in_sk - 1, same_rows=agreement(lab, sk.labels_),
+                         inertia_rel_float64=km.inertia / in_ref - 1, same_rows_float64=agreement(lab, ref_lab),
                          iterations=(km.iterations, int(sk.n_iter_))))
         lib.shang_kmeans_free(kp)
     os.remove(path)
