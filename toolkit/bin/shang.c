@@ -28,6 +28,8 @@ static const struct verb {
     {"import-gpt2", cmd_import_gpt2, "a Hugging Face GPT-2 checkpoint to a shang model file"},
     {"extract", cmd_extract, "hidden states of every layer for a text or TSV of items"},
     {"generate", cmd_generate, "sample text from a model (a sanity check)"},
+    {"alias", cmd_alias, "the aliasing decomposition per layer: tokens vs clusters"},
+    {"export", cmd_export, "a result table of an artefact as TSV with its provenance"},
     {"info", cmd_info, "describe an artefact: format, provenance, datasets"},
 };
 #define N_VERBS (sizeof verbs / sizeof *verbs)

@@ -32,6 +32,8 @@
 #include "shang_metrics.h"
 #include "shang_heldout.h"
 #include "shang_bootstrap.h"
+#include "shang_table.h"
+#include "shang_alias.h"
 #include "shang_pca.h"
 #include "shang_kmeans.h"
 #include "shang_states.h"

@@ -8,6 +8,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "shang_err.h"
 #include "shang_rng.h"
 #include "shang_strmap.h"
 
@@ -18,10 +19,10 @@ int shang_bootstrap_groups(const int32_t *group, size_t N, size_t n_stats, shang
     if (o->replicates < 2 || !(o->level > 0 && o->level < 1))
         return SHANG_FAIL(SHANG_EINVAL, "bootstrap needs >= 2 replicates and a level in (0, 1)");
     const size_t B = (size_t)o->replicates;
-    uint32_t *gi = malloc(N * sizeof *gi), *w = malloc(N * sizeof *w), *drawn = NULL;
+    uint32_t *gi = malloc(N * sizeof *gi);
     double *rep = malloc(B * n_stats * sizeof *rep), *col = malloc(B * sizeof *col);
     shang_strmap *m = NULL;
-    int rc = gi && w && rep && col ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate the bootstrap");
+    int rc = gi && rep && col ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate the bootstrap");
     if (!rc) rc = shang_strmap_new(1024, &m);
     for (size_t i = 0; !rc && i < N; i++) { /* dense group index, in order of first appearance */
         int added;
@@ -33,16 +34,38 @@ int shang_bootstrap_groups(const int32_t *group, size_t N, size_t n_stats, shang
         }
     }
     const size_t G = m ? shang_strmap_size(m) : 0;
-    if (!rc && !(drawn = malloc(G * sizeof *drawn))) rc = SHANG_FAIL(SHANG_ENOMEM, "cannot allocate the bootstrap");
-    for (size_t b = 0; !rc && b < B; b++) {
-        gsl_rng *r;
-        if ((rc = shang_rng_new(o->seed, SHANG_STREAM_BOOTSTRAP, o->stream << 32 | b, &r))) break;
-        memset(drawn, 0, G * sizeof *drawn);
-        for (size_t g = 0; g < G; g++) drawn[gsl_rng_uniform_int(r, G)]++;
-        shang_rng_free(r);
-        for (size_t i = 0; i < N; i++) w[i] = drawn[gi[i]];
-        rc = stat(w, ctx, rep + b * n_stats);
+    /* replicates in parallel: each its own stream and weights, so the result is
+     * the same for any thread count; a failure's message is carried out */
+    int failed = 0;
+    char *why = NULL;
+#pragma omp parallel if (!rc)
+    {
+        uint32_t *w = malloc(N * sizeof *w), *drawn = malloc((G ? G : 1) * sizeof *drawn);
+#pragma omp for schedule(dynamic, 1)
+        for (size_t b = 0; b < B; b++) {
+            int e = w && drawn ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate a bootstrap replicate");
+            gsl_rng *r = NULL;
+            if (!e) e = shang_rng_new(o->seed, SHANG_STREAM_BOOTSTRAP, o->stream << 32 | b, &r);
+            if (!e) {
+                memset(drawn, 0, G * sizeof *drawn);
+                for (size_t g = 0; g < G; g++) drawn[gsl_rng_uniform_int(r, G)]++;
+                for (size_t i = 0; i < N; i++) w[i] = drawn[gi[i]];
+                e = stat(w, ctx, rep + b * n_stats);
+            }
+            shang_rng_free(r);
+            if (e) {
+#pragma omp critical(shang_bootstrap_err)
+                if (!failed) {
+                    failed = e;
+                    why = strdup(shang_err_msg());
+                }
+            }
+        }
+        free(w);
+        free(drawn);
     }
+    if (!rc && failed) rc = SHANG_FAIL(failed, "bootstrap: %s", why ? why : "a replicate failed");
+    free(why);
     for (size_t s = 0; !rc && s < n_stats; s++) {
         size_t n = 0;
         for (size_t b = 0; b < B; b++)
@@ -55,9 +78,10 @@ int shang_bootstrap_groups(const int32_t *group, size_t N, size_t n_stats, shang
         gsl_sort(col, 1, n);
         lo[s] = gsl_stats_quantile_from_sorted_data(col, 1, n, (1 - o->level) / 2);
         hi[s] = gsl_stats_quantile_from_sorted_data(col, 1, n, 1 - (1 - o->level) / 2);
+        if (lo[s] > hi[s]) lo[s] = hi[s]; /* interpolating equal values can round apart */
         if (sd) sd[s] = gsl_stats_sd(col, 1, n);
     }
     shang_strmap_free(m);
-    free(gi); free(w); free(drawn); free(rep); free(col);
+    free(gi); free(rep); free(col);
     return rc;
 }

@@ -4,7 +4,8 @@
  * the weight "times its group was drawn" and calls the statistic with those
  * weights; the interval is the percentile interval of the replicates.
  * Replicate b draws from its own random stream (SHANG_STREAM_BOOTSTRAP, index
- * stream << 32 | b), so results depend on the seed only. */
+ * stream << 32 | b), so results depend on the seed only; replicates run in
+ * parallel (OpenMP), so the statistic must be thread-safe. */
 #ifndef SHANG_BOOTSTRAP_H
 #define SHANG_BOOTSTRAP_H
 

@@ -922,6 +922,45 @@ static herr_t dset_cb(hid_t root, const char *name, const obj_info *info, void *
     return 0;
 }
 
+int shang_h5_describe_provenance(hid_t file, const char *prefix, char **text)
+{
+    *text = NULL;
+    char *buf = NULL, *res = NULL;
+    size_t len = 0, rlen = 0;
+    FILE *out = open_memstream(&buf, &len);
+    if (!out) return SHANG_FAIL(SHANG_ENOMEM, "cannot open a memory stream");
+    if (shang_h5_exists(file, "/provenance")) {
+        hid_t p = H5Gopen2(file, "/provenance", H5P_DEFAULT);
+        if (p >= 0) {
+            print_group(out, p, 0);
+            H5Gclose(p);
+        }
+    } else {
+        fprintf(out, "provenance: (none)\n");
+    }
+    H5Eclear2(H5E_DEFAULT);
+    if (fclose(out) != 0) {
+        free(buf);
+        return SHANG_FAIL(SHANG_ENOMEM, "cannot describe the provenance");
+    }
+    FILE *o2 = open_memstream(&res, &rlen);
+    if (!o2) {
+        free(buf);
+        return SHANG_FAIL(SHANG_ENOMEM, "cannot open a memory stream");
+    }
+    for (char *line = buf, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        fprintf(o2, "%s%.*s\n", prefix, nl ? (int)(nl - line) : (int)strlen(line), line);
+    }
+    free(buf);
+    if (fclose(o2) != 0) {
+        free(res);
+        return SHANG_FAIL(SHANG_ENOMEM, "cannot describe the provenance");
+    }
+    *text = res;
+    return SHANG_OK;
+}
+
 int shang_h5_describe(hid_t file, char **text)
 {
     *text = NULL;

@@ -114,6 +114,10 @@ int shang_h5_attr_get_f64(hid_t obj, const char *name, double *value) SHANG_MUST
  * description and units. *text is malloc'd. */
 int shang_h5_describe(hid_t file, char **text) SHANG_MUST_CHECK;
 
+/* The /provenance of an open artefact as the same indented text, every line
+ * starting with `prefix` (e.g. "# " for a TSV header). *text is malloc'd. */
+int shang_h5_describe_provenance(hid_t file, const char *prefix, char **text) SHANG_MUST_CHECK;
+
 /* "1.10.8" */
 const char *shang_h5_version(void);
 

@@ -1,0 +1,82 @@
+# CLI tests of the analysis chain on a tiny random model, in seconds:
+# bpe -> init -> extract -> pca -> cluster (yinyang, lloyd, minibatch) -> alias ->
+# export, with the results checked against numpy / scikit-learn recomputation.
+. tests/cli/tap.sh
+S=$SHANG
+T=$SHANG_TEST_TMP
+PY=/usr/bin/python3
+
+$S bpe -q -V 300 -o "$T/atok.h5" datasets/corpus/devil.train.txt.gz
+$S init -q -t "$T/atok.h5" -L 2 -C 32 -H 4 -T 64 -o "$T/amodel.h5"
+check "extract text for the chain" 0 $S extract -q -m "$T/amodel.h5" --ctx 32 --max-tokens 4000 -o "$T/ast.h5" datasets/corpus/devil.valid.txt.gz
+check "pca for the chain" 0 $S pca -q -i "$T/ast.h5" -k 8 -o "$T/apca.h5"
+check "cluster (yinyang) on PCA coordinates" 0 $S cluster -q -i "$T/ast.h5" --pca "$T/apca.h5" -k 12 -o "$T/acl.h5"
+check "cluster (lloyd), the same labels" 0 $S cluster -q -i "$T/ast.h5" --pca "$T/apca.h5" -k 12 --algorithm lloyd -o "$T/acl_l.h5"
+check "cluster (minibatch)" 0 $S cluster -q -i "$T/ast.h5" -k 12 --algorithm minibatch --batch 256 -o "$T/acl_m.h5"
+check "cluster with an unknown algorithm" 2 $S cluster -i "$T/ast.h5" -k 12 --algorithm hamerly -o "$T/x.h5"
+contains "unknown algorithm is named" "$err" "'hamerly' is not lloyd, yinyang or minibatch"
+check "alias --help" 0 $S alias --help
+check "alias without clusters" 2 $S alias -s "$T/ast.h5" -o "$T/x.h5"
+check "alias" 0 $S alias -s "$T/ast.h5" -c "$T/acl.h5" --bootstrap 20 --min-count 5 -o "$T/alias.h5"
+contains "alias prints a per-layer summary" "$err" "H(K|X)"
+check "alias, 1 thread" 0 $S alias -q --threads 1 -s "$T/ast.h5" -c "$T/acl.h5" --bootstrap 20 --min-count 5 -o "$T/alias1.h5"
+check "alias with a layer not clustered" 1 $S alias -q -s "$T/ast.h5" -c "$T/acl.h5" --layers 5 -o "$T/x.h5"
+contains "missing layer is named" "$err" "has no layer 5"
+if [ -e "$T/x.h5" ]; then notok "failed alias leaves no output"; else ok "failed alias leaves no output"; fi
+check "export lists the tables" 0 $S export "$T/alias.h5"
+contains "tables listed" "$out" "layers"
+check "export the layers table" 0 $S export "$T/alias.h5" layers -o "$T/layers.tsv"
+check "export the tokens table to stdout" 0 $S export --no-header "$T/alias.h5" tokens
+contains "tokens table header" "$out" "layer	token	text	count	h_k_given_token	meanings"
+check "export a missing table" 1 $S export "$T/alias.h5" nothing
+contains "missing table lists the tables" "$err" "the tables: layers, tokens, clusters"
+check "export from a missing file" 1 $S export "$T/none.h5" layers
+$S export -q "$T/alias1.h5" layers -o "$T/layers1.tsv"
+$S export -q --no-header "$T/alias.h5" clusters > "$T/clusters.tsv"
+
+$PY - "$T" > "$T/alias.out" 2>&1 <<'PYEOF'
+import sys, h5py, numpy as np
+from sklearn import metrics
+T = sys.argv[1]
+def tsv(path):  # the provenance lines start with '#'
+    lines = [l for l in open(path) if not l.startswith("#")]
+    return np.genfromtxt(lines, delimiter="\t", names=True, dtype=None, encoding="utf-8")
+lay, lay1 = tsv(T + "/layers.tsv"), tsv(T + "/layers1.tsv")
+st, cl = h5py.File(T + "/ast.h5"), h5py.File(T + "/acl.h5")
+rows = cl["rows"][...]
+x = st["tokens"][...][rows]
+y = st["next_tokens"][...][rows]
+bad = []
+with open(T + "/layers.tsv") as f:
+    head = f.read()
+if "# verb: alias" not in head: bad.append("no provenance header")
+for i, l in enumerate(cl["layers"][...]):
+    k = cl["labels"][i]
+    r = lay[lay["layer"] == l][0]
+    def H(a):
+        _, c = np.unique(a, return_counts=True, axis=0)
+        p = c / c.sum()
+        return -(p * np.log(p)).sum()
+    xk = np.stack([x, k], 1)
+    want = dict(h_k_given_x=H(xk) - H(x), h_x_given_k=H(xk) - H(k),
+                ami=metrics.adjusted_mutual_info_score(x, k), ari=metrics.adjusted_rand_score(x, k),
+                v_measure=metrics.v_measure_score(x, k))
+    m = y >= 0
+    want["h_y_given_k"] = H(np.stack([k[m], y[m]], 1)) - H(k[m])
+    want["h_y_given_x"] = H(np.stack([x[m], y[m]], 1)) - H(x[m])
+    want["h_y_given_xk"] = H(np.stack([x[m], k[m], y[m]], 1)) - H(np.stack([x[m], k[m]], 1))
+    for name, v in want.items():
+        if abs(r[name] - v) > 1e-6: bad.append("layer %d %s %g vs %g" % (l, name, r[name], v))
+    for name in ("h_k_given_x", "mi_yk", "ce_y_given_k"):
+        if not (r[name + "_lo"] <= r[name] + 1e-9 or r[name] - r[name + "_lo"] < 0.1) or not r[name + "_lo"] <= r[name + "_hi"]:
+            bad.append("layer %d interval of %s" % (l, name))
+    if not r["rand_h_k_given_x"] > r["h_k_given_x"]: bad.append("random partition not above")
+    if not np.isfinite(r["ce_y_given_xk"]): bad.append("no held-out CE")
+if not all(np.array_equal(lay[c], lay1[c], equal_nan=True) for c in lay.dtype.names): bad.append("threads change the result")
+l_yy, l_ll = cl["labels"][...], h5py.File(T + "/acl_l.h5")["labels"][...]
+if not np.array_equal(l_yy, l_ll): bad.append("yinyang and lloyd differ")
+print("alias ok" if not bad else "wrong: " + "; ".join(bad))
+PYEOF
+contains "alias agrees with numpy/scikit-learn, CIs ordered, baselines, thread-independent, yinyang = lloyd" "$T/alias.out" "alias ok"
+contains "clusters table has top tokens" "$T/clusters.tsv" "top_tokens"
+echo "1..$n"

@@ -1,0 +1,110 @@
+/* The aliasing decomposition of one layer: SCIENCE.md's golden values (bank /
+ * car / automobile / river), closed forms when the next token is a function of
+ * the cluster, the baselines' expected behaviour, and thread-independent
+ * bootstrap intervals that cover the estimate. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stdio.h>
+
+#include "shang.h"
+#include "testutil.h"
+
+static void test_golden(void **state)
+{
+    (void)state;
+    /* bank x4, car x2, automobile x2, river x2; clusters R R F F V V V V R R */
+    int32_t x[10] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3}, k[10] = {0, 0, 1, 1, 2, 2, 2, 2, 0, 0};
+    int32_t y[10] = {1, 2, 1, 2, 0, 0, 0, 0, 3, -1}, doc[10] = {0, 0, 1, 1, 2, 2, 3, 3, 4, 4};
+    shang_alias_opts o = {.V = 4, .alpha = 0.5, .heldout_frac = 0.4, .with_ami = 1, .seed = 1, .level = 0.95};
+    double st[SHANG_A_N_STATS], lo[SHANG_A_N_STATS], hi[SHANG_A_N_STATS];
+    assert_int_equal(shang_alias_layer(x, y, k, doc, 10, &o, st, lo, hi), 0);
+    assert_close(st[SHANG_A_H_K_X], 0.277259, 1e-6, 0);
+    assert_close(st[SHANG_A_H_X_K], 0.554518, 1e-6, 0);
+    assert_close(st[SHANG_A_VI], 0.831777, 1e-6, 0);
+    assert_close(st[SHANG_A_HOMOGENEITY], 0.583751, 1e-6, 0);
+    assert_close(st[SHANG_A_COMPLETENESS], 0.737175, 1e-6, 0);
+    assert_close(st[SHANG_A_V], 0.651553, 1e-6, 0);
+    assert_close(st[SHANG_A_ARI], 0.285714, 1e-6, 0);
+    assert_close(st[SHANG_A_AMI], 0.460562, 1e-6, 0);
+    assert_close(st[SHANG_A_N], 10, 0, 0);
+    assert_close(st[SHANG_A_NY], 9, 0, 0); /* the last row has no next token */
+    assert_close(st[SHANG_A_X_TYPES], 4, 0, 0);
+    assert_close(st[SHANG_A_K_USED], 3, 0, 0);
+    assert_true(isnan(lo[SHANG_A_H_K_X])); /* no bootstrap asked */
+    /* y is 0 exactly on cluster V: H(Y|X,K) plug-in on the 9 rows by hand */
+    /* conditions (x,k): (0,0): y 1,2 -> ln 2; (0,1): 1,2 -> ln 2; (1,2): 0,0; (2,2): 0,0; (3,0): 3 */
+    assert_close(st[SHANG_A_H_Y_XK_PLUGIN], (2 * log(2) + 2 * log(2)) / 9, 1e-12, 0);
+    assert_close(st[SHANG_A_GAIN_PLUGIN], st[SHANG_A_H_Y_X_PLUGIN] - st[SHANG_A_H_Y_XK_PLUGIN], 1e-15, 0);
+    /* Miller-Madow: plug-in + (cells - conditions) / 2N for the (X, Y) table:
+     * cells (0,1) (0,2) (1,0) (2,0) (3,3) = 5, conditions 4 */
+    assert_close(st[SHANG_A_H_Y_X_MM] - st[SHANG_A_H_Y_X_PLUGIN], (5.0 - 4.0) / 18, 1e-12, 0);
+    assert_close(st[SHANG_A_BIAS_Y_X], (5.0 - 4.0) / 18, 1e-12, 0);
+    int32_t bad[10];
+    memcpy(bad, y, sizeof bad);
+    bad[0] = 4;
+    assert_int_equal(shang_alias_layer(x, bad, k, doc, 10, &o, st, lo, hi), SHANG_EINVAL);
+}
+
+/* Y a function of K with many documents: H(Y|K) = 0, I(Y;K) = H(Y), the random
+ * partition and the shuffle lose that; the bootstrap covers the estimate and
+ * does not depend on the thread count */
+static void test_function_of_cluster(void **state)
+{
+    (void)state;
+    enum { N = 6000, DOCS = 60 };
+    int32_t *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *k = malloc(N * sizeof *k), *doc = malloc(N * sizeof *doc);
+    gsl_rng *r;
+    assert_int_equal(shang_rng_new(7, SHANG_STREAM_TEST, 0, &r), 0);
+    for (int i = 0; i < N; i++) {
+        x[i] = (int32_t)gsl_rng_uniform_int(r, 40);
+        k[i] = (int32_t)((x[i] + gsl_rng_uniform_int(r, 2)) % 20); /* each token in two clusters */
+        y[i] = k[i] % 5;
+        doc[i] = i / (N / DOCS);
+    }
+    shang_rng_free(r);
+    shang_alias_opts o = {.V = 5, .alpha = 0.01, .heldout_frac = 0.25, .bootstrap = 40, .level = 0.9, .seed = 3, .stream = 2};
+    double st[SHANG_A_N_STATS], lo[SHANG_A_N_STATS], hi[SHANG_A_N_STATS];
+    double st2[SHANG_A_N_STATS], lo2[SHANG_A_N_STATS], hi2[SHANG_A_N_STATS];
+    int t0 = shang_threads_default();
+    shang_threads_set(1);
+    assert_int_equal(shang_alias_layer(x, y, k, doc, N, &o, st, lo, hi), 0);
+    shang_threads_set(2);
+    assert_int_equal(shang_alias_layer(x, y, k, doc, N, &o, st2, lo2, hi2), 0);
+    shang_threads_set(t0);
+    for (int s = 0; s < SHANG_A_N_STATS; s++) {
+        assert_true(st[s] == st2[s] || (isnan(st[s]) && isnan(st2[s])));
+        assert_true(lo[s] == lo2[s] || (isnan(lo[s]) && isnan(lo2[s])));
+    }
+    assert_close(st[SHANG_A_H_Y_K_PLUGIN], 0, 1e-12, 0);
+    assert_close(st[SHANG_A_H_Y_XK_PLUGIN], 0, 1e-12, 0);
+    assert_close(st[SHANG_A_MI_YK], st[SHANG_A_H_Y], 1e-12, 0);
+    assert_close(st[SHANG_A_CE_Y_K], 0, 0.01, 0); /* add-0.01 of 5 outcomes, every condition well seen */
+    assert_true(st[SHANG_A_CE_Y_X] > 0.5);        /* a token has two clusters: about ln 2 of doubt */
+    assert_close(st[SHANG_A_GAIN_PLUGIN], st[SHANG_A_H_Y_X_PLUGIN], 1e-12, 0);
+    assert_true(st[SHANG_A_RAND_MI_YK] < 0.05 && st[SHANG_A_SHUF_MI_YK] < 0.05);
+    assert_close(st[SHANG_A_RAND_H_Y_K], st[SHANG_A_H_Y], 0.05, 0);
+    assert_true(st[SHANG_A_RAND_H_K_X] > st[SHANG_A_H_K_X] + 1);
+    for (int s = 0; s < SHANG_A_N_STATS; s++)
+        if (shang_alias_stat_has_ci(s) && !isnan(st[s]) && s != SHANG_A_N && s != SHANG_A_NY) {
+            if (!(lo[s] <= hi[s])) fprintf(stderr, "# %s: %g [%g, %g]\n", shang_alias_stat_name(s), st[s], lo[s], hi[s]);
+            assert_true(lo[s] <= hi[s]);
+            assert_true(lo[s] <= st[s] + 0.05 && st[s] - 0.05 <= hi[s]);
+        }
+    assert_true(isnan(lo[SHANG_A_RAND_MI_YK]));
+    assert_true(hi[SHANG_A_H_K_X] > lo[SHANG_A_H_K_X]);
+    assert_string_equal(shang_alias_stat_name(SHANG_A_H_K_X), "h_k_given_x");
+    free(x);
+    free(y);
+    free(k);
+    free(doc);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    if (shang_blas_reexec_if_generic(argv)) fprintf(stderr, "# %s\n", shang_err_msg());
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_golden), cmocka_unit_test(test_function_of_cluster)};
+    return cmocka_run_group_tests_name("alias", tests, NULL, NULL);
+}

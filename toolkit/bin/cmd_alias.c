@@ -1,0 +1,379 @@
+/* shang alias — the aliasing decomposition per layer, from the states (tokens,
+ * next tokens, documents) and their clusters: the per-layer table, per-token
+ * "effective number of meanings" and per-cluster "effective number of tokens"
+ * with the cluster's top tokens. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: shang alias -s STATES.h5 -c CLUSTERS.h5 [options] -o ALIAS.h5\n\n"
+            "How the token projection aliases the states, per clustered layer (X: token,\n"
+            "Y: next token, K: cluster): H(X), H(K), one-to-many H(K|X), many-to-one\n"
+            "H(X|K), VI, homogeneity, completeness, V-measure, NMI, AMI, ARI, I(X;K),\n"
+            "I(Y;K); H(Y|X), H(Y|K), H(Y|X,K) by plug-in, Miller-Madow, Chao-Shen and\n"
+            "Grassberger, and as held-out cross-entropies (add-alpha, backing off to\n"
+            "the unigram; fit on the documents not held out); the plug-in biases (and a\n"
+            "warning when they exceed the effect); a random partition with the same\n"
+            "cluster sizes and a next-token shuffle as baselines; bootstrap intervals\n"
+            "resampling documents. Tables (shang export): layers, tokens (exp H(K|X=t),\n"
+            "the effective number of meanings of each frequent token) and clusters\n"
+            "(exp H(X|K=c) and the cluster's top tokens).\n\n"
+            "Options:\n"
+            "  -s, --states FILE     the shang.states file the clusters were made from\n"
+            "  -c, --clusters FILE   a shang.clusters file (shang cluster)\n"
+            "  -o, --output FILE     the shang.alias file to write\n"
+            "      --layers LIST     a subset of the clustered layers [default: all]\n"
+            "      --alpha A         add-alpha of the held-out cross-entropies [default 0.1]\n"
+            "      --heldout F       share of documents held out [default 0.2]\n"
+            "      --bootstrap B     replicates for the intervals, 0 for none [default 100]\n"
+            "      --level P         interval level [default 0.95]\n"
+            "      --no-ami          skip AMI (its expected MI costs O(|X| |K|) per layer)\n"
+            "      --min-count N     tokens in the tokens table: seen N times or more [default 20]\n"
+            "      --top N           top tokens listed per cluster [default 8]\n"
+            "      --bits            information in bits [default nats]\n"
+            "      --seed N          held-out documents, baselines, bootstrap [default 42]\n"
+            "      --threads N       threads [default: all cores]\n"
+            "  -q, --quiet | -v, --verbose | -h, --help\n\n"
+            "Example:\n"
+            "  shang alias -s states.h5 -c clusters.h5 -o alias.h5 && shang export alias.h5 layers\n");
+    cmd_print_exit_status(out);
+}
+
+/* a token's bytes for a TSV cell: control bytes and backslash escaped */
+static void token_text(const shang_tokenizer *tok, int32_t id, char *out, size_t cap)
+{
+    size_t len = 0, o = 0;
+    const char *b = tok ? shang_bpe_token(tok, id, &len) : NULL;
+    if (!b) {
+        snprintf(out, cap, "#%d", id);
+        return;
+    }
+    for (size_t i = 0; i < len && o + 5 < cap; i++) {
+        unsigned char ch = (unsigned char)b[i];
+        if (ch == '\\') o += (size_t)snprintf(out + o, cap - o, "\\\\");
+        else if (ch == '\n') o += (size_t)snprintf(out + o, cap - o, "\\n");
+        else if (ch < 0x20 || ch == 0x7f) o += (size_t)snprintf(out + o, cap - o, "\\x%02x", ch);
+        else out[o++] = (char)ch;
+    }
+    out[o] = 0;
+}
+
+struct cell {
+    uint64_t n;
+    int32_t x;
+};
+
+static int by_count(const void *a, const void *b)
+{
+    const struct cell *p = a, *q = b;
+    return p->n != q->n ? (p->n < q->n ? 1 : -1) : (p->x > q->x) - (p->x < q->x);
+}
+
+/* the tokens and clusters tables' rows of one layer */
+static int per_label(const int32_t *x, const int32_t *k, size_t N, int layer, int min_count, int top, double unit,
+                     const shang_tokenizer *tok, shang_table *tt, shang_table *tc)
+{
+    shang_contingency *t;
+    int rc = shang_contingency_new(x, k, N, &t);
+    if (rc) return rc;
+    double *hr = calloc(t->R, sizeof *hr), *hc = calloc(t->C, sizeof *hc);
+    struct cell *cells = malloc(t->nnz * sizeof *cells);
+    size_t *start = calloc(t->C + 1, sizeof *start), *fill = malloc(t->C * sizeof *fill);
+    if (!hr || !hc || !cells || !start || !fill) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    for (size_t z = 0; !rc && z < t->nnz; z++) {
+        double n = (double)t->cn[z], a = (double)t->a_sum[t->ci[z]], b = (double)t->b_sum[t->cj[z]];
+        hr[t->ci[z]] -= n / a * log(n / a);
+        hc[t->cj[z]] -= n / b * log(n / b);
+        start[t->cj[z] + 1]++;
+    }
+    for (size_t j = 0; !rc && j < t->C; j++) start[j + 1] += start[j];
+    if (!rc) memcpy(fill, start, t->C * sizeof *fill);
+    for (size_t z = 0; !rc && z < t->nnz; z++) cells[fill[t->cj[z]]++] = (struct cell){t->cn[z], t->a_label[t->ci[z]]};
+    char text[256], list[4096];
+    /* tokens, by id */
+    int32_t *order = rc ? NULL : malloc(t->R * sizeof *order);
+    if (!rc && !order) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    size_t no = 0;
+    for (size_t i = 0; !rc && i < t->R; i++)
+        if (t->a_sum[i] >= (uint64_t)min_count) order[no++] = (int32_t)i;
+    for (size_t a = 1; !rc && a < no; a++) /* insertion sort by token id (few thousand) */
+        for (size_t b = a; b > 0 && t->a_label[order[b - 1]] > t->a_label[order[b]]; b--) {
+            int32_t tmp = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = tmp;
+        }
+    for (size_t q = 0; !rc && q < no; q++) {
+        size_t i = (size_t)order[q];
+        if ((rc = shang_table_push(tt))) break;
+        token_text(tok, t->a_label[i], text, sizeof text);
+        shang_table_i64(tt, 0, layer);
+        shang_table_i64(tt, 1, t->a_label[i]);
+        rc = shang_table_str(tt, 2, text);
+        shang_table_i64(tt, 3, (int64_t)t->a_sum[i]);
+        shang_table_f64(tt, 4, hr[i] / unit);
+        shang_table_f64(tt, 5, exp(hr[i]));
+    }
+    /* clusters, by label */
+    for (size_t j = 0; !rc && j < t->C; j++) {
+        size_t n = start[j + 1] - start[j], o = 0;
+        qsort(cells + start[j], n, sizeof *cells, by_count);
+        list[0] = 0;
+        for (size_t q = 0; q < n && q < (size_t)top && o + 300 < sizeof list; q++) {
+            token_text(tok, cells[start[j] + q].x, text, sizeof text);
+            o += (size_t)snprintf(list + o, sizeof list - o, "%s%s (%llu)", q ? " | " : "", text,
+                                  (unsigned long long)cells[start[j] + q].n);
+        }
+        if ((rc = shang_table_push(tc))) break;
+        shang_table_i64(tc, 0, layer);
+        shang_table_i64(tc, 1, t->b_label[j]);
+        shang_table_i64(tc, 2, (int64_t)t->b_sum[j]);
+        shang_table_f64(tc, 3, hc[j] / unit);
+        shang_table_f64(tc, 4, exp(hc[j]));
+        shang_table_i64(tc, 5, (int64_t)n);
+        rc = shang_table_str(tc, 6, list);
+    }
+    free(order); free(hr); free(hc); free(cells); free(start); free(fill);
+    shang_contingency_free(t);
+    return rc;
+}
+
+static int is_information(int s)
+{
+    const char *n = shang_alias_stat_name(s);
+    return !strncmp(n, "h_", 2) || !strncmp(n, "vi", 2) || !strncmp(n, "mi_", 3) || !strncmp(n, "ce_", 3) ||
+           !strncmp(n, "gain", 4) || !strncmp(n, "bias_y", 6) || !strncmp(n, "rand_", 5) || !strncmp(n, "shuf_", 5);
+}
+
+int cmd_alias(int argc, char **argv)
+{
+    enum { O_LAYERS = 256, O_ALPHA, O_HELDOUT, O_BOOT, O_LEVEL, O_NOAMI, O_MINC, O_TOP, O_BITS, O_SEED, O_THREADS };
+    static const struct option opts[] = {
+        {"states", required_argument, 0, 's'},     {"clusters", required_argument, 0, 'c'},
+        {"output", required_argument, 0, 'o'},     {"layers", required_argument, 0, O_LAYERS},
+        {"alpha", required_argument, 0, O_ALPHA},  {"heldout", required_argument, 0, O_HELDOUT},
+        {"bootstrap", required_argument, 0, O_BOOT}, {"level", required_argument, 0, O_LEVEL},
+        {"no-ami", no_argument, 0, O_NOAMI},       {"min-count", required_argument, 0, O_MINC},
+        {"top", required_argument, 0, O_TOP},      {"bits", no_argument, 0, O_BITS},
+        {"seed", required_argument, 0, O_SEED},    {"threads", required_argument, 0, O_THREADS},
+        {"quiet", no_argument, 0, 'q'},            {"verbose", no_argument, 0, 'v'},
+        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
+    const char *spath = NULL, *cpath = NULL, *output = NULL, *layers_arg = "all";
+    int *want = NULL, n_want = 0, min_count = 20, top = 8, bits = 0, c;
+    int threads = shang_threads_default();
+    shang_alias_opts ao = {.alpha = 0.1, .heldout_frac = 0.2, .bootstrap = 100, .level = 0.95, .with_ami = 1,
+                           .seed = SHANG_DEFAULT_SEED};
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":s:c:o:qvh", opts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 's': spath = optarg; break;
+        case 'c': cpath = optarg; break;
+        case 'o': output = optarg; break;
+        case O_LAYERS:
+            layers_arg = optarg;
+            free(want);
+            want = NULL;
+            bad = cmd_parse_layers(optarg, &want, &n_want);
+            break;
+        case O_ALPHA: bad = shang_parse_f64(optarg, 1e-12, 1e12, &ao.alpha); break;
+        case O_HELDOUT: bad = shang_parse_f64(optarg, 0.01, 0.99, &ao.heldout_frac); break;
+        case O_BOOT: bad = shang_parse_int(optarg, 0, 100000, &ao.bootstrap); break;
+        case O_LEVEL: bad = shang_parse_f64(optarg, 0.5, 0.999, &ao.level); break;
+        case O_NOAMI: ao.with_ami = 0; break;
+        case O_MINC: bad = shang_parse_int(optarg, 1, INT32_MAX, &min_count); break;
+        case O_TOP: bad = shang_parse_int(optarg, 1, 100, &top); break;
+        case O_BITS: bits = 1; break;
+        case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &ao.seed); break;
+        case O_THREADS: bad = shang_parse_int(optarg, 1, 4096, &threads); break;
+        default: {
+            int st = cmd_std_option("alias", c, argv, usage);
+            if (st != CMD_NEXT) {
+                free(want);
+                return st;
+            }
+        }
+        }
+        if (bad) {
+            free(want);
+            return cmd_usage_error("alias", "%s", shang_err_msg());
+        }
+    }
+    const char *missing = !spath ? "no states (-s)" : !cpath ? "no clusters (-c)" : !output ? "no output (-o)"
+                          : optind < argc ? "unexpected argument" : NULL;
+    if (missing) {
+        free(want);
+        return cmd_usage_error("alias", "%s", missing);
+    }
+    if (ao.bootstrap == 1) {
+        free(want);
+        return cmd_usage_error("alias", "--bootstrap needs 0 or at least 2 replicates");
+    }
+    shang_threads_set(threads);
+    const double unit = bits ? log(2.0) : 1.0;
+    shang_states *s = NULL;
+    shang_tokenizer *tok = NULL;
+    shang_h5_file *f = NULL;
+    shang_prov *p = NULL;
+    shang_table *tl = NULL, *tt = NULL, *tc = NULL;
+    hid_t cf = -1;
+    int32_t *tokens = NULL, *next = NULL, *doc = NULL, *layers = NULL, *labels = NULL;
+    int32_t *x = NULL, *y = NULL, *d = NULL;
+    int64_t *rows = NULL, K = 0;
+    int rank, rc = shang_h5_create(output, "shang.alias", 1, &f);
+    size_t dl[1], dr[1], dlab[2];
+    if (!rc) rc = shang_states_open(spath, &s);
+    if (!rc && shang_bpe_load_file(spath, &tok)) { /* token strings are a convenience */
+        shang_err_clear();
+        tok = NULL;
+    }
+    if (!rc) rc = shang_h5_open(cpath, "shang.clusters", 1, &cf, NULL);
+    if (!rc) rc = shang_h5_read(cf, "layers", SHANG_DT_I32, 1, &rank, dl, (void **)&layers);
+    if (!rc) rc = shang_h5_read(cf, "rows", SHANG_DT_I64, 1, &rank, dr, (void **)&rows);
+    if (!rc) rc = shang_h5_attr_get_i64(cf, "k", &K);
+    if (!rc) rc = shang_states_column(s, "tokens", &tokens);
+    if (!rc) rc = shang_states_column(s, "next_tokens", &next);
+    if (!rc) rc = shang_states_column(s, "doc", &doc);
+    const size_t N = rc ? 0 : dr[0], L = rc ? 0 : dl[0];
+    if (!rc) {
+        x = malloc((N ? N : 1) * sizeof *x);
+        y = malloc((N ? N : 1) * sizeof *y);
+        d = malloc((N ? N : 1) * sizeof *d);
+        labels = malloc((N ? N : 1) * sizeof *labels);
+        if (!x || !y || !d || !labels) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    }
+    int32_t vmax = -1;
+    for (size_t i = 0; !rc && i < N; i++) {
+        if (rows[i] < 0 || (size_t)rows[i] >= s->N) {
+            rc = SHANG_FAIL(SHANG_EINVAL, "%s row %lld is not a row of %s (%zu rows): made from other states?", cpath,
+                            (long long)rows[i], spath, s->N);
+            break;
+        }
+        x[i] = tokens[rows[i]];
+        y[i] = next[rows[i]];
+        d[i] = doc[rows[i]];
+        vmax = x[i] > vmax ? x[i] : vmax;
+        vmax = y[i] > vmax ? y[i] : vmax;
+    }
+    ao.V = tok ? shang_bpe_vocab_size(tok) : (size_t)vmax + 1;
+    if (!rc && (size_t)vmax >= ao.V) ao.V = (size_t)vmax + 1;
+    for (int w = 0; !rc && w < n_want; w++) {
+        size_t l = 0;
+        while (l < L && layers[l] != want[w]) l++;
+        if (l == L) rc = SHANG_FAIL(SHANG_EINVAL, "%s has no layer %d", cpath, want[w]);
+    }
+    /* the tables */
+    int col_ci[SHANG_A_N_STATS][2];
+    if (!rc) rc = shang_table_new("layers", "the aliasing decomposition per layer", &tl);
+    if (!rc) rc = shang_table_new("tokens", "per frequent token and layer: exp H(K|X=t), its effective number of meanings", &tt);
+    if (!rc) rc = shang_table_new("clusters", "per cluster and layer: exp H(X|K=c), its effective number of tokens, and its top tokens", &tc);
+    if (!rc) {
+        int ok = shang_table_column(tl, "layer", SHANG_DT_I64, "layer (0: embeddings)") >= 0 &&
+                 shang_table_column(tl, "k", SHANG_DT_I64, "clusters asked for") >= 0;
+        for (int st = 0; ok && st < SHANG_A_N_STATS; st++) {
+            ok = shang_table_column(tl, shang_alias_stat_name(st), SHANG_DT_F64, shang_alias_stat_description(st)) >= 0;
+            col_ci[st][0] = col_ci[st][1] = -1;
+            if (ok && ao.bootstrap && shang_alias_stat_has_ci(st)) {
+                char nm[96];
+                snprintf(nm, sizeof nm, "%s_lo", shang_alias_stat_name(st));
+                ok = (col_ci[st][0] = shang_table_column(tl, nm, SHANG_DT_F64, "lower end of the bootstrap interval")) >= 0;
+                snprintf(nm, sizeof nm, "%s_hi", shang_alias_stat_name(st));
+                ok = ok && (col_ci[st][1] = shang_table_column(tl, nm, SHANG_DT_F64, "upper end of the bootstrap interval")) >= 0;
+            }
+        }
+        ok = ok && shang_table_column(tt, "layer", SHANG_DT_I64, "layer") >= 0 &&
+             shang_table_column(tt, "token", SHANG_DT_I64, "token id") >= 0 &&
+             shang_table_column(tt, "text", SHANG_DT_STR, "the token's bytes (control bytes escaped)") >= 0 &&
+             shang_table_column(tt, "count", SHANG_DT_I64, "occurrences among the clustered rows") >= 0 &&
+             shang_table_column(tt, "h_k_given_token", SHANG_DT_F64, "H(K | X = t)") >= 0 &&
+             shang_table_column(tt, "meanings", SHANG_DT_F64, "exp H(K | X = t): effective number of clusters") >= 0;
+        ok = ok && shang_table_column(tc, "layer", SHANG_DT_I64, "layer") >= 0 &&
+             shang_table_column(tc, "cluster", SHANG_DT_I64, "cluster label") >= 0 &&
+             shang_table_column(tc, "size", SHANG_DT_I64, "rows in the cluster") >= 0 &&
+             shang_table_column(tc, "h_x_given_cluster", SHANG_DT_F64, "H(X | K = c)") >= 0 &&
+             shang_table_column(tc, "tokens", SHANG_DT_F64, "exp H(X | K = c): effective number of tokens") >= 0 &&
+             shang_table_column(tc, "distinct", SHANG_DT_I64, "distinct tokens in the cluster") >= 0 &&
+             shang_table_column(tc, "top_tokens", SHANG_DT_STR, "the most frequent tokens (count)") >= 0;
+        if (!ok) rc = shang_err_code();
+    }
+    if (!rc && !(want ? n_want : (int)L)) rc = SHANG_FAIL(SHANG_EINVAL, "no layers");
+    shang_progress *pr = rc ? NULL : shang_progress_new("alias", "layers", want ? (size_t)n_want : L);
+    size_t done = 0;
+    if (!rc && shang_log_level() > SHANG_LOG_QUIET)
+        fprintf(stderr, "%5s %9s %9s %8s %8s %9s %9s %9s %9s  (%s)\n", "layer", "H(K|X)", "H(X|K)", "I(X;K)", "I(Y;K)",
+                "H(Y|X)", "H(Y|K)", "CE(Y|X)", "CE(Y|K)", bits ? "bits" : "nats");
+    for (size_t l = 0; !rc && l < L; l++) {
+        int use = !want;
+        for (int w = 0; w < n_want; w++) use |= want[w] == layers[l];
+        if (!use) continue;
+        size_t start[2] = {l, 0}, count[2] = {1, N};
+        hid_t ds = H5Dopen2(cf, "labels", H5P_DEFAULT);
+        if (ds < 0) rc = SHANG_FAIL(SHANG_EFORMAT, "%s has no labels", cpath);
+        if (!rc) rc = shang_h5_dset_shape(ds, 2, &rank, dlab);
+        if (!rc && (dlab[0] != L || dlab[1] != N)) rc = SHANG_FAIL(SHANG_EFORMAT, "%s: labels are not (layers, rows)", cpath);
+        if (!rc) rc = shang_h5_dset_read_slab(ds, SHANG_DT_I32, start, count, labels);
+        if (ds >= 0) H5Dclose(ds);
+        double st[SHANG_A_N_STATS], lo[SHANG_A_N_STATS], hi[SHANG_A_N_STATS];
+        ao.stream = (uint64_t)layers[l];
+        if (!rc) rc = shang_alias_layer(x, y, labels, d, N, &ao, st, lo, hi);
+        if (!rc && !(rc = shang_table_push(tl))) {
+            shang_table_i64(tl, 0, layers[l]);
+            shang_table_i64(tl, 1, K);
+            for (int q = 0; q < SHANG_A_N_STATS; q++) {
+                double u = is_information(q) ? unit : 1.0;
+                shang_table_f64(tl, shang_table_find(tl, shang_alias_stat_name(q)), st[q] / u);
+                if (col_ci[q][0] >= 0) {
+                    shang_table_f64(tl, col_ci[q][0], lo[q] / u);
+                    shang_table_f64(tl, col_ci[q][1], hi[q] / u);
+                }
+            }
+            if (shang_log_level() > SHANG_LOG_QUIET)
+                fprintf(stderr, "%5d %9.4f %9.4f %8.4f %8.4f %9.4f %9.4f %9.4f %9.4f%s\n", layers[l],
+                        st[SHANG_A_H_K_X] / unit, st[SHANG_A_H_X_K] / unit, st[SHANG_A_MI_XK] / unit,
+                        st[SHANG_A_MI_YK] / unit, st[SHANG_A_H_Y_X_PLUGIN] / unit, st[SHANG_A_H_Y_K_PLUGIN] / unit,
+                        st[SHANG_A_CE_Y_X] / unit, st[SHANG_A_CE_Y_K] / unit,
+                        st[SHANG_A_BIAS_WARNING] > 0 ? "  ! plug-in bias exceeds H(Y|X) - H(Y|K)" : "");
+        }
+        if (!rc) rc = per_label(x, labels, N, layers[l], min_count, top, unit, tok, tt, tc);
+        if (rc) shang_err_prefix("layer %d", layers[l]);
+        shang_progress_update(pr, ++done, NULL);
+    }
+    shang_progress_finish(pr, done, NULL);
+    if (!rc) rc = shang_table_write(tl, f->id);
+    if (!rc) rc = shang_table_write(tt, f->id);
+    if (!rc) rc = shang_table_write(tc, f->id);
+    if (!rc && !(rc = shang_h5_attr_i64(f->id, "k", K)) && !(rc = shang_h5_attr_str(f->id, "units", bits ? "bits" : "nats")))
+        rc = shang_h5_attr_i64(f->id, "vocab_size", (int64_t)ao.V);
+    if (!rc) rc = cmd_prov_new("alias", argc, argv, &p);
+    if (!rc) rc = shang_prov_input(p, "states", spath);
+    if (!rc) rc = shang_prov_input(p, "clusters", cpath);
+    if (!rc) {
+        shang_prov_seed(p, ao.seed);
+        shang_prov_threads(p, threads);
+        if ((rc = shang_prov_str(p, "layers", layers_arg)) || (rc = shang_prov_f64(p, "alpha", ao.alpha)) ||
+            (rc = shang_prov_f64(p, "heldout", ao.heldout_frac)) || (rc = shang_prov_i64(p, "bootstrap", ao.bootstrap)) ||
+            (rc = shang_prov_f64(p, "level", ao.level)) || (rc = shang_prov_i64(p, "ami", ao.with_ami)) ||
+            (rc = shang_prov_i64(p, "min_count", min_count)) || (rc = shang_prov_i64(p, "top", top)) ||
+            (rc = shang_prov_str(p, "units", bits ? "bits" : "nats"))) {
+            /* rc holds the failure */
+        }
+    }
+    if (!rc) rc = shang_prov_commit(p, &f);
+    int status = rc ? cmd_fail("alias", rc) : SHANG_EXIT_OK;
+    shang_h5_abort(f);
+    shang_prov_free(p);
+    if (cf >= 0) H5Fclose(cf);
+    shang_states_close(s);
+    shang_bpe_free(tok);
+    shang_table_free(tl);
+    shang_table_free(tt);
+    shang_table_free(tc);
+    free(tokens); free(next); free(doc); free(layers); free(labels); free(rows); free(x); free(y); free(d); free(want);
+    return status;
+}

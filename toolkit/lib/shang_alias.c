@@ -1,0 +1,349 @@
+/* shang_alias — see shang_alias.h. */
+#include "shang_alias.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "shang_bootstrap.h"
+#include "shang_entropy.h"
+#include "shang_heldout.h"
+#include "shang_metrics.h"
+#include "shang_rng.h"
+#include "shang_strmap.h"
+
+static const struct {
+    const char *name, *description;
+    int ci;
+} stat_info[SHANG_A_N_STATS] = {
+    [SHANG_A_N] = {"n", "rows", 1},
+    [SHANG_A_NY] = {"n_y", "rows with a next token", 1},
+    [SHANG_A_X_TYPES] = {"x_types", "distinct tokens", 1},
+    [SHANG_A_K_USED] = {"k_used", "distinct clusters", 1},
+    [SHANG_A_H_X] = {"h_x", "H(X), token entropy", 1},
+    [SHANG_A_H_K] = {"h_k", "H(K), cluster entropy", 1},
+    [SHANG_A_H_K_X] = {"h_k_given_x", "one-to-many H(K|X): one token, several states", 1},
+    [SHANG_A_H_X_K] = {"h_x_given_k", "many-to-one H(X|K): several tokens, one state", 1},
+    [SHANG_A_VI] = {"vi", "variation of information H(K|X) + H(X|K)", 1},
+    [SHANG_A_HOMOGENEITY] = {"homogeneity", "1 - H(X|K)/H(X)", 1},
+    [SHANG_A_COMPLETENESS] = {"completeness", "1 - H(K|X)/H(K)", 1},
+    [SHANG_A_V] = {"v_measure", "harmonic mean of homogeneity and completeness", 1},
+    [SHANG_A_NMI] = {"nmi", "I(X;K) / mean(H(X), H(K))", 1},
+    [SHANG_A_AMI] = {"ami", "adjusted mutual information (hypergeometric expectation, arithmetic)", 0},
+    [SHANG_A_ARI] = {"ari", "adjusted Rand index", 1},
+    [SHANG_A_MI_XK] = {"mi_xk", "I(X;K)", 1},
+    [SHANG_A_MI_YK] = {"mi_yk", "I(Y;K), next token and cluster", 1},
+    [SHANG_A_H_Y] = {"h_y", "H(Y), next-token entropy (plug-in)", 1},
+    [SHANG_A_H_Y_X_PLUGIN] = {"h_y_given_x", "H(Y|X) plug-in", 1},
+    [SHANG_A_H_Y_X_MM] = {"h_y_given_x_mm", "H(Y|X) Miller-Madow", 1},
+    [SHANG_A_H_Y_X_CS] = {"h_y_given_x_cs", "H(Y|X) Chao-Shen", 1},
+    [SHANG_A_H_Y_X_GR] = {"h_y_given_x_gr", "H(Y|X) Grassberger", 1},
+    [SHANG_A_H_Y_K_PLUGIN] = {"h_y_given_k", "H(Y|K) plug-in", 1},
+    [SHANG_A_H_Y_K_MM] = {"h_y_given_k_mm", "H(Y|K) Miller-Madow", 1},
+    [SHANG_A_H_Y_K_CS] = {"h_y_given_k_cs", "H(Y|K) Chao-Shen", 1},
+    [SHANG_A_H_Y_K_GR] = {"h_y_given_k_gr", "H(Y|K) Grassberger", 1},
+    [SHANG_A_H_Y_XK_PLUGIN] = {"h_y_given_xk", "H(Y|X,K) plug-in", 1},
+    [SHANG_A_H_Y_XK_MM] = {"h_y_given_xk_mm", "H(Y|X,K) Miller-Madow", 1},
+    [SHANG_A_H_Y_XK_CS] = {"h_y_given_xk_cs", "H(Y|X,K) Chao-Shen", 1},
+    [SHANG_A_H_Y_XK_GR] = {"h_y_given_xk_gr", "H(Y|X,K) Grassberger", 1},
+    [SHANG_A_CE_Y] = {"ce_y", "held-out cross-entropy of Y, add-alpha unigram", 1},
+    [SHANG_A_CE_Y_X] = {"ce_y_given_x", "held-out cross-entropy of Y given X", 1},
+    [SHANG_A_CE_Y_K] = {"ce_y_given_k", "held-out cross-entropy of Y given K", 1},
+    [SHANG_A_CE_Y_XK] = {"ce_y_given_xk", "held-out cross-entropy of Y given X and K", 1},
+    [SHANG_A_GAIN_PLUGIN] = {"gain", "H(Y|X) - H(Y|X,K) plug-in: what the state adds to the token", 1},
+    [SHANG_A_GAIN_CE] = {"gain_ce", "the same, held-out cross-entropies", 1},
+    [SHANG_A_BIAS_Y_X] = {"bias_y_given_x", "plug-in bias of H(Y|X), sum_c (m_c - 1) / 2N", 1},
+    [SHANG_A_BIAS_Y_K] = {"bias_y_given_k", "plug-in bias of H(Y|K)", 1},
+    [SHANG_A_BIAS_WARNING] = {"bias_warning", "1 if the biases differ by more than H(Y|X) - H(Y|K)", 0},
+    [SHANG_A_RAND_H_K_X] = {"rand_h_k_given_x", "H(K|X), random partition of the same cluster sizes", 0},
+    [SHANG_A_RAND_H_X_K] = {"rand_h_x_given_k", "H(X|K), random partition", 0},
+    [SHANG_A_RAND_MI_XK] = {"rand_mi_xk", "I(X;K), random partition", 0},
+    [SHANG_A_RAND_MI_YK] = {"rand_mi_yk", "I(Y;K), random partition", 0},
+    [SHANG_A_RAND_H_Y_K] = {"rand_h_y_given_k", "H(Y|K) plug-in, random partition", 0},
+    [SHANG_A_RAND_CE_Y_K] = {"rand_ce_y_given_k", "held-out cross-entropy of Y given K, random partition", 0},
+    [SHANG_A_SHUF_MI_YK] = {"shuf_mi_yk", "I(Y;K) with Y shuffled over the rows", 0},
+    [SHANG_A_SHUF_H_Y_K] = {"shuf_h_y_given_k", "H(Y|K) plug-in with Y shuffled", 0},
+};
+
+const char *shang_alias_stat_name(int s) { return s >= 0 && s < SHANG_A_N_STATS ? stat_info[s].name : "?"; }
+const char *shang_alias_stat_description(int s) { return s >= 0 && s < SHANG_A_N_STATS ? stat_info[s].description : ""; }
+int shang_alias_stat_has_ci(int s) { return s >= 0 && s < SHANG_A_N_STATS && stat_info[s].ci; }
+
+/* dense int32 ids of the pairs (a[i], b[i]) */
+static int pair_ids(const int32_t *a, const int32_t *b, size_t N, int32_t *out)
+{
+    shang_strmap *m;
+    int rc = shang_strmap_new(N / 4 + 16, &m);
+    for (size_t i = 0; !rc && i < N; i++) {
+        int32_t key[2] = {a[i], b[i]};
+        int added;
+        uint64_t *v = shang_strmap_put(m, key, sizeof key, &added);
+        if (!v) rc = shang_err_code();
+        else {
+            if (added) *v = shang_strmap_size(m) - 1;
+            out[i] = (int32_t)*v;
+        }
+    }
+    shang_strmap_free(m);
+    return rc;
+}
+
+struct ctx {
+    const int32_t *x, *k;
+    size_t N;
+    /* the rows with a next token: their x, k, (x, k) id, y, test flag */
+    size_t ny;
+    size_t *yrow;
+    int32_t *yx, *yk, *yxk, *yy;
+    unsigned char *test;
+    const shang_alias_opts *o;
+};
+
+/* H(Y | A) with estimator e from the table (A, Y) */
+static double cond_h(const shang_contingency *t, int e)
+{
+    double hj, ha;
+    if (shang_contingency_entropy(t, 'j', e, 0, &hj, NULL) || shang_contingency_entropy(t, 'a', e, 0, &ha, NULL)) {
+        shang_err_clear();
+        return NAN;
+    }
+    return hj - ha;
+}
+
+/* held-out CE of Y given the condition a (NULL: none), rows split by c->test */
+static double heldout(const struct ctx *c, const int32_t *a, const uint32_t *wy)
+{
+    size_t ntr = 0, nte = 0;
+    int64_t *ctr = malloc(c->ny * sizeof *ctr), *cte = malloc(c->ny * sizeof *cte); /* per call: replicates run in parallel */
+    int32_t *ytr = malloc(c->ny * sizeof *ytr), *yte = malloc(c->ny * sizeof *yte);
+    uint32_t *wtr = wy ? malloc(c->ny * sizeof *wtr) : NULL, *wte = wy ? malloc(c->ny * sizeof *wte) : NULL;
+    double ce = NAN;
+    if (ctr && cte && ytr && yte && (!wy || (wtr && wte))) {
+        for (size_t j = 0; j < c->ny; j++) {
+            if (c->test[j]) {
+                cte[nte] = a ? a[j] : 0;
+                if (wy) wte[nte] = wy[j];
+                yte[nte++] = c->yy[j];
+            } else {
+                ctr[ntr] = a ? a[j] : 0;
+                if (wy) wtr[ntr] = wy[j];
+                ytr[ntr++] = c->yy[j];
+            }
+        }
+        if (ntr && nte && shang_heldout_ce(ctr, ytr, wtr, ntr, cte, yte, wte, nte, c->o->alpha, c->o->V, &ce)) {
+            shang_err_clear();
+            ce = NAN;
+        }
+    }
+    free(ctr); free(cte); free(ytr); free(yte); free(wtr); free(wte);
+    return ce;
+}
+
+/* every statistic of the rows weighted by w (NULL: 1 each); full adds AMI and
+ * the baselines */
+static int compute(const struct ctx *c, const uint32_t *w, int full, double *st)
+{
+    for (int s = 0; s < SHANG_A_N_STATS; s++) st[s] = NAN;
+    uint32_t *wy = NULL;
+    shang_contingency *t = NULL;
+    shang_cluster_scores sc;
+    int rc = shang_contingency_new_weighted(c->x, c->k, w, c->N, &t);
+    if (rc == SHANG_EINVAL && w) { /* a replicate that drew no rows: leave it out */
+        shang_err_clear();
+        return SHANG_OK;
+    }
+    if (!rc) rc = shang_cluster_scores_of(t, full && c->o->with_ami, &sc);
+    if (!rc) {
+        st[SHANG_A_N] = (double)t->N;
+        size_t xr = 0, kc = 0;
+        for (size_t i = 0; i < t->R; i++) xr += t->a_sum[i] > 0;
+        for (size_t j = 0; j < t->C; j++) kc += t->b_sum[j] > 0;
+        st[SHANG_A_X_TYPES] = (double)xr;
+        st[SHANG_A_K_USED] = (double)kc;
+        st[SHANG_A_H_X] = sc.h_a;
+        st[SHANG_A_H_K] = sc.h_b;
+        st[SHANG_A_H_K_X] = sc.h_b_given_a;
+        st[SHANG_A_H_X_K] = sc.h_a_given_b;
+        st[SHANG_A_VI] = sc.vi;
+        st[SHANG_A_HOMOGENEITY] = sc.homogeneity;
+        st[SHANG_A_COMPLETENESS] = sc.completeness;
+        st[SHANG_A_V] = sc.v_measure;
+        st[SHANG_A_NMI] = sc.nmi_arithmetic;
+        st[SHANG_A_AMI] = sc.ami;
+        st[SHANG_A_ARI] = sc.ari;
+        st[SHANG_A_MI_XK] = sc.mi;
+    }
+    shang_contingency_free(t);
+    t = NULL;
+    if (rc || c->ny == 0) return rc;
+    if (w) {
+        if (!(wy = malloc(c->ny * sizeof *wy))) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        uint64_t tot = 0;
+        for (size_t j = 0; j < c->ny; j++) tot += wy[j] = w[c->yrow[j]];
+        if (!tot) {
+            free(wy);
+            return SHANG_OK;
+        }
+    }
+    static const int est[4] = {SHANG_H_PLUGIN, SHANG_H_MILLER_MADOW, SHANG_H_CHAO_SHEN, SHANG_H_GRASSBERGER};
+    const int32_t *cond[3] = {c->yx, c->yk, c->yxk};
+    const int first[3] = {SHANG_A_H_Y_X_PLUGIN, SHANG_A_H_Y_K_PLUGIN, SHANG_A_H_Y_XK_PLUGIN};
+    double bias[3] = {0};
+    for (int v = 0; !rc && v < 3; v++) {
+        if ((rc = shang_contingency_new_weighted(cond[v], c->yy, wy, c->ny, &t))) break;
+        for (int e = 0; e < 4; e++) st[first[v] + e] = cond_h(t, est[e]);
+        bias[v] = ((double)t->nnz - (double)t->R) / (2.0 * (double)t->N);
+        if (v == 1) {
+            if ((rc = shang_cluster_scores_of(t, 0, &sc))) break;
+            st[SHANG_A_NY] = (double)t->N;
+            st[SHANG_A_MI_YK] = sc.mi;
+            st[SHANG_A_H_Y] = sc.h_b;
+        }
+        shang_contingency_free(t);
+        t = NULL;
+    }
+    shang_contingency_free(t);
+    if (!rc) {
+        st[SHANG_A_BIAS_Y_X] = bias[0];
+        st[SHANG_A_BIAS_Y_K] = bias[1];
+        st[SHANG_A_BIAS_WARNING] = fabs(bias[0] - bias[1]) >= fabs(st[SHANG_A_H_Y_X_PLUGIN] - st[SHANG_A_H_Y_K_PLUGIN]);
+        st[SHANG_A_GAIN_PLUGIN] = st[SHANG_A_H_Y_X_PLUGIN] - st[SHANG_A_H_Y_XK_PLUGIN];
+        st[SHANG_A_CE_Y] = heldout(c, NULL, wy);
+        st[SHANG_A_CE_Y_X] = heldout(c, c->yx, wy);
+        st[SHANG_A_CE_Y_K] = heldout(c, c->yk, wy);
+        st[SHANG_A_CE_Y_XK] = heldout(c, c->yxk, wy);
+        st[SHANG_A_GAIN_CE] = st[SHANG_A_CE_Y_X] - st[SHANG_A_CE_Y_XK];
+    }
+    free(wy);
+    return rc;
+}
+
+static int boot_stat(const uint32_t *w, void *ctx, double *out) { return compute(ctx, w, 0, out); }
+
+/* the baselines: K's labels permuted over the rows; Y permuted over its rows */
+static int baselines(const struct ctx *c, double *st)
+{
+    gsl_rng *r;
+    int rc = shang_rng_new(c->o->seed, SHANG_STREAM_BASELINE, c->o->stream, &r);
+    if (rc) return rc;
+    int32_t *kp = malloc(c->N * sizeof *kp), *kpy = malloc((c->ny ? c->ny : 1) * sizeof *kpy);
+    int32_t *yp = malloc((c->ny ? c->ny : 1) * sizeof *yp);
+    shang_contingency *t = NULL;
+    shang_cluster_scores sc;
+    if (!kp || !kpy || !yp) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    if (!rc) {
+        memcpy(kp, c->k, c->N * sizeof *kp);
+        gsl_ran_shuffle(r, kp, c->N, sizeof *kp);
+        rc = shang_contingency_new(c->x, kp, c->N, &t);
+    }
+    if (!rc && !(rc = shang_cluster_scores_of(t, 0, &sc))) {
+        st[SHANG_A_RAND_H_K_X] = sc.h_b_given_a;
+        st[SHANG_A_RAND_H_X_K] = sc.h_a_given_b;
+        st[SHANG_A_RAND_MI_XK] = sc.mi;
+    }
+    shang_contingency_free(t);
+    t = NULL;
+    if (!rc && c->ny) {
+        for (size_t j = 0; j < c->ny; j++) kpy[j] = kp[c->yrow[j]];
+        if (!(rc = shang_contingency_new(kpy, c->yy, c->ny, &t)) && !(rc = shang_cluster_scores_of(t, 0, &sc))) {
+            st[SHANG_A_RAND_MI_YK] = sc.mi;
+            st[SHANG_A_RAND_H_Y_K] = sc.h_b_given_a;
+        }
+        shang_contingency_free(t);
+        t = NULL;
+        st[SHANG_A_RAND_CE_Y_K] = heldout(c, kpy, NULL);
+        memcpy(yp, c->yy, c->ny * sizeof *yp);
+        gsl_ran_shuffle(r, yp, c->ny, sizeof *yp);
+        if (!rc && !(rc = shang_contingency_new(c->yk, yp, c->ny, &t)) && !(rc = shang_cluster_scores_of(t, 0, &sc))) {
+            st[SHANG_A_SHUF_MI_YK] = sc.mi;
+            st[SHANG_A_SHUF_H_Y_K] = sc.h_b_given_a;
+        }
+        shang_contingency_free(t);
+    }
+    shang_rng_free(r);
+    free(kp); free(kpy); free(yp);
+    return rc;
+}
+
+int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, const int32_t *doc, size_t N,
+                      const shang_alias_opts *o, double *stats, double *lo, double *hi)
+{
+    for (int s = 0; s < SHANG_A_N_STATS; s++) stats[s] = lo[s] = hi[s] = NAN;
+    if (N == 0) return SHANG_FAIL(SHANG_EINVAL, "no rows");
+    if (!(o->alpha > 0) || o->V == 0 || !(o->heldout_frac > 0 && o->heldout_frac < 1))
+        return SHANG_FAIL(SHANG_EINVAL, "alias needs alpha > 0, V > 0 and a held-out share in (0, 1)");
+    struct ctx c = {.x = x, .k = k, .N = N, .o = o};
+    int rc = SHANG_OK;
+    for (size_t i = 0; i < N; i++) {
+        if (y[i] >= 0 && (size_t)y[i] >= o->V)
+            return SHANG_FAIL(SHANG_EINVAL, "next token %d at row %zu is not below V = %zu", y[i], i, o->V);
+        c.ny += y[i] >= 0;
+    }
+    size_t n1 = c.ny ? c.ny : 1;
+    c.yrow = malloc(n1 * sizeof *c.yrow);
+    c.yx = malloc(n1 * sizeof *c.yx);
+    c.yk = malloc(n1 * sizeof *c.yk);
+    c.yxk = malloc(n1 * sizeof *c.yxk);
+    c.yy = malloc(n1 * sizeof *c.yy);
+    c.test = malloc(n1);
+    int32_t *ydoc = malloc(n1 * sizeof *ydoc);
+    size_t *dord = NULL;
+    if (!c.yrow || !c.yx || !c.yk || !c.yxk || !c.yy || !c.test || !ydoc)
+        rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    for (size_t i = 0, j = 0; !rc && i < N; i++)
+        if (y[i] >= 0) {
+            c.yrow[j] = i;
+            c.yx[j] = x[i];
+            c.yk[j] = k[i];
+            c.yy[j] = y[i];
+            ydoc[j++] = doc[i];
+        }
+    if (!rc && c.ny) rc = pair_ids(c.yx, c.yk, c.ny, c.yxk);
+    /* held-out documents: the same for every layer (their own stream), a share
+     * heldout_frac of the documents in a random order, at least one */
+    if (!rc && c.ny) {
+        shang_strmap *dm;
+        rc = shang_strmap_new(1024, &dm);
+        int32_t *dense = rc ? NULL : malloc(n1 * sizeof *dense);
+        if (!rc && !dense) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        for (size_t j = 0; !rc && j < c.ny; j++) {
+            int added;
+            uint64_t *v = shang_strmap_put(dm, &ydoc[j], sizeof ydoc[j], &added);
+            if (!v) rc = shang_err_code();
+            else {
+                if (added) *v = shang_strmap_size(dm) - 1;
+                dense[j] = (int32_t)*v;
+            }
+        }
+        size_t D = rc ? 0 : shang_strmap_size(dm);
+        unsigned char *is_test = rc ? NULL : calloc(D, 1);
+        dord = rc ? NULL : malloc(D * sizeof *dord);
+        gsl_rng *r = NULL;
+        if (!rc && (!is_test || !dord)) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        if (!rc) rc = shang_rng_new(o->seed, SHANG_STREAM_SUBSAMPLE, UINT64_C(1) << 40, &r);
+        if (!rc) {
+            for (size_t d = 0; d < D; d++) dord[d] = d;
+            gsl_ran_shuffle(r, dord, D, sizeof *dord);
+            size_t nt = (size_t)(o->heldout_frac * (double)D + 0.5);
+            if (nt < 1) nt = 1;
+            for (size_t d = 0; d < nt && D > 1; d++) is_test[dord[d]] = 1;
+            for (size_t j = 0; j < c.ny; j++) c.test[j] = is_test[dense[j]];
+        }
+        shang_rng_free(r);
+        shang_strmap_free(dm);
+        free(dense);
+        free(is_test);
+    }
+    if (!rc) rc = compute(&c, NULL, 1, stats);
+    if (!rc) rc = baselines(&c, stats);
+    if (!rc && o->bootstrap > 0) {
+        shang_bootstrap_opts bo = {.replicates = o->bootstrap, .level = o->level, .seed = o->seed, .stream = o->stream};
+        rc = shang_bootstrap_groups(doc, N, SHANG_A_N_STATS, boot_stat, &c, &bo, lo, hi, NULL);
+        for (int s = 0; !rc && s < SHANG_A_N_STATS; s++)
+            if (!stat_info[s].ci) lo[s] = hi[s] = NAN;
+    }
+    free(c.yrow); free(c.yx); free(c.yk); free(c.yxk); free(c.yy); free(c.test); free(ydoc); free(dord);
+    return rc;
+}

@@ -1,0 +1,64 @@
+/* shang_alias — the aliasing decomposition of one layer (SCIENCE.md): tokens X,
+ * next tokens Y and clusters K of the same N rows, grouped by document.
+ *
+ * X-K: H(X), H(K), one-to-many H(K|X), many-to-one H(X|K), VI, homogeneity,
+ * completeness, V-measure, NMI (arithmetic), AMI, ARI, I(X;K).
+ * Prediction (rows with a next token): I(Y;K), H(Y), and H(Y|X), H(Y|K),
+ * H(Y|X,K) by plug-in, Miller-Madow, Chao-Shen and Grassberger (each as
+ * H(C,Y) - H(C) with that estimator), the held-out cross-entropies of the same
+ * (add-alpha with back-off to the add-alpha unigram, fit on the documents not
+ * held out, measured on those held out), the gains H(Y|X) - H(Y|X,K), and the
+ * plug-in biases sum_c (m_c - 1) / 2N of H(Y|X) and H(Y|K) (m_c: distinct Y
+ * seen with condition c).
+ * Baselines: a random partition with the cluster sizes of K (K's labels
+ * permuted over the rows) and a label shuffle (Y permuted over the rows).
+ * Bootstrap: percentile intervals resampling documents for every statistic but
+ * AMI and the baselines. Nats. */
+#ifndef SHANG_ALIAS_H
+#define SHANG_ALIAS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shang_err.h"
+
+enum shang_alias_stat {
+    SHANG_A_N, SHANG_A_NY, SHANG_A_X_TYPES, SHANG_A_K_USED,
+    SHANG_A_H_X, SHANG_A_H_K, SHANG_A_H_K_X, SHANG_A_H_X_K, SHANG_A_VI,
+    SHANG_A_HOMOGENEITY, SHANG_A_COMPLETENESS, SHANG_A_V, SHANG_A_NMI, SHANG_A_AMI, SHANG_A_ARI,
+    SHANG_A_MI_XK, SHANG_A_MI_YK, SHANG_A_H_Y,
+    SHANG_A_H_Y_X_PLUGIN, SHANG_A_H_Y_X_MM, SHANG_A_H_Y_X_CS, SHANG_A_H_Y_X_GR,
+    SHANG_A_H_Y_K_PLUGIN, SHANG_A_H_Y_K_MM, SHANG_A_H_Y_K_CS, SHANG_A_H_Y_K_GR,
+    SHANG_A_H_Y_XK_PLUGIN, SHANG_A_H_Y_XK_MM, SHANG_A_H_Y_XK_CS, SHANG_A_H_Y_XK_GR,
+    SHANG_A_CE_Y, SHANG_A_CE_Y_X, SHANG_A_CE_Y_K, SHANG_A_CE_Y_XK,
+    SHANG_A_GAIN_PLUGIN, SHANG_A_GAIN_CE,
+    SHANG_A_BIAS_Y_X, SHANG_A_BIAS_Y_K, SHANG_A_BIAS_WARNING,
+    SHANG_A_RAND_H_K_X, SHANG_A_RAND_H_X_K, SHANG_A_RAND_MI_XK, SHANG_A_RAND_MI_YK,
+    SHANG_A_RAND_H_Y_K, SHANG_A_RAND_CE_Y_K, SHANG_A_SHUF_MI_YK, SHANG_A_SHUF_H_Y_K,
+    SHANG_A_N_STATS
+};
+
+/* column name ("h_k_given_x") and one-line description of a statistic */
+const char *shang_alias_stat_name(int s);
+const char *shang_alias_stat_description(int s);
+/* whether the bootstrap gives the statistic an interval */
+int shang_alias_stat_has_ci(int s);
+
+typedef struct shang_alias_opts {
+    size_t V;            /* Y's alphabet (vocabulary size), for add-alpha */
+    double alpha;        /* add-alpha, > 0 */
+    double heldout_frac; /* share of documents held out for the cross-entropies, in (0, 1) */
+    int bootstrap;       /* replicates; 0: no intervals */
+    double level;        /* interval level, e.g. 0.95 */
+    int with_ami;        /* AMI costs O(|X| |K|) or more; 0 leaves it NaN */
+    uint64_t seed;       /* held-out documents, baselines, bootstrap */
+    uint64_t stream;     /* distinguishes layers: their baselines and replicates differ */
+} shang_alias_opts;
+
+/* x, k (N): any int32 labels; y (N): next token in 0..V-1, or -1 (no next token:
+ * left out of the Y statistics); doc (N): document of each row. stats, lo, hi:
+ * SHANG_A_N_STATS each (lo, hi NaN without an interval). */
+int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, const int32_t *doc, size_t N,
+                      const shang_alias_opts *o, double *stats, double *lo, double *hi) SHANG_MUST_CHECK;
+
+#endif
