@@ -79,4 +79,15 @@ print("alias ok" if not bad else "wrong: " + "; ".join(bad))
 PYEOF
 contains "alias agrees with numpy/scikit-learn, CIs ordered, baselines, thread-independent, yinyang = lloyd" "$T/alias.out" "alias ok"
 contains "clusters table has top tokens" "$T/clusters.tsv" "top_tokens"
+# token-space side: shang ngram's table, plug-in below held-out at long contexts
+check "ngram with -o" 0 $S ngram -m "$T/amodel.h5" --train datasets/corpus/devil.train.txt.gz --eval datasets/corpus/devil.valid.txt.gz --max-context 3 -o "$T/ng.h5"
+check "export the ngram table" 0 $S export --no-header "$T/ng.h5" ngram
+$PY - "$out" > "$T/ng.out" 2>&1 <<'PYEOF'
+import sys, numpy as np
+t = np.genfromtxt(sys.argv[1], delimiter="\t", names=True)
+ok = list(t["context"]) == [0, 1, 2, 3] and np.all(np.diff(t["plugin_train"]) < 0) \
+    and t["plugin_train"][3] < t["heldout_kn"][3] and np.all(t["mm_train"] >= t["plugin_train"])
+print("ngram ok" if ok else "wrong: %s" % t)
+PYEOF
+contains "ngram: plug-in falls with context, below held-out, Miller-Madow above plug-in" "$T/ng.out" "ngram ok"
 echo "1..$n"

@@ -1,6 +1,6 @@
-/* shang ngram — token-space entropy: held-out cross-entropy of interpolated
- * Kneser-Ney n-gram models, H(Y | previous n tokens) for n = 0..N, the baselines
- * a language model must beat. */
+/* shang ngram — token-space entropy, H(Y | previous n tokens) for n = 0..N: the
+ * held-out cross-entropy of interpolated Kneser-Ney n-gram models (the baselines a
+ * language model must beat) next to the plug-in family on each split. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,15 +16,19 @@ static void usage(FILE *out)
             "                   [options]\n\n"
             "Tokenises the files (documents joined with <|endoftext|>), fits interpolated\n"
             "Kneser-Ney n-gram models on --train (discount n1/(n1+2 n2) per order; every\n"
-            "token keeps a non-zero probability) and prints on stdout, as TSV, the mean\n"
-            "held-out cross-entropy in nats of the --eval tokens given the n previous tokens,\n"
-            "n = 0 (unigram) .. --max-context.\n\n"
+            "token keeps a non-zero probability) and prints on stdout, as TSV, for n = 0\n"
+            "(unigram) .. --max-context: the mean held-out cross-entropy in nats of the\n"
+            "--eval tokens given the n previous tokens, and H(Y | n previous tokens) on\n"
+            "each split by plug-in, Miller-Madow, Chao-Shen and Grassberger (biased low\n"
+            "where contexts are rare: compare with the held-out column). With -o, also a\n"
+            "shang.ngram file whose table 'ngram' shang export writes.\n\n"
             "Options:\n"
             "  -t, --tokenizer FILE  any shang artefact with a tokenizer (-m is the same)\n"
             "      --gpt2 DIR        GPT-2's tokenizer\n"
             "      --train FILE      text to count (repeat or list files)\n"
             "      --eval FILE       held-out text (repeat or list files)\n"
             "      --max-context N   largest n [default 5; 0..%d]\n"
+            "  -o, --output FILE     also write a shang.ngram file\n"
             "  -q, --quiet | -h, --help\n\n"
             "Example:\n"
             "  shang ngram -m datasets/models/shang-6l.h5 --train datasets/corpus/*.train.txt.gz \\\n"
@@ -39,14 +43,15 @@ int cmd_ngram(int argc, char **argv)
         {"tokenizer", required_argument, 0, 't'}, {"model", required_argument, 0, 'm'},
         {"gpt2", required_argument, 0, O_GPT2},   {"train", required_argument, 0, O_TRAIN},
         {"eval", required_argument, 0, O_EVAL},   {"max-context", required_argument, 0, O_MAXC},
-        {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char *tok = NULL, *gpt2 = NULL;
+        {"output", required_argument, 0, 'o'},    {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+    const char *tok = NULL, *gpt2 = NULL, *output = NULL;
     char *train_files[MAX_FILES], *eval_files[MAX_FILES];
     int n_train = 0, n_eval = 0, maxc = 5, c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":t:m:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":t:m:o:qh", opts, NULL)) != -1) {
         switch (c) {
+        case 'o': output = optarg; break;
         case 't': case 'm': tok = optarg; break;
         case O_GPT2: gpt2 = optarg; break;
         case O_TRAIN: case O_EVAL: {
@@ -72,18 +77,62 @@ int cmd_ngram(int argc, char **argv)
     shang_tokenizer *t = NULL;
     shang_ngram *g = NULL;
     shang_ivec train = {0}, eval = {0};
-    int rc = tok ? shang_bpe_load_file(tok, &t) : shang_bpe_load_gpt2_dir(gpt2, &t);
+    shang_table *tab = NULL;
+    shang_h5_file *f = NULL;
+    shang_prov *p = NULL;
+    static const int est[4] = {SHANG_H_PLUGIN, SHANG_H_MILLER_MADOW, SHANG_H_CHAO_SHEN, SHANG_H_GRASSBERGER};
+    static const char *const cols[] = {"context", "heldout_kn", "plugin_train", "mm_train", "cs_train", "gr_train",
+                                       "plugin_eval", "mm_eval", "cs_eval", "gr_eval", "contexts_train",
+                                       "eval_tokens", "train_tokens"};
+    static const char *const desc[] = {
+        "n previous tokens", "held-out cross-entropy of interpolated Kneser-Ney on --eval (nats)",
+        "H(Y | n previous) plug-in on --train", "Miller-Madow on --train", "Chao-Shen on --train",
+        "Grassberger on --train", "plug-in on --eval", "Miller-Madow on --eval", "Chao-Shen on --eval",
+        "Grassberger on --eval", "distinct contexts in --train", "tokens scored in --eval", "tokens in --train"};
+    int rc = output ? shang_h5_create(output, "shang.ngram", 1, &f) : SHANG_OK;
+    if (!rc) rc = tok ? shang_bpe_load_file(tok, &t) : shang_bpe_load_gpt2_dir(gpt2, &t);
     if (!rc) rc = shang_tokens_stream(t, train_files, n_train, &train);
     if (!rc) rc = shang_tokens_stream(t, eval_files, n_eval, &eval);
     if (!rc) rc = shang_ngram_fit(train.v, train.n, maxc, (int)shang_bpe_vocab_size(t), &g);
-    if (!rc) printf("context\theld_out_xent_nats\teval_tokens\ttrain_tokens\n");
+    if (!rc) rc = shang_table_new("ngram", "token-space entropies H(Y | n previous tokens), nats", &tab);
+    for (size_t q = 0; !rc && q < sizeof cols / sizeof *cols; q++)
+        if (shang_table_column(tab, cols[q], q == 0 || q >= 10 ? SHANG_DT_I64 : SHANG_DT_F64, desc[q]) < 0)
+            rc = shang_err_code();
+    if (!rc) {
+        for (size_t q = 0; q < sizeof cols / sizeof *cols; q++) printf("%s%s", q ? "\t" : "", cols[q]);
+        printf("\n");
+    }
     for (int k = 0; !rc && k <= maxc; k++) {
-        double h;
-        size_t n;
+        double h, v[8];
+        size_t n, ctx = 0;
         rc = shang_ngram_xent(g, k, eval.v, eval.n, &h, &n);
-        if (!rc) printf("%d\t%.6f\t%zu\t%zu\n", k, h, n, train.n);
+        for (int e = 0; !rc && e < 8; e++)
+            rc = shang_ngram_cond_entropy(e < 4 ? train.v : eval.v, e < 4 ? train.n : eval.n, k, est[e % 4], &v[e],
+                                          e == 0 ? &ctx : NULL);
+        if (rc || (rc = shang_table_push(tab))) break;
+        shang_table_i64(tab, 0, k);
+        shang_table_f64(tab, 1, h);
+        for (int e = 0; e < 8; e++) shang_table_f64(tab, 2 + e, v[e]);
+        shang_table_i64(tab, 10, (int64_t)ctx);
+        shang_table_i64(tab, 11, (int64_t)n);
+        shang_table_i64(tab, 12, (int64_t)train.n);
+        printf("%d\t%.6f", k, h);
+        for (int e = 0; e < 8; e++) printf("\t%.6f", v[e]);
+        printf("\t%zu\t%zu\t%zu\n", ctx, n, train.n);
+    }
+    if (!rc && f) {
+        rc = shang_table_write(tab, f->id);
+        if (!rc) rc = cmd_prov_new("ngram", argc, argv, &p);
+        for (int i = 0; !rc && i < n_train; i++) rc = cmd_prov_input(p, "train", i, train_files[i]);
+        for (int i = 0; !rc && i < n_eval; i++) rc = cmd_prov_input(p, "eval", i, eval_files[i]);
+        if (!rc) rc = shang_prov_i64(p, "max_context", maxc);
+        if (!rc) rc = shang_prov_str(p, "tokenizer", tok ? tok : gpt2);
+        if (!rc) rc = shang_prov_commit(p, &f);
     }
     int status = rc ? cmd_fail("ngram", rc) : SHANG_EXIT_OK;
+    shang_h5_abort(f);
+    shang_prov_free(p);
+    shang_table_free(tab);
     shang_ngram_free(g);
     free(train.v);
     free(eval.v);

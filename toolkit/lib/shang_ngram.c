@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "shang_mem.h"
+#include "shang_metrics.h"
 #include "shang_strmap.h"
 
 struct ctxstat {
@@ -176,4 +177,39 @@ int shang_ngram_xent(const shang_ngram *g, int context, const int32_t *eval, siz
     *nats = m ? s / (double)m : 0;
     if (count) *count = m;
     return SHANG_OK;
+}
+
+int shang_ngram_cond_entropy(const int32_t *tokens, size_t n, int context, int estimator, double *h, size_t *contexts)
+{
+    *h = NAN;
+    if (context < 0 || context > SHANG_NGRAM_MAX_CONTEXT) return SHANG_FAIL(SHANG_EINVAL, "context %d", context);
+    if (n <= (size_t)context) return SHANG_FAIL(SHANG_EINVAL, "%zu tokens for a context of %d", n, context);
+    size_t m = n - (size_t)context;
+    int32_t *cid = malloc(m * sizeof *cid);
+    shang_strmap *map = NULL;
+    int rc = cid ? shang_strmap_new(m / 4 + 16, &map) : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < m; i++) {
+        int added;
+        uint64_t *v = context ? shang_strmap_put(map, tokens + i, (size_t)context * sizeof *tokens, &added) : NULL;
+        if (context && !v) rc = shang_err_code();
+        else if (context) {
+            if (added) *v = shang_strmap_size(map) - 1;
+            cid[i] = (int32_t)*v;
+        } else {
+            cid[i] = 0;
+        }
+    }
+    shang_contingency *t = NULL;
+    if (!rc) rc = shang_contingency_new(cid, tokens + context, m, &t);
+    double hj, hc;
+    if (!rc) rc = shang_contingency_entropy(t, 'j', estimator, 0, &hj, NULL);
+    if (!rc) rc = shang_contingency_entropy(t, 'a', estimator, 0, &hc, NULL);
+    if (!rc) {
+        *h = hj - hc;
+        if (contexts) *contexts = t->R;
+    }
+    shang_contingency_free(t);
+    shang_strmap_free(map);
+    free(cid);
+    return rc;
 }

@@ -28,6 +28,12 @@ double shang_ngram_prob(const shang_ngram *g, int context, const int32_t *hist, 
 /* Mean -ln p over eval[i] for i >= context (nats per token), and the count. */
 int shang_ngram_xent(const shang_ngram *g, int context, const int32_t *eval, size_t n, double *nats,
                      size_t *count) SHANG_MUST_CHECK;
+/* H(Y | the `context` previous tokens) over tokens[i], i >= context, by a
+ * shang_entropy estimator as H(C, Y) - H(C) (C: the context, hashed to an id):
+ * the plug-in family next to the held-out cross-entropy. *contexts receives the
+ * distinct contexts seen (NULL allowed). */
+int shang_ngram_cond_entropy(const int32_t *tokens, size_t n, int context, int estimator, double *h,
+                             size_t *contexts) SHANG_MUST_CHECK;
 /* The discount of level k (k tokens of context; raw = the highest order's). */
 double shang_ngram_discount(const shang_ngram *g, int k, int raw);
 
