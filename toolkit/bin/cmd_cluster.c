@@ -25,6 +25,8 @@ static void usage(FILE *out)
             "      --site NAME       resid, ln_f, attn_out or mlp_out [default resid]\n"
             "      --layers LIST     e.g. 0,3,6 or 0-6 [default: all stored]\n"
             "      --exclude-first   leave out the first position of every document/item\n"
+            "      --balanced F,S    cluster only S occurrences (drawn by --seed) of each\n"
+            "                        of the F most frequent tokens (Voita et al. 2019)\n"
             "      --n-init N        restarts [default 1]\n"
             "      --max-iter N      iterations per restart (minibatch: passes over the\n"
             "                        rows) [default 100]\n"
@@ -90,7 +92,7 @@ static int load_pca(const char *path, int layer, size_t dims, size_t C, shang_pc
 
 int cmd_cluster(int argc, char **argv)
 {
-    enum { O_PCA = 256, O_DIMS, O_SITE, O_LAYERS, O_EXCL, O_NINIT, O_MAXIT, O_TOL, O_SEED, O_THREADS, O_ALGO, O_BATCH };
+    enum { O_PCA = 256, O_DIMS, O_SITE, O_LAYERS, O_EXCL, O_NINIT, O_MAXIT, O_TOL, O_SEED, O_THREADS, O_ALGO, O_BATCH, O_BAL };
     static const struct option opts[] = {
         {"input", required_argument, 0, 'i'}, {"output", required_argument, 0, 'o'},
         {"clusters", required_argument, 0, 'k'}, {"pca", required_argument, 0, O_PCA},
@@ -99,10 +101,12 @@ int cmd_cluster(int argc, char **argv)
         {"n-init", required_argument, 0, O_NINIT}, {"max-iter", required_argument, 0, O_MAXIT},
         {"tol", required_argument, 0, O_TOL}, {"seed", required_argument, 0, O_SEED},
         {"threads", required_argument, 0, O_THREADS}, {"algorithm", required_argument, 0, O_ALGO},
-        {"batch", required_argument, 0, O_BATCH},
+        {"batch", required_argument, 0, O_BATCH}, {"balanced", required_argument, 0, O_BAL},
         {"quiet", no_argument, 0, 'q'},
         {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *input = NULL, *output = NULL, *pca_path = NULL, *site_name = "resid", *layers_arg = "all";
+    int bal_f = 0, bal_s = 0;
+    const char *balanced = NULL;
     int K = 0, dims = 0, site = SHANG_SITE_RESID, *layers = NULL, n_layers = 0, exclude_first = 0, c;
     int threads = shang_threads_default();
     shang_kmeans_opts ko = {.n_init = 1, .max_iter = 100, .tol = 1e-4, .seed = SHANG_DEFAULT_SEED,
@@ -124,6 +128,19 @@ int cmd_cluster(int argc, char **argv)
             bad = cmd_parse_layers(optarg, &layers, &n_layers);
             break;
         case O_EXCL: exclude_first = 1; break;
+        case O_BAL: {
+            char *comma = strchr(optarg, ',');
+            if (!comma) {
+                bad = SHANG_FAIL(SHANG_EINVAL, "--balanced wants F,S (tokens, occurrences each)");
+                break;
+            }
+            *comma = 0;
+            bad = shang_parse_int(optarg, 1, 1 << 24, &bal_f);
+            if (!bad) bad = shang_parse_int(comma + 1, 1, 1 << 24, &bal_s);
+            *comma = ',';
+            balanced = optarg;
+            break;
+        }
         case O_NINIT: bad = shang_parse_int(optarg, 1, 10000, &ko.n_init); break;
         case O_MAXIT: bad = shang_parse_int(optarg, 1, 1000000, &ko.max_iter); break;
         case O_TOL: bad = shang_parse_f64(optarg, 0, 1, &ko.tol); break;
@@ -165,6 +182,8 @@ int cmd_cluster(int argc, char **argv)
     if (!rc) rc = shang_states_open(input, &s);
     if (!rc) rc = shang_states_layers(s, site, &layers, &n_layers);
     if (!rc) rc = shang_states_keep(s, exclude_first, &keep);
+    size_t n_bal = 0;
+    if (!rc && balanced) rc = shang_states_balanced(s, &keep, (size_t)bal_f, (size_t)bal_s, ko.seed, &n_bal);
     size_t L = (size_t)n_layers, M = 0;
     for (size_t i = 0; !rc && i < s->N; i++) M += !keep || keep[i];
     if (!rc && (size_t)K > M) rc = SHANG_FAIL(SHANG_EINVAL, "%d clusters for %zu rows", K, M);
@@ -228,7 +247,8 @@ int cmd_cluster(int argc, char **argv)
         shang_prov_threads(p, threads);
         if ((rc = shang_prov_i64(p, "k", K)) || (rc = shang_prov_i64(p, "dims", dims)) ||
             (rc = shang_prov_str(p, "site", site_name)) || (rc = shang_prov_str(p, "layers", layers_arg)) ||
-            (rc = shang_prov_i64(p, "exclude_first", exclude_first)) || (rc = shang_prov_i64(p, "n_init", ko.n_init)) ||
+            (rc = shang_prov_i64(p, "exclude_first", exclude_first)) ||
+            (rc = shang_prov_str(p, "balanced", balanced ? balanced : "no")) || (rc = shang_prov_i64(p, "n_init", ko.n_init)) ||
             (rc = shang_prov_i64(p, "max_iter", ko.max_iter)) || (rc = shang_prov_f64(p, "tol", ko.tol)) ||
             (rc = shang_prov_str(p, "algorithm", shang_kmeans_algorithm_name(ko.algorithm))) ||
             (rc = shang_prov_i64(p, "batch", ko.batch ? (int64_t)ko.batch : 1024))) {

@@ -34,6 +34,7 @@
 #include "shang_bootstrap.h"
 #include "shang_table.h"
 #include "shang_alias.h"
+#include "shang_geometry.h"
 #include "shang_pca.h"
 #include "shang_kmeans.h"
 #include "shang_states.h"

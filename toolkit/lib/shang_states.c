@@ -1,6 +1,8 @@
 /* shang_states — see shang_states.h. */
 #include "shang_states.h"
 
+#include <gsl/gsl_randist.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +10,7 @@
 #include "shang_h5.h"
 #include "shang_mem.h"
 #include "shang_pca.h"
+#include "shang_rng.h"
 
 void shang_states_close(shang_states *s)
 {
@@ -166,4 +169,71 @@ int shang_states_keep(const shang_states *s, int exclude_first, unsigned char **
         for (size_t i = 0; i < s->N; i++) (*keep)[i] = pos[i] != 0;
     free(pos);
     return *keep ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+}
+
+struct tok_count {
+    int32_t tok;
+    size_t n;
+};
+
+static int by_frequency(const void *a, const void *b)
+{
+    const struct tok_count *p = a, *q = b;
+    return p->n != q->n ? (p->n < q->n ? 1 : -1) : (p->tok > q->tok) - (p->tok < q->tok);
+}
+
+int shang_states_balanced(const shang_states *s, unsigned char **keep, size_t F, size_t S, uint64_t seed, size_t *kept)
+{
+    *kept = 0;
+    if (F == 0 || S == 0) return SHANG_FAIL(SHANG_EINVAL, "balanced sampling needs F > 0 tokens and S > 0 occurrences");
+    int32_t *tok;
+    int rc = shang_states_column(s, "tokens", &tok);
+    if (rc) return rc;
+    if (!*keep) { /* all rows so far */
+        *keep = malloc(s->N ? s->N : 1);
+        if (*keep) memset(*keep, 1, s->N);
+    }
+    int32_t vmax = -1;
+    for (size_t i = 0; i < s->N; i++) vmax = tok[i] > vmax ? tok[i] : vmax;
+    size_t V = (size_t)vmax + 1;
+    struct tok_count *tc = calloc(V ? V : 1, sizeof *tc);
+    size_t *occ = malloc((s->N ? s->N : 1) * sizeof *occ), *pick = malloc(S * sizeof *pick);
+    unsigned char *rank = calloc(V ? V : 1, 1);
+    gsl_rng *r = NULL;
+    if (!*keep || !tc || !occ || !pick || !rank) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    if (!rc) rc = shang_rng_new(seed, SHANG_STREAM_SUBSAMPLE, UINT64_C(2) << 40, &r);
+    for (size_t v = 0; !rc && v < V; v++) tc[v].tok = (int32_t)v;
+    for (size_t i = 0; !rc && i < s->N; i++)
+        if ((*keep)[i] && tok[i] >= 0) tc[tok[i]].n++;
+    if (!rc) qsort(tc, V, sizeof *tc, by_frequency);
+    size_t chosen = 0;
+    for (size_t q = 0; !rc && q < V && chosen < F; q++) /* the F most frequent with at least S occurrences */
+        if (tc[q].n >= S) {
+            rank[tc[q].tok] = 1;
+            chosen++;
+        }
+    if (!rc && chosen < F)
+        shang_log(SHANG_LOG_INFO, "balanced sampling: only %zu tokens occur %zu times or more (asked for %zu)\n", chosen,
+                  S, F);
+    /* per chosen token (in token order), S of its occurrences drawn without replacement */
+    unsigned char *out = rc ? NULL : calloc(s->N ? s->N : 1, 1);
+    if (!rc && !out) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    for (size_t v = 0; !rc && v < V; v++) {
+        if (!rank[v]) continue;
+        size_t n = 0;
+        for (size_t i = 0; i < s->N; i++)
+            if ((*keep)[i] && tok[i] == (int32_t)v) occ[n++] = i;
+        gsl_ran_choose(r, pick, S, occ, n, sizeof *occ);
+        for (size_t j = 0; j < S; j++) out[pick[j]] = 1;
+        *kept += S;
+    }
+    if (!rc) {
+        free(*keep);
+        *keep = out;
+    } else {
+        free(out);
+    }
+    shang_rng_free(r);
+    free(tok); free(tc); free(occ); free(pick); free(rank);
+    return rc;
 }

@@ -47,5 +47,11 @@ int shang_states_layers(const shang_states *s, int site, int **layers, int *n) S
 /* The rows to use: NULL (all) unless exclude_first, then a mask (N) that leaves
  * out the first position of every document or item (pos == 0). */
 int shang_states_keep(const shang_states *s, int exclude_first, unsigned char **keep) SHANG_MUST_CHECK;
+/* Balanced sampling (Voita et al. 2019): of the rows *keep allows (NULL: all),
+ * the F most frequent tokens that occur at least S times, and S occurrences of
+ * each drawn without replacement (seeded). *keep is replaced by the new mask;
+ * *kept receives its row count. */
+int shang_states_balanced(const shang_states *s, unsigned char **keep, size_t F, size_t S, uint64_t seed,
+                          size_t *kept) SHANG_MUST_CHECK;
 
 #endif

@@ -1,0 +1,65 @@
+# experiments/common.mk — the pipeline the experiments share, included by each
+# experiment's Makefile: extract -> pca -> cluster (per k) -> alias -> export,
+# and the token-space n-gram entropies. Outputs go to $(WORK) (not in git),
+# shared by the experiments, so E2 and E3 compute the states and clusters once.
+# Every step is one shang command whose provenance is stored in its output.
+#
+#   MODEL   the model file            [datasets/models/shang-6l.h5]
+#   SPLIT   corpus split of the texts [test: books the model never saw]
+#   TOKENS  positions extracted       [200000]
+#   DIMS    PCA components            [50]
+#   KS      cluster counts swept      [64 256 1024]
+#   BOOT    bootstrap replicates      [100]
+#   SEED    every random choice       [42]
+
+ROOT   := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
+SHANG  ?= $(ROOT)/build/shang
+MODEL  ?= $(ROOT)/datasets/models/shang-6l.h5
+SPLIT  ?= test
+TOKENS ?= 200000
+DIMS   ?= 50
+KS     ?= 64 256 1024
+BOOT   ?= 100
+SEED   ?= 42
+WORK   ?= $(ROOT)/experiments/work/$(basename $(notdir $(MODEL)))-$(SPLIT)-$(TOKENS)
+TEXTS  := $(sort $(wildcard $(ROOT)/datasets/corpus/*.$(SPLIT).txt.gz))
+TRAIN  := $(sort $(wildcard $(ROOT)/datasets/corpus/*.train.txt.gz))
+GP     := gnuplot -c
+
+$(SHANG):
+	$(MAKE) -C $(ROOT) build/shang
+
+# states of every layer; the first position of each document is left out of
+# PCA and clustering (outlier states), which the outputs record
+$(WORK)/states.h5: $(MODEL) | $(SHANG)
+	@mkdir -p $(WORK)
+	$(SHANG) extract -q -m $(MODEL) --max-tokens $(TOKENS) -o $@ $(TEXTS)
+
+$(WORK)/pca.h5: $(WORK)/states.h5
+	$(SHANG) pca -q -i $< -k $(DIMS) --exclude-first -o $@
+
+$(WORK)/clusters-k%.h5: $(WORK)/states.h5 $(WORK)/pca.h5
+	$(SHANG) cluster -q -i $< --pca $(WORK)/pca.h5 -k $* --exclude-first --seed $(SEED) -o $@
+
+$(WORK)/alias-k%.h5: $(WORK)/states.h5 $(WORK)/clusters-k%.h5
+	$(SHANG) alias -q -s $< -c $(WORK)/clusters-k$*.h5 --bootstrap $(BOOT) --seed $(SEED) -o $@
+
+$(WORK)/alias-k%-layers.tsv: $(WORK)/alias-k%.h5
+	$(SHANG) export -q $< layers -o $@
+
+$(WORK)/alias-k%-tokens.tsv: $(WORK)/alias-k%.h5
+	$(SHANG) export -q $< tokens -o $@
+
+$(WORK)/alias-k%-clusters.tsv: $(WORK)/alias-k%.h5
+	$(SHANG) export -q $< clusters -o $@
+
+# token-space entropies: n-gram models fit on the training split, scored on SPLIT
+$(WORK)/ngram.h5: $(MODEL) | $(SHANG)
+	@mkdir -p $(WORK)
+	$(SHANG) ngram -q -m $(MODEL) --train $(TRAIN) --eval $(TEXTS) -o $@ > /dev/null
+
+$(WORK)/ngram.tsv: $(WORK)/ngram.h5
+	$(SHANG) export -q $< ngram -o $@
+
+.SECONDARY:
+.DELETE_ON_ERROR:
