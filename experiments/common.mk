@@ -12,6 +12,7 @@
 #   BOOT    bootstrap replicates      [100]
 #   SEED    every random choice       [42]
 
+.DEFAULT_GOAL := all
 ROOT   := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 SHANG  ?= $(ROOT)/build/shang
 MODEL  ?= $(ROOT)/datasets/models/shang-6l.h5

@@ -18,10 +18,10 @@ static const struct {
     const char *name, *description;
     int ci;
 } stat_info[SHANG_A_N_STATS] = {
-    [SHANG_A_N] = {"n", "rows", 1},
-    [SHANG_A_NY] = {"n_y", "rows with a next token", 1},
-    [SHANG_A_X_TYPES] = {"x_types", "distinct tokens", 1},
-    [SHANG_A_K_USED] = {"k_used", "distinct clusters", 1},
+    [SHANG_A_N] = {"n", "rows", 0},
+    [SHANG_A_NY] = {"n_y", "rows with a next token", 0},
+    [SHANG_A_X_TYPES] = {"x_types", "distinct tokens", 0},
+    [SHANG_A_K_USED] = {"k_used", "distinct clusters", 0},
     [SHANG_A_H_X] = {"h_x", "H(X), token entropy", 1},
     [SHANG_A_H_K] = {"h_k", "H(K), cluster entropy", 1},
     [SHANG_A_H_K_X] = {"h_k_given_x", "one-to-many H(K|X): one token, several states", 1},

@@ -178,15 +178,23 @@ int shang_pca_fit(const shang_pca_acc *a, size_t K, int standardize, shang_pca *
 
 int shang_pca_project(const shang_pca *p, const float *x, size_t N, size_t ld, float *y)
 {
-    const size_t D = p->D, K = p->K;
-#pragma omp parallel for schedule(static)
-    for (size_t r = 0; r < N; r++) {
-        for (size_t k = 0; k < K; k++) {
-            const double *v = p->components + k * D;
-            double s = 0;
-            for (size_t i = 0; i < D; i++) s += ((double)x[r * ld + i] - p->mean[i]) / p->scale[i] * v[i];
-            y[r * K + k] = (float)s;
-        }
+    const size_t D = p->D, K = p->K, BLK = 4096;
+    double *xb = shang_alloc(BLK * D, sizeof(double), "PCA projection block");
+    double *yb = xb ? shang_alloc(BLK * K, sizeof(double), "PCA projection block") : NULL;
+    if (!yb) {
+        free(xb);
+        return shang_err_code();
     }
+    /* blocks of rows centred and scaled in double, projected by one dgemm */
+    for (size_t r0 = 0; r0 < N; r0 += BLK) {
+        size_t nb = N - r0 < BLK ? N - r0 : BLK;
+#pragma omp parallel for schedule(static)
+        for (size_t r = 0; r < nb; r++)
+            for (size_t i = 0; i < D; i++) xb[r * D + i] = ((double)x[(r0 + r) * ld + i] - p->mean[i]) / p->scale[i];
+        shang_dgemm(false, true, nb, K, D, 1.0, xb, D, p->components, D, 0.0, yb, K);
+        for (size_t q = 0; q < nb * K; q++) y[r0 * K + q] = (float)yb[q];
+    }
+    free(xb);
+    free(yb);
     return SHANG_OK;
 }
