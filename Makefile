@@ -9,6 +9,7 @@
 #   make deps       install missing Debian packages (apt-get; needs root)
 #   make bench-gemm sgemm GFLOP/s through shang's BLAS wrapper (experiments/bench/gemm)
 #   make bench-tokenize  GPT-2 tokenizer vs the JS reference (experiments/bench/tokenize)
+#   make bench-analysis  PCA and k-means vs scikit-learn; bench-alias: shang alias at 1M rows
 #   make install PREFIX=/usr/local
 #   make clean
 
@@ -65,7 +66,7 @@ TEST_OBJ := $(BUILD)/tests/testutil.o
 BENCH_GEMM := $(BUILD)/bench/bench-gemm
 
 .SECONDARY:
-.PHONY: all test asan strict fuzz demo deps install clean bench-gemm bench-tokenize bench-extract bench-train bench-analysis FORCE
+.PHONY: all test asan strict fuzz demo deps install clean bench-gemm bench-tokenize bench-extract bench-train bench-analysis bench-alias FORCE
 all: $(BUILD)/shang $(BUILD)/libshang.a $(BUILD)/libshang.so
 
 # the git commit goes into provenance; rewrite the file only when it changes
@@ -150,6 +151,9 @@ bench-train: $(BUILD)/shang $(BENCH_GEMM)
 
 bench-analysis: $(BUILD)/shang
 	experiments/bench/analysis/run $(BUILD)/shang
+
+bench-alias: $(BUILD)/shang
+	experiments/bench/alias/run $(BUILD)/shang
 
 bench-gemm: $(BENCH_GEMM)
 	experiments/bench/gemm/run $(BENCH_GEMM)

@@ -363,15 +363,23 @@ int shang_k_all_finite(const float *x, size_t n)
     return ok;
 }
 
-/* 64 lanes, each summing every 64th term (four independent vector chains at
- * AVX-512, so the adds' latency overlaps), then the lanes pairwise: the same
- * order (and so the same bits) whatever vector width the compiler picked */
+/* n >= 64: 64 lanes, each summing every 64th term (four independent vector
+ * chains at AVX-512, so the adds' latency overlaps), then 16-term blocks into
+ * the first 16 lanes; n < 64: 16 lanes only. The last few terms go into the
+ * first lanes, and the lanes are summed pairwise. The order depends on n only,
+ * not on the vector width the compiler picked, and so do the bits. */
 KERNEL float shang_k_sqdist(const float *a, const float *b, size_t n)
 {
     float acc[64] = {0};
     size_t d = 0;
+    int lanes = n >= 64 ? 64 : 16;
     for (; d + 64 <= n; d += 64)
         for (int l = 0; l < 64; l++) {
+            float t = a[d + l] - b[d + l];
+            acc[l] += t * t;
+        }
+    for (; d + 16 <= n; d += 16)
+        for (int l = 0; l < 16; l++) {
             float t = a[d + l] - b[d + l];
             acc[l] += t * t;
         }
@@ -379,7 +387,7 @@ KERNEL float shang_k_sqdist(const float *a, const float *b, size_t n)
         float t = a[d] - b[d];
         acc[l] += t * t;
     }
-    for (int w = 32; w >= 1; w /= 2)
+    for (int w = lanes / 2; w >= 1; w /= 2)
         for (int l = 0; l < w; l++) acc[l] += acc[l + w];
     return acc[0];
 }
