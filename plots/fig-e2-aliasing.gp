@@ -10,7 +10,7 @@ set datafile columnheaders
 n = (ARGC - 1) / 2
 file(i) = i == 1 ? ARG3 : i == 2 ? ARG5 : ARG7
 kk(i) = i == 1 ? ARG2 : i == 2 ? ARG4 : ARG6
-set multiplot layout 2, 2 title "Aliasing by layer (bootstrap 95% intervals over documents; dashed: random partition, same sizes)"
+set multiplot layout 2, 2 title "Aliasing by layer (95% intervals: bootstrap over documents; dashed: random partition, same sizes)"
 set xlabel "layer"
 set key top left font ",8" samplen 2
 set ylabel "H(K|X), nats"

@@ -21,10 +21,10 @@ static void usage(FILE *out)
             "Grassberger, and as held-out cross-entropies (add-alpha, backing off to\n"
             "the unigram; fit on the documents not held out); the plug-in biases (and a\n"
             "warning when they exceed the effect); a random partition with the same\n"
-            "cluster sizes and a next-token shuffle as baselines; bootstrap intervals\n"
-            "resampling documents. Tables (shang export): layers, tokens (exp H(K|X=t),\n"
-            "the effective number of meanings of each frequent token) and clusters\n"
-            "(exp H(X|K=c) and the cluster's top tokens).\n\n"
+            "cluster sizes and a next-token shuffle as baselines; intervals from the\n"
+            "bootstrap standard error, resampling documents. Tables (shang export):\n"
+            "layers, tokens (exp H(K|X=t), the effective number of meanings of each\n"
+            "frequent token) and clusters (exp H(X|K=c) and the cluster's top tokens).\n\n"
             "Options:\n"
             "  -s, --states FILE     the shang.states file the clusters were made from\n"
             "  -c, --clusters FILE   a shang.clusters file (shang cluster)\n"
@@ -202,7 +202,7 @@ int cmd_alias(int argc, char **argv)
         }
         if (bad) {
             free(want);
-            return cmd_usage_error("alias", "%s", shang_err_msg());
+            return cmd_usage_error("alias", "%s: %s", argv[optind - 1], shang_err_msg());
         }
     }
     const char *missing = !spath ? "no states (-s)" : !cpath ? "no clusters (-c)" : !output ? "no output (-o)"
@@ -282,9 +282,9 @@ int cmd_alias(int argc, char **argv)
             if (ok && ao.bootstrap && shang_alias_stat_has_ci(st)) {
                 char nm[96];
                 snprintf(nm, sizeof nm, "%s_lo", shang_alias_stat_name(st));
-                ok = (col_ci[st][0] = shang_table_column(tl, nm, SHANG_DT_F64, "lower end of the bootstrap interval")) >= 0;
+                ok = (col_ci[st][0] = shang_table_column(tl, nm, SHANG_DT_F64, "estimate - z x bootstrap standard error (documents resampled)")) >= 0;
                 snprintf(nm, sizeof nm, "%s_hi", shang_alias_stat_name(st));
-                ok = ok && (col_ci[st][1] = shang_table_column(tl, nm, SHANG_DT_F64, "upper end of the bootstrap interval")) >= 0;
+                ok = ok && (col_ci[st][1] = shang_table_column(tl, nm, SHANG_DT_F64, "estimate + z x bootstrap standard error")) >= 0;
             }
         }
         ok = ok && shang_table_column(tt, "layer", SHANG_DT_I64, "layer") >= 0 &&

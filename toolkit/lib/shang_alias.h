@@ -12,8 +12,11 @@
  * seen with condition c).
  * Baselines: a random partition with the cluster sizes of K (K's labels
  * permuted over the rows) and a label shuffle (Y permuted over the rows).
- * Bootstrap: percentile intervals resampling documents for every statistic but
- * AMI and the baselines. Nats. */
+ * Intervals: the estimate +- z x its bootstrap standard error, resampling
+ * documents (every statistic but counts, AMI and the baselines). Not the
+ * percentile interval: resampling with replacement duplicates documents, which
+ * lowers plug-in entropies and raises held-out cross-entropies, so the
+ * replicates' distribution is shifted and need not contain the estimate. Nats. */
 #ifndef SHANG_ALIAS_H
 #define SHANG_ALIAS_H
 
