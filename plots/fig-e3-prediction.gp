@@ -11,13 +11,14 @@ stats ARG2 using "ce_y_given_x" nooutput name "CEX"
 stats ARG2 using "h_y_given_x" nooutput name "HX"
 stats ARG4 every ::2::2 using "heldout_kn" nooutput name "KN2"
 stats ARG4 every ::3::3 using "heldout_kn" nooutput name "KN3"
-set multiplot layout 1, 2 title sprintf("Next-token entropy: token vs state (k = %s; bootstrap 95%% intervals)", ARG3)
+set multiplot layout 1, 2 title sprintf("Next-token entropy: token vs state (k = %s; 95%% intervals: bootstrap over documents)", ARG3)
 set xlabel "layer"
 set ylabel "nats"
 set key bottom left font ",8" samplen 2
-set title "held-out cross-entropy (solid) and plug-in (dashed)"
+set title "held-out cross-entropy (solid), plug-in (dashed)"
 plot ARG2 using "layer":"ce_y_given_k":"ce_y_given_k_lo":"ce_y_given_k_hi" with yerrorlines lt 1 title "CE(Y|K)", \
      ARG2 using "layer":"ce_y_given_xk":"ce_y_given_xk_lo":"ce_y_given_xk_hi" with yerrorlines lt 3 title "CE(Y|X,K)", \
+     ARG2 using "layer":"ce_y_given_xtop":"ce_y_given_xtop_lo":"ce_y_given_xtop_hi" with yerrorlines lt 4 title "CE(Y|X_k), token cut to k parts", \
      ARG2 using "layer":"rand_ce_y_given_k" with lines lt 1 dt 3 title "CE(Y|K), random partition", \
      ARG2 using "layer":"h_y_given_k" with lines lt 1 dt 2 title "H(Y|K) plug-in", \
      CEX_mean with lines lt 2 title "CE(Y|X), token", \

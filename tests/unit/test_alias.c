@@ -41,6 +41,10 @@ static void test_golden(void **state)
      * cells (0,1) (0,2) (1,0) (2,0) (3,3) = 5, conditions 4 */
     assert_close(st[SHANG_A_H_Y_X_MM] - st[SHANG_A_H_Y_X_PLUGIN], (5.0 - 4.0) / 18, 1e-12, 0);
     assert_close(st[SHANG_A_BIAS_Y_X], (5.0 - 4.0) / 18, 1e-12, 0);
+    /* X cut to its k - 1 = 2 most frequent tokens (bank 4; car wins the tie at 2
+     * by the smaller id) + other {automobile, river}: by hand on the 9 rows */
+    double other = -(2.0 / 3 * log(2.0 / 3) + 1.0 / 3 * log(1.0 / 3));
+    assert_close(st[SHANG_A_H_Y_XTOP], (4 * log(2) + 3 * other) / 9, 1e-12, 0);
     int32_t bad[10];
     memcpy(bad, y, sizeof bad);
     bad[0] = 4;

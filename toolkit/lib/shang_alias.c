@@ -53,6 +53,8 @@ static const struct {
     [SHANG_A_CE_Y_X] = {"ce_y_given_x", "held-out cross-entropy of Y given X", 1},
     [SHANG_A_CE_Y_K] = {"ce_y_given_k", "held-out cross-entropy of Y given K", 1},
     [SHANG_A_CE_Y_XK] = {"ce_y_given_xk", "held-out cross-entropy of Y given X and K", 1},
+    [SHANG_A_H_Y_XTOP] = {"h_y_given_xtop", "H(Y|X_k) plug-in, X cut to its k-1 most frequent tokens + other", 1},
+    [SHANG_A_CE_Y_XTOP] = {"ce_y_given_xtop", "held-out cross-entropy of Y given X_k (as many parts as K)", 1},
     [SHANG_A_GAIN_PLUGIN] = {"gain", "H(Y|X) - H(Y|X,K) plug-in: what the state adds to the token", 1},
     [SHANG_A_GAIN_CE] = {"gain_ce", "the same, held-out cross-entropies", 1},
     [SHANG_A_BIAS_Y_X] = {"bias_y_given_x", "plug-in bias of H(Y|X), sum_c (m_c - 1) / 2N", 1},
@@ -91,13 +93,65 @@ static int pair_ids(const int32_t *a, const int32_t *b, size_t N, int32_t *out)
     return rc;
 }
 
+struct count {
+    int32_t v;
+    size_t n;
+};
+
+static int by_count_desc(const void *a, const void *b)
+{
+    const struct count *p = a, *q = b;
+    return p->n != q->n ? (p->n < q->n ? 1 : -1) : (p->v > q->v) - (p->v < q->v);
+}
+
+/* out[j] = v[j] if v[j] is among the k - 1 most frequent values of x (N rows;
+ * k = distinct values of kl), else -1 */
+static int top_values(const int32_t *x, const int32_t *kl, size_t N, const int32_t *v, size_t n, int32_t *out)
+{
+    shang_strmap *mx, *mk;
+    int rc = shang_strmap_new(4096, &mx);
+    if (!rc && (rc = shang_strmap_new(1024, &mk))) shang_strmap_free(mx);
+    if (rc) return rc;
+    for (size_t i = 0; !rc && i < N; i++) {
+        uint64_t *a = shang_strmap_put(mx, &x[i], sizeof x[i], NULL), *b = shang_strmap_put(mk, &kl[i], sizeof kl[i], NULL);
+        if (!a || !b) rc = shang_err_code();
+        else (*a)++;
+    }
+    size_t nx = shang_strmap_size(mx), K = shang_strmap_size(mk), q = 0;
+    struct count *cnt = rc ? NULL : malloc((nx ? nx : 1) * sizeof *cnt);
+    if (!rc && !cnt) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    for (size_t s = 0; !rc && s < shang_strmap_capacity(mx); s++) {
+        const char *key;
+        size_t len;
+        uint64_t val;
+        shang_strmap_slot(mx, s, &key, &len, &val);
+        if (!key) continue;
+        memcpy(&cnt[q].v, key, sizeof cnt[q].v);
+        cnt[q++].n = (size_t)val;
+    }
+    if (!rc) {
+        qsort(cnt, q, sizeof *cnt, by_count_desc);
+        shang_strmap *top;
+        if (!(rc = shang_strmap_new(K + 16, &top))) {
+            for (size_t i = 0; !rc && i + 1 < K && i < q; i++)
+                if (!shang_strmap_put(top, &cnt[i].v, sizeof cnt[i].v, NULL)) rc = shang_err_code();
+            for (size_t j = 0; !rc && j < n; j++) out[j] = shang_strmap_get(top, &v[j], sizeof v[j]) ? v[j] : -1;
+            shang_strmap_free(top);
+        }
+    }
+    free(cnt);
+    shang_strmap_free(mx);
+    shang_strmap_free(mk);
+    return rc;
+}
+
 struct ctx {
     const int32_t *x, *k;
     size_t N;
     /* the rows with a next token: their x, k, (x, k) id, y, test flag */
     size_t ny;
     size_t *yrow;
-    int32_t *yx, *yk, *yxk, *yy;
+    int32_t *yx, *yk, *yxk, *yy, *yxt; /* yxt: x cut to its k - 1 most frequent values + other (-1) */
     unsigned char *test;
     const shang_alias_opts *o;
 };
@@ -188,6 +242,13 @@ static int compute(const struct ctx *c, const uint32_t *w, int full, double *st)
             return SHANG_OK;
         }
     }
+    if ((rc = shang_contingency_new_weighted(c->yxt, c->yy, wy, c->ny, &t))) {
+        free(wy);
+        return rc;
+    }
+    st[SHANG_A_H_Y_XTOP] = cond_h(t, SHANG_H_PLUGIN);
+    shang_contingency_free(t);
+    t = NULL;
     static const int est[4] = {SHANG_H_PLUGIN, SHANG_H_MILLER_MADOW, SHANG_H_CHAO_SHEN, SHANG_H_GRASSBERGER};
     const int32_t *cond[3] = {c->yx, c->yk, c->yxk};
     const int first[3] = {SHANG_A_H_Y_X_PLUGIN, SHANG_A_H_Y_K_PLUGIN, SHANG_A_H_Y_XK_PLUGIN};
@@ -215,6 +276,7 @@ static int compute(const struct ctx *c, const uint32_t *w, int full, double *st)
         st[SHANG_A_CE_Y_X] = heldout(c, c->yx, wy);
         st[SHANG_A_CE_Y_K] = heldout(c, c->yk, wy);
         st[SHANG_A_CE_Y_XK] = heldout(c, c->yxk, wy);
+        st[SHANG_A_CE_Y_XTOP] = heldout(c, c->yxt, wy);
         st[SHANG_A_GAIN_CE] = st[SHANG_A_CE_Y_X] - st[SHANG_A_CE_Y_XK];
     }
     free(wy);
@@ -288,10 +350,11 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
     c.yk = malloc(n1 * sizeof *c.yk);
     c.yxk = malloc(n1 * sizeof *c.yxk);
     c.yy = malloc(n1 * sizeof *c.yy);
+    c.yxt = malloc(n1 * sizeof *c.yxt);
     c.test = malloc(n1);
     int32_t *ydoc = malloc(n1 * sizeof *ydoc);
     size_t *dord = NULL;
-    if (!c.yrow || !c.yx || !c.yk || !c.yxk || !c.yy || !c.test || !ydoc)
+    if (!c.yrow || !c.yx || !c.yk || !c.yxk || !c.yy || !c.yxt || !c.test || !ydoc)
         rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0, j = 0; !rc && i < N; i++)
         if (y[i] >= 0) {
@@ -302,6 +365,7 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
             ydoc[j++] = doc[i];
         }
     if (!rc && c.ny) rc = pair_ids(c.yx, c.yk, c.ny, c.yxk);
+    if (!rc && c.ny) rc = top_values(x, k, N, c.yx, c.ny, c.yxt);
     /* held-out documents: the same for every layer (their own stream), a share
      * heldout_frac of the documents in a random order, at least one */
     if (!rc && c.ny) {
@@ -353,6 +417,6 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
             hi[s] = stat_info[s].ci ? stats[s] + z * sd[s] : NAN;
         }
     }
-    free(c.yrow); free(c.yx); free(c.yk); free(c.yxk); free(c.yy); free(c.test); free(ydoc); free(dord);
+    free(c.yrow); free(c.yx); free(c.yk); free(c.yxk); free(c.yy); free(c.yxt); free(c.test); free(ydoc); free(dord);
     return rc;
 }

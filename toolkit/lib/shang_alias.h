@@ -10,6 +10,9 @@
  * held out, measured on those held out), the gains H(Y|X) - H(Y|X,K), and the
  * plug-in biases sum_c (m_c - 1) / 2N of H(Y|X) and H(Y|K) (m_c: distinct Y
  * seen with condition c).
+ * Matched size: X cut to its k - 1 most frequent tokens and one "other" (k the
+ * clusters used), H(Y|X_k) plug-in and held-out: the token partition with as
+ * many parts as K, to compare with H(Y|K).
  * Baselines: a random partition with the cluster sizes of K (K's labels
  * permuted over the rows) and a label shuffle (Y permuted over the rows).
  * Intervals: the estimate +- z x its bootstrap standard error, resampling
@@ -34,6 +37,7 @@ enum shang_alias_stat {
     SHANG_A_H_Y_K_PLUGIN, SHANG_A_H_Y_K_MM, SHANG_A_H_Y_K_CS, SHANG_A_H_Y_K_GR,
     SHANG_A_H_Y_XK_PLUGIN, SHANG_A_H_Y_XK_MM, SHANG_A_H_Y_XK_CS, SHANG_A_H_Y_XK_GR,
     SHANG_A_CE_Y, SHANG_A_CE_Y_X, SHANG_A_CE_Y_K, SHANG_A_CE_Y_XK,
+    SHANG_A_H_Y_XTOP, SHANG_A_CE_Y_XTOP,
     SHANG_A_GAIN_PLUGIN, SHANG_A_GAIN_CE,
     SHANG_A_BIAS_Y_X, SHANG_A_BIAS_Y_K, SHANG_A_BIAS_WARNING,
     SHANG_A_RAND_H_K_X, SHANG_A_RAND_H_X_K, SHANG_A_RAND_MI_XK, SHANG_A_RAND_MI_YK,
