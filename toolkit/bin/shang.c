@@ -23,7 +23,7 @@ static const struct verb {
     {"pca", cmd_pca, "principal components of the hidden states, per layer"},
     {"cluster", cmd_cluster, "k-means of the hidden states, per layer"},
     {"loss", cmd_loss, "a model's held-out cross-entropy and predictive entropy"},
-    {"ngram", cmd_ngram, "held-out cross-entropy of Kneser-Ney n-gram baselines"},
+    {"ngram", cmd_ngram, "token-space entropies: Kneser-Ney held-out and the plug-in family"},
     {"init", cmd_init, "a model with random weights (training start, random control)"},
     {"import-gpt2", cmd_import_gpt2, "a Hugging Face GPT-2 checkpoint to a shang model file"},
     {"extract", cmd_extract, "hidden states of every layer for a text or TSV of items"},
