@@ -25,7 +25,7 @@ SEED   ?= 42
 WORK   ?= $(ROOT)/experiments/work/$(basename $(notdir $(MODEL)))-$(SPLIT)-$(TOKENS)
 TEXTS  := $(sort $(wildcard $(ROOT)/datasets/corpus/*.$(SPLIT).txt.gz))
 TRAIN  := $(sort $(wildcard $(ROOT)/datasets/corpus/*.train.txt.gz))
-GP     := gnuplot -c
+GP     := cd $(ROOT) && gnuplot -c
 
 $(SHANG):
 	$(MAKE) -C $(ROOT) build/shang

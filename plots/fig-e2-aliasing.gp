@@ -26,7 +26,7 @@ set title "token identity kept in the clusters (chance-corrected)"
 set yrange [0:*]
 plot for [i=1:n] file(i) using "layer":"ami" with linespoints lt i title sprintf("k = %s", kk(i))
 set ylabel "I(Y;K), nats"
-set title "next token told by the cluster (dashed: next token shuffled)"
+set title "next token told by the cluster (dashed: shuffled)"
 plot for [i=1:n] file(i) using "layer":"mi_yk":"mi_yk_lo":"mi_yk_hi" with yerrorlines lt i title sprintf("k = %s", kk(i)), \
      for [i=1:n] file(i) using "layer":"shuf_mi_yk" with lines lt i dt 2 notitle
 unset multiplot

@@ -1,7 +1,8 @@
 # fig-e3-prediction.gp — claim under test: within a semantic state the next
 # token is less uncertain than the token alone says; where in depth the cluster
 # of the state predicts the future better than the token partition, and what the
-# state adds to the token (H(Y|X) - H(Y|X,K)), held-out and plug-in.
+# state adds to the token (H(Y|X) - H(Y|X,K)), held-out and plug-in; the
+# differences are paired in every bootstrap replicate.
 # Usage: gnuplot -c plots/fig-e3-prediction.gp OUT.png|OUT.pdf ALIAS.tsv K NGRAM.tsv
 # (ALIAS.tsv: `shang export ALIAS.h5 layers`; NGRAM.tsv: `shang export NGRAM.h5 ngram`)
 load 'plots/common.gp'
@@ -25,10 +26,11 @@ plot ARG2 using "layer":"ce_y_given_k":"ce_y_given_k_lo":"ce_y_given_k_hi" with 
      HX_mean with lines lt 2 dt 2 title "H(Y|X) plug-in", \
      KN2_mean with lines lt 8 dt 4 title "Kneser-Ney, 2 previous tokens", \
      KN3_mean with lines lt 8 dt 5 title "Kneser-Ney, 3 previous tokens"
-set title "what the state adds to the token"
-set ylabel "H(Y|X) - H(Y|X,K), nats"
+set title "the state's clusters against the token (paired differences)"
+set ylabel "nats saved"
 set key top left
-plot ARG2 using "layer":"gain_ce":"gain_ce_lo":"gain_ce_hi" with yerrorlines lt 1 title "held-out", \
-     ARG2 using "layer":"gain":"gain_lo":"gain_hi" with yerrorlines lt 2 title "plug-in (biased up)", \
+plot ARG2 using "layer":"adv_ce":"adv_ce_lo":"adv_ce_hi" with yerrorlines lt 1 title "CE(Y|X) - CE(Y|K)", \
+     ARG2 using "layer":"adv_top_ce":"adv_top_ce_lo":"adv_top_ce_hi" with yerrorlines lt 4 title "CE(Y|X_k) - CE(Y|K), same size", \
+     ARG2 using "layer":"gain_ce":"gain_ce_lo":"gain_ce_hi" with yerrorlines lt 3 title "CE(Y|X) - CE(Y|X,K)", \
      0 with lines lt 8 dt 2 notitle
 unset multiplot

@@ -57,6 +57,8 @@ static const struct {
     [SHANG_A_CE_Y_XTOP] = {"ce_y_given_xtop", "held-out cross-entropy of Y given X_k (as many parts as K)", 1},
     [SHANG_A_GAIN_PLUGIN] = {"gain", "H(Y|X) - H(Y|X,K) plug-in: what the state adds to the token", 1},
     [SHANG_A_GAIN_CE] = {"gain_ce", "the same, held-out cross-entropies", 1},
+    [SHANG_A_ADV_CE] = {"adv_ce", "CE(Y|X) - CE(Y|K): how much better the state's clusters predict than the token", 1},
+    [SHANG_A_ADV_TOP_CE] = {"adv_top_ce", "CE(Y|X_k) - CE(Y|K): the same against the token partition of k parts", 1},
     [SHANG_A_BIAS_Y_X] = {"bias_y_given_x", "plug-in bias of H(Y|X), sum_c (m_c - 1) / 2N", 1},
     [SHANG_A_BIAS_Y_K] = {"bias_y_given_k", "plug-in bias of H(Y|K)", 1},
     [SHANG_A_BIAS_WARNING] = {"bias_warning", "1 if the biases differ by more than H(Y|X) - H(Y|K)", 0},
@@ -278,6 +280,8 @@ static int compute(const struct ctx *c, const uint32_t *w, int full, double *st)
         st[SHANG_A_CE_Y_XK] = heldout(c, c->yxk, wy);
         st[SHANG_A_CE_Y_XTOP] = heldout(c, c->yxt, wy);
         st[SHANG_A_GAIN_CE] = st[SHANG_A_CE_Y_X] - st[SHANG_A_CE_Y_XK];
+        st[SHANG_A_ADV_CE] = st[SHANG_A_CE_Y_X] - st[SHANG_A_CE_Y_K];
+        st[SHANG_A_ADV_TOP_CE] = st[SHANG_A_CE_Y_XTOP] - st[SHANG_A_CE_Y_K];
     }
     free(wy);
     return rc;
