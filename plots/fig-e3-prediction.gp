@@ -15,7 +15,8 @@ stats ARG4 every ::3::3 using "heldout_kn" nooutput name "KN3"
 set multiplot layout 1, 2 title sprintf("Next-token entropy: token vs state (k = %s; 95%% intervals: bootstrap over documents)", ARG3)
 set xlabel "layer"
 set ylabel "nats"
-set key bottom left font ",8" samplen 2
+set key bottom left font ",7" samplen 1.5 spacing 0.9
+set yrange [0.8:7.2]
 set title "held-out cross-entropy (solid), plug-in (dashed)"
 plot ARG2 using "layer":"ce_y_given_k":"ce_y_given_k_lo":"ce_y_given_k_hi" with yerrorlines lt 1 title "CE(Y|K)", \
      ARG2 using "layer":"ce_y_given_xk":"ce_y_given_xk_lo":"ce_y_given_xk_hi" with yerrorlines lt 3 title "CE(Y|X,K)", \
@@ -26,9 +27,11 @@ plot ARG2 using "layer":"ce_y_given_k":"ce_y_given_k_lo":"ce_y_given_k_hi" with 
      HX_mean with lines lt 2 dt 2 title "H(Y|X) plug-in", \
      KN2_mean with lines lt 8 dt 4 title "Kneser-Ney, 2 previous tokens", \
      KN3_mean with lines lt 8 dt 5 title "Kneser-Ney, 3 previous tokens"
-set title "the state's clusters against the token (paired differences)"
+set title "state clusters vs token (paired)"
 set ylabel "nats saved"
-set key top left
+set key top left maxrows 3
+set autoscale y
+set offsets 0, 0, graph 0.3, 0
 plot ARG2 using "layer":"adv_ce":"adv_ce_lo":"adv_ce_hi" with yerrorlines lt 1 title "CE(Y|X) - CE(Y|K)", \
      ARG2 using "layer":"adv_top_ce":"adv_top_ce_lo":"adv_top_ce_hi" with yerrorlines lt 4 title "CE(Y|X_k) - CE(Y|K), same size", \
      ARG2 using "layer":"gain_ce":"gain_ce_lo":"gain_ce_hi" with yerrorlines lt 3 title "CE(Y|X) - CE(Y|X,K)", \
