@@ -79,6 +79,38 @@ print("alias ok" if not bad else "wrong: " + "; ".join(bad))
 PYEOF
 contains "alias agrees with numpy/scikit-learn, CIs ordered, baselines, thread-independent, yinyang = lloyd" "$T/alias.out" "alias ok"
 contains "clusters table has top tokens" "$T/clusters.tsv" "top_tokens"
+# balanced sampling (Voita): F tokens x S occurrences
+check "cluster --balanced" 0 $S cluster -q -i "$T/ast.h5" -k 6 --balanced 10,5 --exclude-first -o "$T/acl_b.h5"
+check "cluster --balanced without S" 2 $S cluster -q -i "$T/ast.h5" -k 6 --balanced 10 -o "$T/x.h5"
+$PY - "$T" > "$T/bal.out" 2>&1 <<'PYEOF'
+import sys, h5py, numpy as np
+T = sys.argv[1]
+st, cl = h5py.File(T + "/ast.h5"), h5py.File(T + "/acl_b.h5")
+tok, pos = st["tokens"][...], st["pos"][...]
+rows = cl["rows"][...]
+u, c = np.unique(tok[rows], return_counts=True)
+# the 10 most frequent tokens among positions > 0 with at least 5 occurrences
+vals, cnt = np.unique(tok[pos > 0], return_counts=True)
+order = sorted(zip(-cnt, vals))
+want = [v for n, v in order if -n >= 5][:10]
+ok = len(rows) == 50 and list(c) == [5] * 10 and sorted(u) == sorted(want) and np.all(pos[rows] > 0)
+print("balanced ok" if ok else "wrong: %s %s %s" % (len(rows), c, u))
+PYEOF
+contains "balanced: 10 most frequent tokens x 5 occurrences, first positions left out" "$T/bal.out" "balanced ok"
+
+# geometry (E6): raw and standardised rows per layer
+check "geometry" 0 $S geometry -q -i "$T/ast.h5" --exclude-first --pairs 2000 -o "$T/geo.h5"
+check "export the geometry table" 0 $S export --no-header "$T/geo.h5" geometry
+$PY - "$out" > "$T/geo.out" 2>&1 <<'PYEOF'
+import sys, numpy as np
+t = np.genfromtxt(sys.argv[1], delimiter="\t", names=True)
+std = t[t["standardized"] == 1]
+ok = len(t) == 6 and np.all(np.abs(t["anisotropy"]) < 1) and np.allclose(std["top1_energy"], 1 / 32, atol=1e-6) \
+    and np.allclose(t["self_similarity_adj"], t["self_similarity"] - t["anisotropy"])
+print("geometry ok" if ok else "wrong: %s" % t)
+PYEOF
+contains "geometry: 3 layers x raw/standardised, unit-variance shares, adjusted = raw - anisotropy" "$T/geo.out" "geometry ok"
+
 # token-space side: shang ngram's table, plug-in below held-out at long contexts
 check "ngram with -o" 0 $S ngram -m "$T/amodel.h5" --train datasets/corpus/devil.train.txt.gz --eval datasets/corpus/devil.valid.txt.gz --max-context 3 -o "$T/ng.h5"
 check "export the ngram table" 0 $S export --no-header "$T/ng.h5" ngram
