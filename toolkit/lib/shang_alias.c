@@ -147,6 +147,102 @@ static int top_values(const int32_t *x, const int32_t *kl, size_t N, const int32
     return rc;
 }
 
+/* A table of two labelings of n items whose ids are fixed once (hashing) and
+ * whose counts are refilled for any weights by array passes: bootstrap
+ * replicates reuse the ids and never hash again. */
+struct ftab {
+    size_t n, R, C, nnz;
+    uint32_t *row, *col, *cell; /* per item */
+    uint32_t *ci, *cj;          /* per cell */
+};
+
+static void ftab_free(struct ftab *f)
+{
+    free(f->row);
+    free(f->col);
+    free(f->cell);
+    free(f->ci);
+    free(f->cj);
+    memset(f, 0, sizeof *f);
+}
+
+static int dense(const void *keys, size_t len, size_t n, uint32_t *id, size_t *distinct)
+{
+    shang_strmap *m;
+    int rc = shang_strmap_new(n / 4 + 16, &m);
+    for (size_t i = 0; !rc && i < n; i++) {
+        int added;
+        uint64_t *v = shang_strmap_put(m, (const char *)keys + i * len, len, &added);
+        if (!v) rc = shang_err_code();
+        else {
+            if (added) *v = shang_strmap_size(m) - 1;
+            id[i] = (uint32_t)*v;
+        }
+    }
+    if (!rc) *distinct = shang_strmap_size(m);
+    shang_strmap_free(m);
+    return rc;
+}
+
+static int ftab_build(struct ftab *f, const int32_t *a, const int32_t *b, size_t n)
+{
+    memset(f, 0, sizeof *f);
+    f->n = n;
+    size_t n1 = n ? n : 1;
+    f->row = malloc(n1 * sizeof *f->row);
+    f->col = malloc(n1 * sizeof *f->col);
+    f->cell = malloc(n1 * sizeof *f->cell);
+    uint32_t *pair = malloc(2 * n1 * sizeof *pair);
+    int rc = f->row && f->col && f->cell && pair ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    if (!rc) rc = dense(a, sizeof *a, n, f->row, &f->R);
+    if (!rc) rc = dense(b, sizeof *b, n, f->col, &f->C);
+    for (size_t i = 0; !rc && i < n; i++) {
+        pair[2 * i] = f->row[i];
+        pair[2 * i + 1] = f->col[i];
+    }
+    if (!rc) rc = dense(pair, 2 * sizeof *pair, n, f->cell, &f->nnz);
+    if (!rc) {
+        f->ci = malloc((f->nnz ? f->nnz : 1) * sizeof *f->ci);
+        f->cj = malloc((f->nnz ? f->nnz : 1) * sizeof *f->cj);
+        if (!f->ci || !f->cj) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        for (size_t i = 0; !rc && i < n; i++) {
+            f->ci[f->cell[i]] = f->row[i];
+            f->cj[f->cell[i]] = f->col[i];
+        }
+    }
+    free(pair);
+    if (rc) ftab_free(f);
+    return rc;
+}
+
+/* counts of the table under weights w (NULL: 1 each) as a contingency view;
+ * *buf holds them (free() it). N = 0 if every weight is 0. */
+static int ftab_fill(const struct ftab *f, const uint32_t *w, shang_contingency *t, uint64_t **buf)
+{
+    uint64_t *s = calloc(f->R + f->C + f->nnz + 1, sizeof *s);
+    if (!s) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    uint64_t *rs = s, *cs = s + f->R, *cn = s + f->R + f->C, tot = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        uint64_t wi = w ? w[i] : 1;
+        rs[f->row[i]] += wi;
+        cs[f->col[i]] += wi;
+        cn[f->cell[i]] += wi;
+        tot += wi;
+    }
+    memset(t, 0, sizeof *t);
+    t->N = tot;
+    t->R = f->R;
+    t->C = f->C;
+    t->nnz = f->nnz;
+    t->a_sum = rs;
+    t->b_sum = cs;
+    t->ci = f->ci;
+    t->cj = f->cj;
+    t->cn = cn;
+    *buf = s;
+    return SHANG_OK;
+}
+
 struct ctx {
     const int32_t *x, *k;
     size_t N;
@@ -155,6 +251,9 @@ struct ctx {
     size_t *yrow;
     int32_t *yx, *yk, *yxk, *yy, *yxt; /* yxt: x cut to its k - 1 most frequent values + other (-1) */
     unsigned char *test;
+    uint32_t *zeros;      /* ny zeros: the one condition of the unconditional CE */
+    struct ftab fxk;      /* (X, K) over all rows */
+    struct ftab fy[4];    /* (X, Y), (K, Y), ((X,K), Y), (X_k, Y) over the rows with a next token */
     const shang_alias_opts *o;
 };
 
@@ -169,54 +268,52 @@ static double cond_h(const shang_contingency *t, int e)
     return hj - ha;
 }
 
-/* held-out CE of Y given the condition a (NULL: none), rows split by c->test */
-static double heldout(const struct ctx *c, const int32_t *a, const uint32_t *wy)
+/* held-out CE of Y given the rows' conditions (ids cond < n_cond, (condition,
+ * outcome) ids cell < n_cell), rows split by c->test; NaN if a side is empty */
+static double heldout_ids(const struct ctx *c, const uint32_t *cond, size_t n_cond, const uint32_t *cell,
+                          size_t n_cell, const uint32_t *wy)
 {
-    size_t ntr = 0, nte = 0;
-    int64_t *ctr = malloc(c->ny * sizeof *ctr), *cte = malloc(c->ny * sizeof *cte); /* per call: replicates run in parallel */
-    int32_t *ytr = malloc(c->ny * sizeof *ytr), *yte = malloc(c->ny * sizeof *yte);
-    uint32_t *wtr = wy ? malloc(c->ny * sizeof *wtr) : NULL, *wte = wy ? malloc(c->ny * sizeof *wte) : NULL;
-    double ce = NAN;
-    if (ctr && cte && ytr && yte && (!wy || (wtr && wte))) {
-        for (size_t j = 0; j < c->ny; j++) {
-            if (c->test[j]) {
-                cte[nte] = a ? a[j] : 0;
-                if (wy) wte[nte] = wy[j];
-                yte[nte++] = c->yy[j];
-            } else {
-                ctr[ntr] = a ? a[j] : 0;
-                if (wy) wtr[ntr] = wy[j];
-                ytr[ntr++] = c->yy[j];
-            }
-        }
-        if (ntr && nte && shang_heldout_ce(ctr, ytr, wtr, ntr, cte, yte, wte, nte, c->o->alpha, c->o->V, &ce)) {
-            shang_err_clear();
-            ce = NAN;
-        }
+    double ce = NAN, *scratch = malloc((n_cond + n_cell + c->o->V) * sizeof *scratch);
+    if (scratch && shang_heldout_ce_ids(cond, cell, c->yy, wy, c->test, c->ny, n_cond, n_cell, c->o->alpha, c->o->V,
+                                        scratch, &ce)) {
+        shang_err_clear();
+        ce = NAN;
     }
-    free(ctr); free(cte); free(ytr); free(yte); free(wtr); free(wte);
+    free(scratch);
     return ce;
 }
 
-/* every statistic of the rows weighted by w (NULL: 1 each); full adds AMI and
- * the baselines */
+/* held-out CE of Y given the condition a (baselines: labels that change) */
+static double heldout(const struct ctx *c, const int32_t *a)
+{
+    struct ftab f;
+    double ce = NAN;
+    if (!ftab_build(&f, a, c->yy, c->ny)) ce = heldout_ids(c, f.row, f.R, f.cell, f.nnz, NULL);
+    else shang_err_clear();
+    ftab_free(&f);
+    return ce;
+}
+
+/* every statistic of the rows weighted by w (NULL: 1 each); full adds AMI.
+ * Thread-safe: the tables' ids are only read. */
 static int compute(const struct ctx *c, const uint32_t *w, int full, double *st)
 {
     for (int s = 0; s < SHANG_A_N_STATS; s++) st[s] = NAN;
     uint32_t *wy = NULL;
-    shang_contingency *t = NULL;
+    uint64_t *buf = NULL;
+    shang_contingency t;
     shang_cluster_scores sc;
-    int rc = shang_contingency_new_weighted(c->x, c->k, w, c->N, &t);
-    if (rc == SHANG_EINVAL && w) { /* a replicate that drew no rows: leave it out */
-        shang_err_clear();
+    int rc = ftab_fill(&c->fxk, w, &t, &buf);
+    if (!rc && t.N == 0) { /* a replicate that drew no rows: left out */
+        free(buf);
         return SHANG_OK;
     }
-    if (!rc) rc = shang_cluster_scores_of(t, full && c->o->with_ami, &sc);
+    if (!rc) rc = shang_cluster_scores_of(&t, full && c->o->with_ami, &sc);
     if (!rc) {
-        st[SHANG_A_N] = (double)t->N;
+        st[SHANG_A_N] = (double)t.N;
         size_t xr = 0, kc = 0;
-        for (size_t i = 0; i < t->R; i++) xr += t->a_sum[i] > 0;
-        for (size_t j = 0; j < t->C; j++) kc += t->b_sum[j] > 0;
+        for (size_t i = 0; i < t.R; i++) xr += t.a_sum[i] > 0;
+        for (size_t j = 0; j < t.C; j++) kc += t.b_sum[j] > 0;
         st[SHANG_A_X_TYPES] = (double)xr;
         st[SHANG_A_K_USED] = (double)kc;
         st[SHANG_A_H_X] = sc.h_a;
@@ -232,8 +329,8 @@ static int compute(const struct ctx *c, const uint32_t *w, int full, double *st)
         st[SHANG_A_ARI] = sc.ari;
         st[SHANG_A_MI_XK] = sc.mi;
     }
-    shang_contingency_free(t);
-    t = NULL;
+    free(buf);
+    buf = NULL;
     if (rc || c->ny == 0) return rc;
     if (w) {
         if (!(wy = malloc(c->ny * sizeof *wy))) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
@@ -244,41 +341,40 @@ static int compute(const struct ctx *c, const uint32_t *w, int full, double *st)
             return SHANG_OK;
         }
     }
-    if ((rc = shang_contingency_new_weighted(c->yxt, c->yy, wy, c->ny, &t))) {
-        free(wy);
-        return rc;
-    }
-    st[SHANG_A_H_Y_XTOP] = cond_h(t, SHANG_H_PLUGIN);
-    shang_contingency_free(t);
-    t = NULL;
     static const int est[4] = {SHANG_H_PLUGIN, SHANG_H_MILLER_MADOW, SHANG_H_CHAO_SHEN, SHANG_H_GRASSBERGER};
-    const int32_t *cond[3] = {c->yx, c->yk, c->yxk};
     const int first[3] = {SHANG_A_H_Y_X_PLUGIN, SHANG_A_H_Y_K_PLUGIN, SHANG_A_H_Y_XK_PLUGIN};
-    double bias[3] = {0};
-    for (int v = 0; !rc && v < 3; v++) {
-        if ((rc = shang_contingency_new_weighted(cond[v], c->yy, wy, c->ny, &t))) break;
-        for (int e = 0; e < 4; e++) st[first[v] + e] = cond_h(t, est[e]);
-        bias[v] = ((double)t->nnz - (double)t->R) / (2.0 * (double)t->N);
-        if (v == 1) {
-            if ((rc = shang_cluster_scores_of(t, 0, &sc))) break;
-            st[SHANG_A_NY] = (double)t->N;
+    const int ce_of[4] = {SHANG_A_CE_Y_X, SHANG_A_CE_Y_K, SHANG_A_CE_Y_XK, SHANG_A_CE_Y_XTOP};
+    double bias[2] = {0};
+    for (int v = 0; !rc && v < 4; v++) {
+        const struct ftab *f = &c->fy[v];
+        if ((rc = ftab_fill(f, wy, &t, &buf))) break;
+        if (v < 3) {
+            for (int e = 0; e < 4; e++) st[first[v] + e] = cond_h(&t, est[e]);
+        } else {
+            st[SHANG_A_H_Y_XTOP] = cond_h(&t, SHANG_H_PLUGIN);
+        }
+        if (v < 2) { /* sum over conditions of (outcomes seen - 1) / 2N */
+            size_t cells = 0, conds = 0;
+            for (size_t z = 0; z < t.nnz; z++) cells += t.cn[z] > 0;
+            for (size_t i = 0; i < t.R; i++) conds += t.a_sum[i] > 0;
+            bias[v] = ((double)cells - (double)conds) / (2.0 * (double)t.N);
+        }
+        if (v == 1 && !(rc = shang_cluster_scores_of(&t, 0, &sc))) {
+            st[SHANG_A_NY] = (double)t.N;
             st[SHANG_A_MI_YK] = sc.mi;
             st[SHANG_A_H_Y] = sc.h_b;
         }
-        shang_contingency_free(t);
-        t = NULL;
+        free(buf);
+        buf = NULL;
+        st[ce_of[v]] = heldout_ids(c, f->row, f->R, f->cell, f->nnz, wy);
     }
-    shang_contingency_free(t);
     if (!rc) {
         st[SHANG_A_BIAS_Y_X] = bias[0];
         st[SHANG_A_BIAS_Y_K] = bias[1];
         st[SHANG_A_BIAS_WARNING] = fabs(bias[0] - bias[1]) >= fabs(st[SHANG_A_H_Y_X_PLUGIN] - st[SHANG_A_H_Y_K_PLUGIN]);
         st[SHANG_A_GAIN_PLUGIN] = st[SHANG_A_H_Y_X_PLUGIN] - st[SHANG_A_H_Y_XK_PLUGIN];
-        st[SHANG_A_CE_Y] = heldout(c, NULL, wy);
-        st[SHANG_A_CE_Y_X] = heldout(c, c->yx, wy);
-        st[SHANG_A_CE_Y_K] = heldout(c, c->yk, wy);
-        st[SHANG_A_CE_Y_XK] = heldout(c, c->yxk, wy);
-        st[SHANG_A_CE_Y_XTOP] = heldout(c, c->yxt, wy);
+        /* no condition: one condition, the outcome's own id as the cell */
+        st[SHANG_A_CE_Y] = heldout_ids(c, c->zeros, 1, c->fy[1].col, c->fy[1].C, wy);
         st[SHANG_A_GAIN_CE] = st[SHANG_A_CE_Y_X] - st[SHANG_A_CE_Y_XK];
         st[SHANG_A_ADV_CE] = st[SHANG_A_CE_Y_X] - st[SHANG_A_CE_Y_K];
         st[SHANG_A_ADV_TOP_CE] = st[SHANG_A_CE_Y_XTOP] - st[SHANG_A_CE_Y_K];
@@ -320,7 +416,7 @@ static int baselines(const struct ctx *c, double *st)
         }
         shang_contingency_free(t);
         t = NULL;
-        st[SHANG_A_RAND_CE_Y_K] = heldout(c, kpy, NULL);
+        st[SHANG_A_RAND_CE_Y_K] = heldout(c, kpy);
         memcpy(yp, c->yy, c->ny * sizeof *yp);
         gsl_ran_shuffle(r, yp, c->ny, sizeof *yp);
         if (!rc && !(rc = shang_contingency_new(c->yk, yp, c->ny, &t)) && !(rc = shang_cluster_scores_of(t, 0, &sc))) {
@@ -405,6 +501,11 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
         free(dense);
         free(is_test);
     }
+    /* the tables' ids, once for the estimate and every replicate */
+    if (!rc) rc = ftab_build(&c.fxk, x, k, N);
+    const int32_t *conds[4] = {c.yx, c.yk, c.yxk, c.yxt};
+    for (int v = 0; !rc && c.ny && v < 4; v++) rc = ftab_build(&c.fy[v], conds[v], c.yy, c.ny);
+    if (!rc && !(c.zeros = calloc(n1, sizeof *c.zeros))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     if (!rc) rc = compute(&c, NULL, 1, stats);
     if (!rc) rc = baselines(&c, stats);
     if (!rc && o->bootstrap > 0) {
@@ -421,6 +522,10 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
             hi[s] = stat_info[s].ci ? stats[s] + z * sd[s] : NAN;
         }
     }
-    free(c.yrow); free(c.yx); free(c.yk); free(c.yxk); free(c.yy); free(c.yxt); free(c.test); free(ydoc); free(dord);
+    free(c.yrow); free(c.yx); free(c.yk); free(c.yxk); free(c.yy); free(c.yxt); free(c.test); free(c.zeros);
+    ftab_free(&c.fxk);
+    for (int v = 0; v < 4; v++) ftab_free(&c.fy[v]);
+    free(ydoc);
+    free(dord);
     return rc;
 }

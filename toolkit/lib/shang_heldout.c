@@ -3,8 +3,57 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "shang_strmap.h"
+
+int shang_heldout_ce_ids(const uint32_t *cond, const uint32_t *cell, const int32_t *y, const uint32_t *w,
+                         const unsigned char *test, size_t n, size_t n_cond, size_t n_cell, double alpha, size_t V,
+                         double *scratch, double *ce)
+{
+    *ce = NAN;
+    if (!(alpha > 0) || V == 0) return SHANG_FAIL(SHANG_EINVAL, "add-alpha needs alpha > 0 and V > 0");
+    double *nc = scratch, *ncy = scratch + n_cond, *uni = scratch + n_cond + n_cell, ntr = 0;
+    memset(scratch, 0, (n_cond + n_cell + V) * sizeof *scratch);
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1;
+        if (test[i] || !wi) continue;
+        nc[cond[i]] += wi;
+        ncy[cell[i]] += wi;
+        uni[y[i]] += wi;
+        ntr += wi;
+    }
+    double aV = alpha * (double)V, sum = 0, m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1;
+        if (!test[i] || !wi) continue;
+        double q0 = (uni[y[i]] + alpha) / (ntr + aV);
+        sum -= wi * log((ncy[cell[i]] + aV * q0) / (nc[cond[i]] + aV));
+        m += wi;
+    }
+    if (m == 0) return SHANG_FAIL(SHANG_EINVAL, "no test items");
+    *ce = sum / m;
+    return SHANG_OK;
+}
+
+/* dense ids of keys of `len` bytes each, in order of first appearance */
+static int dense_ids(const void *keys, size_t len, size_t n, uint32_t *id, size_t *distinct)
+{
+    shang_strmap *m;
+    int rc = shang_strmap_new(n / 4 + 16, &m);
+    for (size_t i = 0; !rc && i < n; i++) {
+        int added;
+        uint64_t *v = shang_strmap_put(m, (const char *)keys + i * len, len, &added);
+        if (!v) rc = shang_err_code();
+        else {
+            if (added) *v = shang_strmap_size(m) - 1;
+            id[i] = (uint32_t)*v;
+        }
+    }
+    if (!rc) *distinct = shang_strmap_size(m);
+    shang_strmap_free(m);
+    return rc;
+}
 
 int shang_heldout_ce(const int64_t *c_train, const int32_t *y_train, const uint32_t *w_train, size_t n_train,
                      const int64_t *c_test, const int32_t *y_test, const uint32_t *w_test, size_t n_test,
@@ -18,43 +67,34 @@ int shang_heldout_ce(const int64_t *c_train, const int32_t *y_train, const uint3
     for (size_t i = 0; i < n_test; i++)
         if (y_test[i] < 0 || (size_t)y_test[i] >= V)
             return SHANG_FAIL(SHANG_EINVAL, "test outcome %d at item %zu is outside 0..%zu", y_test[i], i, V - 1);
-    double *uni = calloc(V, sizeof *uni);
-    shang_strmap *cond = NULL, *cell = NULL;
-    int rc = uni ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-    if (!rc) rc = shang_strmap_new(n_train / 8 + 16, &cond);
-    if (!rc) rc = shang_strmap_new(n_train / 4 + 16, &cell);
-    double n = 0;
-    for (size_t i = 0; !rc && i < n_train; i++) {
-        uint64_t w = w_train ? w_train[i] : 1;
-        if (!w) continue;
-        int64_t key[2] = {c_train[i], y_train[i]};
-        uint64_t *vc = shang_strmap_put(cond, &c_train[i], sizeof c_train[i], NULL);
-        uint64_t *vy = vc ? shang_strmap_put(cell, key, sizeof key, NULL) : NULL;
-        if (!vy) {
-            rc = shang_err_code();
-            break;
-        }
-        *vc += w;
-        *vy += w;
-        uni[y_train[i]] += (double)w;
-        n += (double)w;
+    /* the two sets as one list of items: conditions, cells, outcomes, weights */
+    size_t n = n_train + n_test, n_cond = 0, n_cell = 0;
+    int64_t *keys = malloc((n ? n : 1) * 2 * sizeof *keys);
+    uint32_t *cond = malloc((n ? n : 1) * sizeof *cond), *cell = malloc((n ? n : 1) * sizeof *cell);
+    uint32_t *w = (w_train || w_test) ? malloc((n ? n : 1) * sizeof *w) : NULL;
+    int32_t *y = malloc((n ? n : 1) * sizeof *y);
+    unsigned char *test = malloc(n ? n : 1);
+    double *scratch = NULL;
+    int rc = keys && cond && cell && y && test && (w || !(w_train || w_test))
+                 ? SHANG_OK
+                 : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < n; i++) {
+        int tr = i < n_train;
+        size_t j = tr ? i : i - n_train;
+        keys[i] = tr ? c_train[j] : c_test[j];
+        y[i] = tr ? y_train[j] : y_test[j];
+        test[i] = !tr;
+        if (w) w[i] = tr ? (w_train ? w_train[j] : 1) : (w_test ? w_test[j] : 1);
     }
-    double aV = alpha * (double)V, sum = 0, m = 0;
-    for (size_t i = 0; !rc && i < n_test; i++) {
-        uint64_t w = w_test ? w_test[i] : 1;
-        if (!w) continue;
-        int64_t key[2] = {c_test[i], y_test[i]};
-        const uint64_t *vc = shang_strmap_get(cond, &c_test[i], sizeof c_test[i]);
-        const uint64_t *vy = vc ? shang_strmap_get(cell, key, sizeof key) : NULL;
-        double q0 = (uni[y_test[i]] + alpha) / (n + aV);
-        double q = ((vy ? (double)*vy : 0) + aV * q0) / ((vc ? (double)*vc : 0) + aV);
-        sum -= (double)w * log(q);
-        m += (double)w;
+    if (!rc) rc = dense_ids(keys, sizeof *keys, n, cond, &n_cond);
+    for (size_t i = 0; !rc && i < n; i++) { /* (condition, outcome) pairs */
+        keys[2 * i] = cond[i];
+        keys[2 * i + 1] = y[i];
     }
-    if (!rc && m == 0) rc = SHANG_FAIL(SHANG_EINVAL, "no test items");
-    if (!rc) *ce = sum / m;
-    shang_strmap_free(cond);
-    shang_strmap_free(cell);
-    free(uni);
+    if (!rc) rc = dense_ids(keys, 2 * sizeof *keys, n, cell, &n_cell);
+    if (!rc && !(scratch = malloc((n_cond + n_cell + V) * sizeof *scratch)))
+        rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    if (!rc) rc = shang_heldout_ce_ids(cond, cell, y, w, test, n, n_cond, n_cell, alpha, V, scratch, ce);
+    free(keys); free(cond); free(cell); free(w); free(y); free(test); free(scratch);
     return rc;
 }

@@ -25,4 +25,13 @@ int shang_heldout_ce(const int64_t *c_train, const int32_t *y_train, const uint3
                      const int64_t *c_test, const int32_t *y_test, const uint32_t *w_test, size_t n_test,
                      double alpha, size_t V, double *ce) SHANG_MUST_CHECK;
 
+/* The same on dense ids, for many evaluations of fixed items under changing
+ * weights (bootstrap replicates): item i has condition cond[i] < n_cond, cell
+ * (condition, outcome) cell[i] < n_cell, outcome y[i] < V, weight w[i] (NULL:
+ * 1) and is a test item if test[i], else a training item. scratch: n_cond +
+ * n_cell + V doubles. shang_heldout_ce computes these ids and calls this. */
+int shang_heldout_ce_ids(const uint32_t *cond, const uint32_t *cell, const int32_t *y, const uint32_t *w,
+                         const unsigned char *test, size_t n, size_t n_cond, size_t n_cell, double alpha, size_t V,
+                         double *scratch, double *ce) SHANG_MUST_CHECK;
+
 #endif

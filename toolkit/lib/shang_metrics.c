@@ -149,23 +149,65 @@ static double h_of(const uint64_t *c, size_t n, double N)
 
 static double pairs(double n) { return n * (n - 1) / 2; }
 
-/* E[MI] under the hypergeometric model of random labelings with the same sums */
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* the distinct non-zero values of v (n) and how often each occurs */
+static size_t distinct_counts(const uint64_t *v, size_t n, uint64_t *val, double *mult)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i]) val[m++] = v[i];
+    qsort(val, m, sizeof *val, cmp_u64);
+    size_t d = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (d && val[d - 1] == val[i]) {
+            mult[d - 1]++;
+        } else {
+            val[d] = val[i];
+            mult[d++] = 1;
+        }
+    }
+    return d;
+}
+
+/* E[MI] under the hypergeometric model of random labelings with the same sums.
+ * A term depends on a row's and a column's sums only, so it is computed once
+ * per distinct pair of sums and weighted by how many pairs share them; log n!
+ * comes from a table (up to 2^24 items). */
 static double expected_mi(const shang_contingency *t)
 {
     const double N = (double)t->N;
-    double lgN = lgamma(N + 1), emi = 0;
-    for (size_t i = 0; i < t->R; i++) {
-        double ai = (double)t->a_sum[i];
-        for (size_t j = 0; j < t->C; j++) {
-            double bj = (double)t->b_sum[j];
+    uint64_t *av = malloc((t->R ? t->R : 1) * sizeof *av), *bv = malloc((t->C ? t->C : 1) * sizeof *bv);
+    double *am = malloc((t->R ? t->R : 1) * sizeof *am), *bm = malloc((t->C ? t->C : 1) * sizeof *bm);
+    size_t T = t->N <= ((size_t)1 << 24) ? (size_t)t->N + 1 : 0;
+    double *lf = T ? malloc(T * sizeof *lf) : NULL;
+    if (!av || !bv || !am || !bm || (T && !lf)) {
+        free(av); free(bv); free(am); free(bm); free(lf);
+        return NAN;
+    }
+    for (size_t m = 0; m < T; m++) lf[m] = lgamma((double)m + 1);
+#define LF(x) (lf ? lf[(size_t)(x)] : lgamma((x) + 1))
+    size_t da = distinct_counts(t->a_sum, t->R, av, am), db = distinct_counts(t->b_sum, t->C, bv, bm);
+    double lgN = LF(N), emi = 0;
+    for (size_t i = 0; i < da; i++) {
+        double ai = (double)av[i];
+        for (size_t j = 0; j < db; j++) {
+            double bj = (double)bv[j], term = 0;
             double lo = fmax(1, ai + bj - N), hi = fmin(ai, bj);
-            double base = lgamma(ai + 1) + lgamma(bj + 1) + lgamma(N - ai + 1) + lgamma(N - bj + 1) - lgN;
+            double base = LF(ai) + LF(bj) + LF(N - ai) + LF(N - bj) - lgN;
             for (double n = lo; n <= hi; n++) {
-                double lp = base - lgamma(n + 1) - lgamma(ai - n + 1) - lgamma(bj - n + 1) - lgamma(N - ai - bj + n + 1);
-                emi += n / N * log(N * n / (ai * bj)) * exp(lp);
+                double lp = base - LF(n) - LF(ai - n) - LF(bj - n) - LF(N - ai - bj + n);
+                term += n / N * log(N * n / (ai * bj)) * exp(lp);
             }
+            emi += am[i] * bm[j] * term;
         }
     }
+#undef LF
+    free(av); free(bv); free(am); free(bm); free(lf);
     return emi;
 }
 
