@@ -1,0 +1,175 @@
+/* shang_senses — see shang_senses.h. */
+#include "shang_senses.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double cosine(const float *x, const float *y, size_t C)
+{
+    double s = 0, a = 0, b = 0;
+    for (size_t d = 0; d < C; d++) {
+        s += (double)x[d] * y[d];
+        a += (double)x[d] * x[d];
+        b += (double)y[d] * y[d];
+    }
+    return a > 0 && b > 0 ? s / sqrt(a * b) : 0;
+}
+
+struct scored {
+    double c;
+    size_t p;
+};
+
+static int by_cos(const void *x, const void *y)
+{
+    const struct scored *a = x, *b = y;
+    return a->c != b->c ? (a->c < b->c ? -1 : 1) : (a->p > b->p) - (a->p < b->p);
+}
+
+int shang_wic(const float *X, size_t C, const uint32_t *a, const uint32_t *b, const unsigned char *same,
+              const unsigned char *train, const uint32_t *w, size_t np, double *cos, int have_cos, double *threshold,
+              double *acc)
+{
+    *threshold = *acc = NAN;
+    if (!have_cos)
+        for (size_t p = 0; p < np; p++) cos[p] = cosine(X + (size_t)a[p] * C, X + (size_t)b[p] * C, C);
+    struct scored *s = malloc((np ? np : 1) * sizeof *s);
+    if (!s) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    size_t nt = 0;
+    double pos = 0, tot = 0;
+    for (size_t p = 0; p < np; p++)
+        if (train[p] && (!w || w[p])) {
+            s[nt++] = (struct scored){cos[p], p};
+            pos += (w ? w[p] : 1) * (same[p] != 0);
+            tot += w ? w[p] : 1;
+        }
+    if (nt == 0) {
+        free(s);
+        return SHANG_FAIL(SHANG_EINVAL, "WiC: no training pairs");
+    }
+    qsort(s, nt, sizeof *s, by_cos);
+    /* threshold below everything: all "same"; moving it past pair q turns q to "different" */
+    double correct = pos, best = pos, thr = s[0].c - 1e-9;
+    for (size_t q = 0; q < nt; q++) {
+        double wq = w ? w[s[q].p] : 1;
+        correct += same[s[q].p] ? -wq : wq;
+        if ((q + 1 == nt || s[q + 1].c > s[q].c) && correct > best) {
+            best = correct;
+            thr = q + 1 < nt ? (s[q].c + s[q + 1].c) / 2 : s[q].c + 1e-9;
+        }
+    }
+    free(s);
+    double ok = 0, m = 0;
+    for (size_t p = 0; p < np; p++) {
+        if (train[p]) continue;
+        double wp = w ? w[p] : 1;
+        ok += wp * ((cos[p] > thr) == (same[p] != 0));
+        m += wp;
+    }
+    if (m == 0) return SHANG_FAIL(SHANG_EINVAL, "WiC: no test pairs");
+    *threshold = thr;
+    *acc = ok / m;
+    (void)tot;
+    return SHANG_OK;
+}
+
+struct row {
+    int32_t lemma, sense;
+    size_t i;
+};
+
+static int by_lemma_sense(const void *x, const void *y)
+{
+    const struct row *a = x, *b = y;
+    if (a->lemma != b->lemma) return a->lemma < b->lemma ? -1 : 1;
+    if (a->sense != b->sense) return a->sense < b->sense ? -1 : 1;
+    return (a->i > b->i) - (a->i < b->i);
+}
+
+int shang_nearest_centroid(const float *X, size_t C, const int32_t *lemma, const int32_t *sense, const uint32_t *w,
+                           size_t n, double *acc, double *mfs, size_t *scored)
+{
+    *acc = *mfs = NAN;
+    *scored = 0;
+    struct row *r = malloc((n ? n : 1) * sizeof *r);
+    double *sum = NULL, *cen = malloc(C * sizeof *cen);
+    if (!r || !cen) {
+        free(r);
+        free(cen);
+        return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) r[i] = (struct row){lemma[i], sense[i], i};
+    qsort(r, n, sizeof *r, by_lemma_sense);
+    double ok = 0, okm = 0, m = 0;
+    int rc = SHANG_OK;
+    for (size_t l0 = 0; !rc && l0 < n;) {
+        size_t l1 = l0;
+        while (l1 < n && r[l1].lemma == r[l0].lemma) l1++;
+        /* the lemma's senses [starts) with their row counts */
+        size_t ns = 0, cand = 0;
+        for (size_t j = l0; j < l1; j++)
+            if (j == l0 || r[j].sense != r[j - 1].sense) ns++;
+        size_t *st = malloc((ns + 1) * sizeof *st);
+        free(sum);
+        sum = calloc(ns * C, sizeof *sum);
+        if (!st || !sum) {
+            free(st);
+            rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+            break;
+        }
+        for (size_t j = l0, q = 0; j < l1; j++)
+            if (j == l0 || r[j].sense != r[j - 1].sense) st[q++] = j;
+        st[ns] = l1;
+        for (size_t q = 0; q < ns; q++) {
+            cand += st[q + 1] - st[q] >= 2;
+            for (size_t j = st[q]; j < st[q + 1]; j++)
+                for (size_t d = 0; d < C; d++) sum[q * C + d] += X[r[j].i * C + d];
+        }
+        if (cand >= 2) {
+            /* the most-frequent candidate sense (ties: the smaller sense id) */
+            size_t big = ns;
+            for (size_t q = 0; q < ns; q++)
+                if (st[q + 1] - st[q] >= 2 && (big == ns || st[q + 1] - st[q] > st[big + 1] - st[big])) big = q;
+            for (size_t q = 0; q < ns; q++) {
+                if (st[q + 1] - st[q] < 2) continue; /* its own sense needs another row */
+                for (size_t j = st[q]; j < st[q + 1]; j++) {
+                    const float *xi = X + r[j].i * C;
+                    double wi = w ? w[r[j].i] : 1, best = -2;
+                    size_t arg = ns;
+                    for (size_t u = 0; u < ns; u++) {
+                        size_t cnt = st[u + 1] - st[u];
+                        if (cnt < 2) continue;
+                        for (size_t d = 0; d < C; d++)
+                            cen[d] = (sum[u * C + d] - (u == q ? xi[d] : 0)) / (double)(cnt - (u == q));
+                        double s = 0, a = 0, b = 0;
+                        for (size_t d = 0; d < C; d++) {
+                            s += cen[d] * xi[d];
+                            a += cen[d] * cen[d];
+                            b += (double)xi[d] * xi[d];
+                        }
+                        double cs = a > 0 && b > 0 ? s / sqrt(a * b) : 0;
+                        if (cs > best) {
+                            best = cs;
+                            arg = u;
+                        }
+                    }
+                    ok += wi * (arg == q);
+                    okm += wi * (big == q);
+                    m += wi;
+                    if (wi > 0) (*scored)++;
+                }
+            }
+        }
+        free(st);
+        l0 = l1;
+    }
+    free(r);
+    free(sum);
+    free(cen);
+    if (!rc && m > 0) {
+        *acc = ok / m;
+        *mfs = okm / m;
+    }
+    return rc;
+}
