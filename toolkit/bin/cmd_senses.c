@@ -1,0 +1,398 @@
+/* shang senses — polysemy across layers (E4), from states extracted over the
+ * polysemy set with --targets-only: WiC-style pair accuracy and leave-one-out
+ * nearest-centroid sense accuracy (fine senses and WordNet lexicographer files),
+ * with the most-frequent-sense baseline and bootstrap intervals over lemmas. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+
+#include "cmd.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: shang senses -s STATES.h5 --pairs WIC.tsv[.gz] [options] -o SENSES.h5\n\n"
+            "Polysemy per layer from the target states of sense-labelled sentences\n"
+            "(shang extract --items datasets/senses/polysemy.tsv.gz --targets-only):\n"
+            "WiC-style accuracy: the cosine of a lemma's states in two sentences, a\n"
+            "threshold fit on the train split's pairs, accuracy on the test split's,\n"
+            "pairs balanced by sampling (chance 0.5); leave-one-out nearest-centroid\n"
+            "sense accuracy for senses with two or more sentences, with the\n"
+            "most-frequent-sense baseline; both for fine senses (sense_key) and coarse\n"
+            "ones (lexfile). Intervals: estimate +- z x bootstrap standard error,\n"
+            "resampling lemmas. Table 'layers' (shang export).\n\n"
+            "Options:\n"
+            "  -s, --states FILE     states of the polysemy items, one target row each\n"
+            "      --pairs FILE      WiC pairs (datasets/senses/wic_pairs.tsv.gz)\n"
+            "  -o, --output FILE     the shang.senses file to write\n"
+            "      --site NAME       resid, ln_f, attn_out or mlp_out [default resid]\n"
+            "      --layers LIST     e.g. 0,3,6 or 0-6 [default: all stored]\n"
+            "      --standardize     z-score every dimension first (rogue dimensions)\n"
+            "      --same-form       WiC pairs whose two targets are the same token only\n"
+            "                        (inflections and tokenisation then cannot tell the\n"
+            "                        senses apart: the static layer must be at chance)\n"
+            "      --bootstrap B     replicates, 0 for none [default 100]\n"
+            "      --level P         interval level [default 0.95]\n"
+            "      --seed N          pair balancing and bootstrap [default 42]\n"
+            "      --threads N       threads [default: all cores]\n"
+            "  -q, --quiet | -v, --verbose | -h, --help\n\n"
+            "Example:\n"
+            "  shang senses -s poly.h5 --pairs datasets/senses/wic_pairs.tsv.gz -o senses.h5\n");
+    cmd_print_exit_status(out);
+}
+
+/* dense ids of strings, in order of first appearance */
+static int dense_str(char **s, size_t n, int32_t *id)
+{
+    shang_strmap *m;
+    int rc = shang_strmap_new(n / 2 + 16, &m);
+    for (size_t i = 0; !rc && i < n; i++) {
+        int added;
+        uint64_t *v = shang_strmap_put(m, s[i], strlen(s[i]), &added);
+        if (!v) rc = shang_err_code();
+        else {
+            if (added) *v = shang_strmap_size(m) - 1;
+            id[i] = (int32_t)*v;
+        }
+    }
+    shang_strmap_free(m);
+    return rc;
+}
+
+struct ctx {
+    const float *X;
+    size_t C, n, np[2];
+    const int32_t *lemma, *sense[2];
+    uint32_t *a[2], *b[2];          /* balanced pairs: rows */
+    unsigned char *same[2], *train[2];
+    double *cos[2];                 /* per pair, computed once per layer */
+};
+
+enum { S_WIC, S_WIC_C, S_NC, S_MFS, S_NC_C, S_MFS_C, N_S };
+static const char *const s_name[N_S] = {"wic", "wic_coarse", "nc", "mfs", "nc_coarse", "mfs_coarse"};
+static const char *const s_desc[N_S] = {
+    "WiC-style test accuracy, fine senses (chance 0.5)", "WiC-style test accuracy, lexicographer files",
+    "leave-one-out nearest-centroid sense accuracy", "most-frequent-sense baseline of the same rows",
+    "nearest centroid over lexicographer files", "most-frequent lexicographer file baseline"};
+
+static int stats(const uint32_t *w, void *vc, double *out)
+{
+    const struct ctx *c = vc;
+    for (int s = 0; s < N_S; s++) out[s] = NAN;
+    for (int g = 0; g < 2; g++) {
+        uint32_t *pw = w ? malloc((c->np[g] ? c->np[g] : 1) * sizeof *pw) : NULL;
+        if (w && !pw) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        for (size_t p = 0; w && p < c->np[g]; p++) pw[p] = w[c->a[g][p]]; /* a pair's lemma's weight */
+        double thr, acc, nc, mfs;
+        size_t scored;
+        if (!shang_wic(c->X, c->C, c->a[g], c->b[g], c->same[g], c->train[g], pw, c->np[g], c->cos[g], 1, &thr, &acc))
+            out[g ? S_WIC_C : S_WIC] = acc;
+        else
+            shang_err_clear();
+        free(pw);
+        int rc = shang_nearest_centroid(c->X, c->C, c->lemma, c->sense[g], w, c->n, &nc, &mfs, &scored);
+        if (rc) return rc;
+        out[g ? S_NC_C : S_NC] = nc;
+        out[g ? S_MFS_C : S_MFS] = mfs;
+    }
+    return SHANG_OK;
+}
+
+int cmd_senses(int argc, char **argv)
+{
+    enum { O_PAIRS = 256, O_SITE, O_LAYERS, O_STD, O_BOOT, O_LEVEL, O_SEED, O_THREADS, O_FORM };
+    static const struct option opts[] = {
+        {"states", required_argument, 0, 's'},     {"pairs", required_argument, 0, O_PAIRS},
+        {"output", required_argument, 0, 'o'},     {"site", required_argument, 0, O_SITE},
+        {"layers", required_argument, 0, O_LAYERS}, {"standardize", no_argument, 0, O_STD},
+        {"same-form", no_argument, 0, O_FORM},
+        {"bootstrap", required_argument, 0, O_BOOT}, {"level", required_argument, 0, O_LEVEL},
+        {"seed", required_argument, 0, O_SEED},    {"threads", required_argument, 0, O_THREADS},
+        {"quiet", no_argument, 0, 'q'},            {"verbose", no_argument, 0, 'v'},
+        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
+    const char *spath = NULL, *ppath = NULL, *output = NULL, *site_name = "resid", *layers_arg = "all";
+    int site = SHANG_SITE_RESID, *layers = NULL, n_layers = 0, standardize = 0, boot = 100, same_form = 0, c;
+    int threads = shang_threads_default();
+    double level = 0.95;
+    uint64_t seed = SHANG_DEFAULT_SEED;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":s:o:qvh", opts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 's': spath = optarg; break;
+        case O_PAIRS: ppath = optarg; break;
+        case 'o': output = optarg; break;
+        case O_SITE: site_name = optarg; bad = shang_site_parse(optarg, &site); break;
+        case O_LAYERS:
+            layers_arg = optarg;
+            free(layers);
+            layers = NULL;
+            bad = cmd_parse_layers(optarg, &layers, &n_layers);
+            break;
+        case O_STD: standardize = 1; break;
+        case O_FORM: same_form = 1; break;
+        case O_BOOT: bad = shang_parse_int(optarg, 0, 100000, &boot); break;
+        case O_LEVEL: bad = shang_parse_f64(optarg, 0.5, 0.999, &level); break;
+        case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &seed); break;
+        case O_THREADS: bad = shang_parse_int(optarg, 1, 4096, &threads); break;
+        default: {
+            int st = cmd_std_option("senses", c, argv, usage);
+            if (st != CMD_NEXT) {
+                free(layers);
+                return st;
+            }
+        }
+        }
+        if (bad) {
+            free(layers);
+            return cmd_usage_error("senses", "%s: %s", argv[optind - 1], shang_err_msg());
+        }
+    }
+    const char *missing = !spath ? "no states (-s)" : !ppath ? "no pairs (--pairs)" : !output ? "no output (-o)"
+                          : optind < argc ? "unexpected argument" : boot == 1 ? "--bootstrap needs 0 or 2+" : NULL;
+    if (missing) {
+        free(layers);
+        return cmd_usage_error("senses", "%s", missing);
+    }
+    shang_threads_set(threads);
+    shang_states *s = NULL;
+    shang_tsv *pt = NULL;
+    shang_h5_file *f = NULL;
+    shang_prov *p = NULL;
+    shang_table *t = NULL;
+    char **ids = NULL, **lem = NULL, **pos = NULL, **key = NULL, **lex = NULL;
+    int64_t *trow = NULL;
+    int32_t *lemma = NULL, *sense[2] = {NULL, NULL}, *rowmap = NULL;
+    struct ctx cx = {0};
+    size_t dI[1], dT[1], I = 0;
+    int rank, rc = shang_h5_create(output, "shang.senses", 1, &f);
+    if (!rc) rc = shang_states_open(spath, &s);
+    if (!rc) rc = shang_states_layers(s, site, &layers, &n_layers);
+    static const char *const cols[] = {"items/id", "items/lemma", "items/pos", "items/sense_key", "items/lexfile"};
+    char ***dst[] = {&ids, &lem, &pos, &key, &lex};
+    for (int q = 0; !rc && q < 5; q++) {
+        if (!shang_h5_exists(s->file, cols[q]))
+            rc = SHANG_FAIL(SHANG_EINVAL, "%s has no %s: extract it with --items over the polysemy set", spath, cols[q]);
+        else
+            rc = shang_h5_read(s->file, cols[q], SHANG_DT_STR, 1, &rank, dI, (void **)dst[q]);
+        if (!rc && q && dI[0] != I) rc = SHANG_FAIL(SHANG_EFORMAT, "%s: item columns of different lengths", spath);
+        I = dI[0];
+    }
+    if (!rc) rc = shang_h5_read(s->file, "item_target_last", SHANG_DT_I64, 1, &rank, dT, (void **)&trow);
+    int32_t *tok = NULL;
+    if (!rc) rc = shang_states_column(s, "tokens", &tok);
+    /* the items with a target row, as rows of X: their lemma, fine and coarse sense */
+    size_t n = 0;
+    if (!rc) {
+        lemma = malloc((I ? I : 1) * sizeof *lemma);
+        sense[0] = malloc((I ? I : 1) * sizeof *sense[0]);
+        sense[1] = malloc((I ? I : 1) * sizeof *sense[1]);
+        rowmap = malloc((I ? I : 1) * sizeof *rowmap);
+        char **lp = malloc((I ? I : 1) * sizeof *lp);
+        if (!lemma || !sense[0] || !sense[1] || !rowmap || !lp) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        for (size_t i = 0; !rc && i < I; i++) {
+            lp[i] = shang_asprintf("%s/%s", lem[i], pos[i]);
+            if (!lp[i]) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        }
+        if (!rc) rc = dense_str(lp, I, lemma);
+        if (!rc) rc = dense_str(key, I, sense[0]);
+        if (!rc) rc = dense_str(lex, I, sense[1]);
+        for (size_t i = 0; lp && i < I; i++) free(lp[i]);
+        free(lp);
+        for (size_t i = 0; !rc && i < I; i++) rowmap[i] = trow[i] >= 0 ? (int32_t)trow[i] : -1;
+        n = s->N;
+    }
+    /* WiC pairs, mapped to rows, balanced per split and kind by sampling */
+    if (!rc) rc = shang_tsv_read(ppath, &pt);
+    int ca = pt ? shang_tsv_col(pt, "a") : -1, cb = pt ? shang_tsv_col(pt, "b") : -1;
+    int cs[2] = {pt ? shang_tsv_col(pt, "same_sense") : -1, pt ? shang_tsv_col(pt, "same_lexfile") : -1};
+    int csp = pt ? shang_tsv_col(pt, "split") : -1;
+    if (!rc && (ca < 0 || cb < 0 || cs[0] < 0 || cs[1] < 0 || csp < 0))
+        rc = SHANG_FAIL(SHANG_EFORMAT, "%s lacks a, b, same_sense, same_lexfile or split", ppath);
+    shang_strmap *idm = NULL;
+    if (!rc) rc = shang_strmap_new(I + 16, &idm);
+    for (size_t i = 0; !rc && i < I; i++) {
+        uint64_t *v = shang_strmap_put(idm, ids[i], strlen(ids[i]), NULL);
+        if (!v) rc = shang_err_code();
+        else *v = i + 1;
+    }
+    gsl_rng *r = NULL;
+    if (!rc) rc = shang_rng_new(seed, SHANG_STREAM_SUBSAMPLE, UINT64_C(4) << 40, &r);
+    for (int g = 0; !rc && g < 2; g++) {
+        size_t np = pt->n_rows, k = 0;
+        uint32_t *pa = malloc(np * sizeof *pa), *pb = malloc(np * sizeof *pb);
+        unsigned char *ps = malloc(np), *ptr = malloc(np), *keep = calloc(np, 1);
+        if (!pa || !pb || !ps || !ptr || !keep) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        size_t nsame[2] = {0}, ndiff[2] = {0};
+        for (size_t q = 0; !rc && q < np; q++) {
+            const char *sa = shang_tsv_get(pt, q, ca), *sb = shang_tsv_get(pt, q, cb);
+            const uint64_t *va = shang_strmap_get(idm, sa, strlen(sa)), *vb = shang_strmap_get(idm, sb, strlen(sb));
+            if (!va || !vb || rowmap[*va - 1] < 0 || rowmap[*vb - 1] < 0) continue; /* an item not extracted */
+            if (same_form && tok[rowmap[*va - 1]] != tok[rowmap[*vb - 1]]) continue;
+            pa[k] = (uint32_t)rowmap[*va - 1];
+            pb[k] = (uint32_t)rowmap[*vb - 1];
+            ps[k] = !strcmp(shang_tsv_get(pt, q, cs[g]), "1");
+            ptr[k] = !strcmp(shang_tsv_get(pt, q, csp), "train");
+            (ps[k] ? nsame : ndiff)[ptr[k]]++;
+            k++;
+        }
+        /* per split, as many pairs of each label as the rarer label has: the
+         * rarer all, the other by selection sampling (in file order) */
+        for (int sp = 0; !rc && sp < 2; sp++) {
+            size_t want = nsame[sp] < ndiff[sp] ? nsame[sp] : ndiff[sp];
+            size_t seen[2] = {0}, took[2] = {0}, have[2] = {ndiff[sp], nsame[sp]};
+            for (size_t q = 0; q < k; q++) {
+                if (ptr[q] != sp) continue;
+                int lab = ps[q] != 0;
+                if ((double)(have[lab] - seen[lab]) * gsl_rng_uniform(r) < (double)(want - took[lab])) {
+                    keep[q] = 1;
+                    took[lab]++;
+                }
+                seen[lab]++;
+            }
+        }
+        size_t m = 0;
+        for (size_t q = 0; !rc && q < k; q++)
+            if (keep[q]) {
+                pa[m] = pa[q];
+                pb[m] = pb[q];
+                ps[m] = ps[q];
+                ptr[m++] = ptr[q];
+            }
+        cx.a[g] = pa;
+        cx.b[g] = pb;
+        cx.same[g] = ps;
+        cx.train[g] = ptr;
+        cx.np[g] = m;
+        cx.cos[g] = malloc((m ? m : 1) * sizeof *cx.cos[g]);
+        if (!rc && !cx.cos[g]) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        free(keep);
+    }
+    shang_rng_free(r);
+    shang_strmap_free(idm);
+    /* per-row lemma and senses (rows without an item get their own lemma) */
+    int32_t *rl = NULL, *rs[2] = {NULL, NULL};
+    if (!rc) {
+        rl = malloc((n ? n : 1) * sizeof *rl);
+        rs[0] = malloc((n ? n : 1) * sizeof *rs[0]);
+        rs[1] = malloc((n ? n : 1) * sizeof *rs[1]);
+        if (!rl || !rs[0] || !rs[1]) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        for (size_t i = 0; !rc && i < n; i++) rl[i] = -1 - (int32_t)i, rs[0][i] = rs[1][i] = -1 - (int32_t)i;
+        for (size_t i = 0; !rc && i < I; i++)
+            if (rowmap[i] >= 0) {
+                rl[rowmap[i]] = lemma[i];
+                rs[0][rowmap[i]] = sense[0][i];
+                rs[1][rowmap[i]] = sense[1][i];
+            }
+    }
+    int col[N_S][3];
+    if (!rc) rc = shang_table_new("layers", "polysemy per layer: WiC-style and nearest-centroid accuracies", &t);
+    if (!rc && shang_table_column(t, "layer", SHANG_DT_I64, "layer") < 0) rc = shang_err_code();
+    for (int q = 0; !rc && q < N_S; q++) {
+        char nm[64];
+        col[q][0] = shang_table_column(t, s_name[q], SHANG_DT_F64, s_desc[q]);
+        snprintf(nm, sizeof nm, "%s_lo", s_name[q]);
+        col[q][1] = boot ? shang_table_column(t, nm, SHANG_DT_F64, "estimate - z x bootstrap sd (lemmas resampled)") : -1;
+        snprintf(nm, sizeof nm, "%s_hi", s_name[q]);
+        col[q][2] = boot ? shang_table_column(t, nm, SHANG_DT_F64, "estimate + z x bootstrap sd") : -1;
+        if (col[q][0] < 0 || (boot && (col[q][1] < 0 || col[q][2] < 0))) rc = shang_err_code();
+    }
+    int c_thr = rc ? -1 : shang_table_column(t, "wic_threshold", SHANG_DT_F64, "the cosine threshold fit on train pairs");
+    int c_np = rc ? -1 : shang_table_column(t, "pairs", SHANG_DT_I64, "balanced WiC pairs (train + test)");
+    int c_sc = rc ? -1 : shang_table_column(t, "items_scored", SHANG_DT_I64, "rows scored by the nearest centroid");
+    if (!rc && (c_thr < 0 || c_np < 0 || c_sc < 0)) rc = shang_err_code();
+    const double z = gsl_cdf_ugaussian_Pinv(1 - (1 - level) / 2);
+    if (!rc && shang_log_level() > SHANG_LOG_QUIET)
+        fprintf(stderr, "%5s %7s %7s %7s %7s\n", "layer", "WiC", "WiC-lex", "NC", "MFS");
+    for (int l = 0; !rc && l < n_layers; l++) {
+        float *X = NULL;
+        size_t nr;
+        rc = shang_states_gather(s, site, layers[l], NULL, &X, &nr);
+        if (!rc && standardize) {
+            for (size_t d = 0; d < s->C; d++) {
+                double m = 0, v = 0;
+                for (size_t i = 0; i < nr; i++) m += X[i * s->C + d];
+                m /= (double)nr;
+                for (size_t i = 0; i < nr; i++) v += (X[i * s->C + d] - m) * (X[i * s->C + d] - m);
+                double sd = sqrt(v / (double)(nr > 1 ? nr - 1 : 1));
+                for (size_t i = 0; i < nr; i++) X[i * s->C + d] = (float)(sd > 0 ? (X[i * s->C + d] - m) / sd : 0);
+            }
+        }
+        cx.X = X;
+        cx.C = s->C;
+        cx.n = nr;
+        cx.lemma = rl;
+        cx.sense[0] = rs[0];
+        cx.sense[1] = rs[1];
+        double est[N_S], lo[N_S], hi[N_S], sd[N_S], thr = NAN, acc;
+        size_t scored = 0;
+        for (int g = 0; !rc && g < 2; g++) { /* the cosines, once per layer */
+            if (shang_wic(X, s->C, cx.a[g], cx.b[g], cx.same[g], cx.train[g], NULL, cx.np[g], cx.cos[g], 0,
+                          g ? &acc : &thr, &acc))
+                shang_err_clear();
+        }
+        if (!rc) rc = stats(NULL, &cx, est);
+        double dummy, dm;
+        if (!rc) rc = shang_nearest_centroid(X, s->C, rl, rs[0], NULL, nr, &dummy, &dm, &scored);
+        if (!rc && boot) {
+            shang_bootstrap_opts bo = {.replicates = boot, .level = level, .seed = seed, .stream = (uint64_t)layers[l]};
+            rc = shang_bootstrap_groups(rl, nr, N_S, stats, &cx, &bo, lo, hi, sd);
+        }
+        if (!rc && !(rc = shang_table_push(t))) {
+            shang_table_i64(t, 0, layers[l]);
+            for (int q = 0; q < N_S; q++) {
+                shang_table_f64(t, col[q][0], est[q]);
+                if (boot) {
+                    shang_table_f64(t, col[q][1], est[q] - z * sd[q]);
+                    shang_table_f64(t, col[q][2], est[q] + z * sd[q]);
+                }
+            }
+            shang_table_f64(t, c_thr, thr);
+            shang_table_i64(t, c_np, (int64_t)cx.np[0]);
+            shang_table_i64(t, c_sc, (int64_t)scored);
+            if (shang_log_level() > SHANG_LOG_QUIET)
+                fprintf(stderr, "%5d %7.3f %7.3f %7.3f %7.3f\n", layers[l], est[S_WIC], est[S_WIC_C], est[S_NC], est[S_MFS]);
+        }
+        if (rc) shang_err_prefix("layer %d", layers[l]);
+        free(X);
+    }
+    if (!rc) rc = shang_table_write(t, f->id);
+    if (!rc) rc = shang_h5_attr_str(f->id, "site", site_name);
+    if (!rc) rc = shang_h5_attr_i64(f->id, "standardized", standardize);
+    if (!rc) rc = shang_h5_attr_i64(f->id, "same_form", same_form);
+    if (!rc) rc = cmd_prov_new("senses", argc, argv, &p);
+    if (!rc) rc = shang_prov_input(p, "states", spath);
+    if (!rc) rc = shang_prov_input(p, "pairs", ppath);
+    if (!rc) {
+        shang_prov_seed(p, seed);
+        shang_prov_threads(p, threads);
+        if ((rc = shang_prov_str(p, "site", site_name)) || (rc = shang_prov_str(p, "layers", layers_arg)) ||
+            (rc = shang_prov_i64(p, "standardize", standardize)) || (rc = shang_prov_i64(p, "bootstrap", boot)) ||
+            (rc = shang_prov_i64(p, "same_form", same_form)) ||
+            (rc = shang_prov_f64(p, "level", level))) {
+            /* rc holds the failure */
+        }
+    }
+    if (!rc) rc = shang_prov_commit(p, &f);
+    int status = rc ? cmd_fail("senses", rc) : SHANG_EXIT_OK;
+    shang_h5_abort(f);
+    shang_prov_free(p);
+    shang_table_free(t);
+    shang_tsv_free(pt);
+    shang_states_close(s);
+    shang_h5_free_strs(ids, ids ? I : 0);
+    shang_h5_free_strs(lem, lem ? I : 0);
+    shang_h5_free_strs(pos, pos ? I : 0);
+    shang_h5_free_strs(key, key ? I : 0);
+    shang_h5_free_strs(lex, lex ? I : 0);
+    for (int g = 0; g < 2; g++) {
+        free(cx.a[g]); free(cx.b[g]); free(cx.same[g]); free(cx.train[g]); free(cx.cos[g]); free(sense[g]); free(rs[g]);
+    }
+    free(tok); free(trow); free(lemma); free(rowmap); free(rl); free(layers);
+    return status;
+}
