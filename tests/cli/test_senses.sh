@@ -32,7 +32,7 @@ rows = f["item_target_last"][...]
 bad = []
 for li, layer in enumerate(f["states/resid_layers"][...]):
     X = f["states/resid"][li][rows].astype(np.float64)
-    ok = n = okm = 0
+    ok = n = okm = ties = 0
     by = {}
     for i, (l, s) in enumerate(zip(lem, sk)):
         by.setdefault(l, {}).setdefault(s, []).append(i)
@@ -42,16 +42,19 @@ for li, layer in enumerate(f["states/resid_layers"][...]):
         big = max(cand, key=lambda s: (len(senses[s]), -list(senses).index(s)))
         for s in cand:
             for i in senses[s]:
-                best, arg = -2, None
+                best, arg, cos = -2, None, []
                 for u in cand:
                     rest = [j for j in senses[u] if j != i]
                     c = X[rest].mean(0)
                     cs = c @ X[i] / np.linalg.norm(c) / np.linalg.norm(X[i])
+                    cos.append(cs)
                     if cs > best: best, arg = cs, u
+                cos.sort()
+                ties += cos[-1] - cos[-2] < 1e-6
                 ok += arg == s; okm += big == s; n += 1
     r = t[t["layer"] == layer][0]
-    # one item may flip on a near-tie of two centroids (summation order)
-    if abs(r["nc"] - ok / n) > 1.01 / n or abs(r["mfs"] - okm / n) > 1e-9: bad.append("layer %d nc %g vs %g" % (layer, r["nc"], ok / n))
+    # an item may flip where two centroids tie to 1e-6 (summation order)
+    if abs(r["nc"] - ok / n) > (ties + 0.01) / n or abs(r["mfs"] - okm / n) > 1e-9: bad.append("layer %d nc %g vs %g (n %d, mfs %g vs %g)" % (layer, r["nc"], ok / n, n, r["mfs"], okm / n))
     if not (0 <= r["wic"] <= 1 and r["wic_lo"] <= r["wic"] <= r["wic_hi"]): bad.append("wic range")
 print("senses ok" if not bad else "wrong: " + "; ".join(bad))
 PYEOF
