@@ -59,4 +59,32 @@ for li, layer in enumerate(f["states/resid_layers"][...]):
 print("senses ok" if not bad else "wrong: " + "; ".join(bad))
 PYEOF
 contains "nearest centroid and MFS equal a numpy recomputation; WiC in range with its interval" "$T/senses.out" "senses ok"
+# paraphrase mode: 60 KJV/WEB verse pairs
+zcat datasets/senses/paraphrase.tsv.gz | head -61 > "$T/para.tsv"
+$S extract -q -m "$T/smodel.h5" --items "$T/para.tsv" --text-column kjv -o "$T/kjv.h5"
+$S extract -q -m "$T/smodel.h5" --items "$T/para.tsv" --text-column web -o "$T/web.h5"
+check "senses --paraphrase" 0 $S senses -q -s "$T/kjv.h5" --paraphrase "$T/web.h5" --bootstrap 20 -o "$T/para.h5"
+check "senses with both --pairs and --paraphrase" 2 $S senses -s "$T/kjv.h5" --paraphrase "$T/web.h5" --pairs "$T/pairs.tsv" -o "$T/x.h5"
+check "export the paraphrase table" 0 $S export --no-header "$T/para.h5" paraphrase
+$PY - "$out" "$T" > "$T/para.out" 2>&1 <<'PYEOF'
+import sys, h5py, numpy as np
+t = np.genfromtxt(sys.argv[1], delimiter="\t", names=True)
+T = sys.argv[2]
+a, b = h5py.File(T + "/kjv.h5"), h5py.File(T + "/web.h5")
+bad = []
+for li, layer in enumerate(a["states/resid_layers"][...]):
+    def pool(f):
+        X, it = f["states/resid"][li].astype(np.float64), f["item"][...]
+        return np.stack([X[it == i].mean(0) for i in range(60)])
+    A, B = pool(a), pool(b)
+    A /= np.linalg.norm(A, axis=1)[:, None]
+    B /= np.linalg.norm(B, axis=1)[:, None]
+    S = A @ B.T
+    r = t[t["layer"] == layer][0]
+    if abs(r["aligned"] - np.mean(np.diag(S))) > 1e-6: bad.append("aligned %g vs %g" % (r["aligned"], np.mean(np.diag(S))))
+    if abs(r["retrieval"] - np.mean(S.argmax(1) == np.arange(60))) > 1e-9: bad.append("retrieval")
+    if not r["aligned_lo"] <= r["aligned"] <= r["aligned_hi"]: bad.append("interval")
+print("paraphrase ok" if not bad else "wrong: " + "; ".join(bad))
+PYEOF
+contains "paraphrase: aligned cosine and retrieval equal numpy's" "$T/para.out" "paraphrase ok"
 echo "1..$n"

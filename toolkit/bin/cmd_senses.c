@@ -16,7 +16,8 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: shang senses -s STATES.h5 --pairs WIC.tsv[.gz] [options] -o SENSES.h5\n\n"
+            "Usage: shang senses -s STATES.h5 --pairs WIC.tsv[.gz] [options] -o SENSES.h5\n"
+            "       shang senses -s KJV.h5 --paraphrase WEB.h5 [options] -o SENSES.h5\n\n"
             "Polysemy per layer from the target states of sense-labelled sentences\n"
             "(shang extract --items datasets/senses/polysemy.tsv.gz --targets-only):\n"
             "WiC-style accuracy: the cosine of a lemma's states in two sentences, a\n"
@@ -25,10 +26,17 @@ static void usage(FILE *out)
             "sense accuracy for senses with two or more sentences, with the\n"
             "most-frequent-sense baseline; both for fine senses (sense_key) and coarse\n"
             "ones (lexfile). Intervals: estimate +- z x bootstrap standard error,\n"
-            "resampling lemmas. Table 'layers' (shang export).\n\n"
+            "resampling lemmas. Table 'layers' (shang export).\n"
+            "With --paraphrase: -s and WEB.h5 hold the states of two renderings of the\n"
+            "same items in the same order (shang extract --items with --text-column kjv\n"
+            "and web): per layer the cosine of each item's mean-pooled (and last-token)\n"
+            "states to its partner's, to a shuffled partner's (a random derangement),\n"
+            "and retrieval accuracy (is the partner the nearest of all?); intervals\n"
+            "resampling items. Table 'paraphrase'.\n\n"
             "Options:\n"
             "  -s, --states FILE     states of the polysemy items, one target row each\n"
             "      --pairs FILE      WiC pairs (datasets/senses/wic_pairs.tsv.gz)\n"
+            "      --paraphrase FILE the states of the other rendering (paraphrase mode)\n"
             "  -o, --output FILE     the shang.senses file to write\n"
             "      --site NAME       resid, ln_f, attn_out or mlp_out [default resid]\n"
             "      --layers LIST     e.g. 0,3,6 or 0-6 [default: all stored]\n"
@@ -103,19 +111,191 @@ static int stats(const uint32_t *w, void *vc, double *out)
     return SHANG_OK;
 }
 
+/* ---- paraphrase mode ---------------------------------------------------------- */
+
+struct pctx {
+    size_t I;
+    const double *v[6]; /* per item: aligned, shuffled, hit (mean-pooled); the same last-token */
+};
+
+enum { P_AL, P_SH, P_DIFF, P_RET, P_AL_L, P_SH_L, P_DIFF_L, P_RET_L, N_P };
+static const char *const p_name[N_P] = {"aligned", "shuffled", "difference", "retrieval",
+                                        "aligned_last", "shuffled_last", "difference_last", "retrieval_last"};
+static const char *const p_desc[N_P] = {
+    "mean cosine of an item's mean-pooled states to its partner's", "the same to a shuffled partner's",
+    "aligned - shuffled", "share of items whose partner is the nearest of all (mean-pooled)",
+    "mean cosine, last-token states", "shuffled, last-token states", "aligned - shuffled, last token",
+    "retrieval accuracy, last token"};
+
+static int pstats(const uint32_t *w, void *vc, double *out)
+{
+    const struct pctx *c = vc;
+    for (int g = 0; g < 2; g++) {
+        double sa = 0, ss = 0, sh = 0, m = 0;
+        for (size_t i = 0; i < c->I; i++) {
+            double wi = w ? w[i] : 1;
+            sa += wi * c->v[3 * g][i];
+            ss += wi * c->v[3 * g + 1][i];
+            sh += wi * c->v[3 * g + 2][i];
+            m += wi;
+        }
+        out[4 * g + 0] = m ? sa / m : NAN;
+        out[4 * g + 1] = m ? ss / m : NAN;
+        out[4 * g + 2] = m ? (sa - ss) / m : NAN;
+        out[4 * g + 3] = m ? sh / m : NAN;
+    }
+    return SHANG_OK;
+}
+
+static int paraphrase_mode(const char *apath, const char *bpath, const char *output, int site, const char *site_name,
+                           int *layers, int n_layers, const char *layers_arg, int boot, double level, uint64_t seed,
+                           int threads, int argc, char **argv)
+{
+    shang_states *sa = NULL, *sb = NULL;
+    shang_h5_file *f = NULL;
+    shang_prov *p = NULL;
+    shang_table *t = NULL;
+    int32_t *ia = NULL, *ib = NULL, *group = NULL;
+    uint32_t *perm = NULL;
+    size_t I = 0, dims[1];
+    int rank, rc = shang_h5_create(output, "shang.senses", 1, &f);
+    int64_t *tl = NULL;
+    if (!rc) rc = shang_states_open(apath, &sa);
+    if (!rc) rc = shang_states_open(bpath, &sb);
+    if (!rc) rc = shang_states_layers(sa, site, &layers, &n_layers);
+    if (!rc && sa->C != sb->C) rc = SHANG_FAIL(SHANG_EINVAL, "%s and %s have different widths", apath, bpath);
+    if (!rc) rc = shang_states_column(sa, "item", &ia);
+    if (!rc) rc = shang_states_column(sb, "item", &ib);
+    if (!rc) rc = shang_h5_read(sa->file, "item_target_last", SHANG_DT_I64, 1, &rank, dims, (void **)&tl);
+    if (!rc) {
+        I = dims[0];
+        free(tl);
+        tl = NULL;
+        rc = shang_h5_read(sb->file, "item_target_last", SHANG_DT_I64, 1, &rank, dims, (void **)&tl);
+        if (!rc && dims[0] != I) rc = SHANG_FAIL(SHANG_EINVAL, "%s has %zu items, %s %zu", apath, I, bpath, dims[0]);
+    }
+    if (!rc && I < 2) rc = SHANG_FAIL(SHANG_EINVAL, "paraphrase needs 2 items or more");
+    /* a random derangement (Sattolo: one cycle, no item its own partner) */
+    gsl_rng *r = NULL;
+    if (!rc && !(perm = malloc(I * sizeof *perm))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    if (!rc) rc = shang_rng_new(seed, SHANG_STREAM_BASELINE, UINT64_C(5) << 40, &r);
+    if (!rc) {
+        for (size_t i = 0; i < I; i++) perm[i] = (uint32_t)i;
+        for (size_t i = I - 1; i > 0; i--) {
+            size_t j = (size_t)gsl_rng_uniform_int(r, i);
+            uint32_t tmp = perm[i];
+            perm[i] = perm[j];
+            perm[j] = tmp;
+        }
+        group = malloc(I * sizeof *group);
+        if (!group) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        for (size_t i = 0; !rc && i < I; i++) group[i] = (int32_t)i;
+    }
+    shang_rng_free(r);
+    int col[N_P][3];
+    if (!rc) rc = shang_table_new("paraphrase", "paraphrase convergence per layer", &t);
+    if (!rc && shang_table_column(t, "layer", SHANG_DT_I64, "layer") < 0) rc = shang_err_code();
+    for (int q = 0; !rc && q < N_P; q++) {
+        char nm[64];
+        col[q][0] = shang_table_column(t, p_name[q], SHANG_DT_F64, p_desc[q]);
+        snprintf(nm, sizeof nm, "%s_lo", p_name[q]);
+        col[q][1] = boot ? shang_table_column(t, nm, SHANG_DT_F64, "estimate - z x bootstrap sd (items resampled)") : -1;
+        snprintf(nm, sizeof nm, "%s_hi", p_name[q]);
+        col[q][2] = boot ? shang_table_column(t, nm, SHANG_DT_F64, "estimate + z x bootstrap sd") : -1;
+        if (col[q][0] < 0 || (boot && (col[q][1] < 0 || col[q][2] < 0))) rc = shang_err_code();
+    }
+    int c_n = rc ? -1 : shang_table_column(t, "items", SHANG_DT_I64, "paraphrase pairs");
+    if (!rc && c_n < 0) rc = shang_err_code();
+    const double z = gsl_cdf_ugaussian_Pinv(1 - (1 - level) / 2);
+    if (!rc && shang_log_level() > SHANG_LOG_QUIET)
+        fprintf(stderr, "%5s %8s %8s %9s %8s %9s\n", "layer", "aligned", "shuffled", "retrieval", "last", "ret-last");
+    for (int l = 0; !rc && l < n_layers; l++) {
+        float *XA = NULL, *XB = NULL, *pool[4] = {NULL, NULL, NULL, NULL};
+        size_t na, nb, *cnt = malloc(I * sizeof *cnt);
+        double *v[6] = {NULL};
+        unsigned char *hit[2] = {malloc(I), malloc(I)};
+        for (int q = 0; q < 6; q++) v[q] = malloc(I * sizeof *v[q]);
+        for (int q = 0; q < 4; q++) pool[q] = malloc(I * sa->C * sizeof *pool[q]);
+        int ok = cnt && hit[0] && hit[1];
+        for (int q = 0; q < 6; q++) ok = ok && v[q];
+        for (int q = 0; q < 4; q++) ok = ok && pool[q];
+        if (!ok) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        if (!rc) rc = shang_states_gather(sa, site, layers[l], NULL, &XA, &na);
+        if (!rc) rc = shang_states_gather(sb, site, layers[l], NULL, &XB, &nb);
+        if (!rc) rc = shang_item_pool(XA, ia, na, sa->C, I, pool[0], pool[2], cnt);
+        if (!rc) rc = shang_item_pool(XB, ib, nb, sb->C, I, pool[1], pool[3], cnt);
+        for (int g = 0; !rc && g < 2; g++) {
+            rc = shang_paraphrase(pool[2 * g], pool[2 * g + 1], I, sa->C, perm, v[3 * g], v[3 * g + 1], hit[g]);
+            for (size_t i = 0; !rc && i < I; i++) v[3 * g + 2][i] = hit[g][i];
+        }
+        struct pctx pc = {.I = I, .v = {v[0], v[1], v[2], v[3], v[4], v[5]}};
+        double est[N_P], lo[N_P], hi[N_P], sd[N_P];
+        if (!rc) rc = pstats(NULL, &pc, est);
+        if (!rc && boot) {
+            shang_bootstrap_opts bo = {.replicates = boot, .level = level, .seed = seed, .stream = (uint64_t)layers[l]};
+            rc = shang_bootstrap_groups(group, I, N_P, pstats, &pc, &bo, lo, hi, sd);
+        }
+        if (!rc && !(rc = shang_table_push(t))) {
+            shang_table_i64(t, 0, layers[l]);
+            for (int q = 0; q < N_P; q++) {
+                shang_table_f64(t, col[q][0], est[q]);
+                if (boot) {
+                    shang_table_f64(t, col[q][1], est[q] - z * sd[q]);
+                    shang_table_f64(t, col[q][2], est[q] + z * sd[q]);
+                }
+            }
+            shang_table_i64(t, c_n, (int64_t)I);
+            if (shang_log_level() > SHANG_LOG_QUIET)
+                fprintf(stderr, "%5d %8.3f %8.3f %9.3f %8.3f %9.3f\n", layers[l], est[P_AL], est[P_SH], est[P_RET],
+                        est[P_AL_L], est[P_RET_L]);
+        }
+        if (rc) shang_err_prefix("layer %d", layers[l]);
+        free(XA);
+        free(XB);
+        free(cnt);
+        free(hit[0]);
+        free(hit[1]);
+        for (int q = 0; q < 6; q++) free(v[q]);
+        for (int q = 0; q < 4; q++) free(pool[q]);
+    }
+    if (!rc) rc = shang_table_write(t, f->id);
+    if (!rc) rc = shang_h5_attr_str(f->id, "site", site_name);
+    if (!rc) rc = cmd_prov_new("senses", argc, argv, &p);
+    if (!rc) rc = shang_prov_input(p, "states", apath);
+    if (!rc) rc = shang_prov_input(p, "paraphrase", bpath);
+    if (!rc) {
+        shang_prov_seed(p, seed);
+        shang_prov_threads(p, threads);
+        if ((rc = shang_prov_str(p, "site", site_name)) || (rc = shang_prov_str(p, "layers", layers_arg)) ||
+            (rc = shang_prov_i64(p, "bootstrap", boot)) || (rc = shang_prov_f64(p, "level", level))) {
+            /* rc holds the failure */
+        }
+    }
+    if (!rc) rc = shang_prov_commit(p, &f);
+    int status = rc ? cmd_fail("senses", rc) : SHANG_EXIT_OK;
+    shang_h5_abort(f);
+    shang_prov_free(p);
+    shang_table_free(t);
+    shang_states_close(sa);
+    shang_states_close(sb);
+    free(ia); free(ib); free(tl); free(group); free(perm);
+    if (layers_arg && !strcmp(layers_arg, "all")) free(layers);
+    return status;
+}
+
 int cmd_senses(int argc, char **argv)
 {
-    enum { O_PAIRS = 256, O_SITE, O_LAYERS, O_STD, O_BOOT, O_LEVEL, O_SEED, O_THREADS, O_FORM };
+    enum { O_PAIRS = 256, O_SITE, O_LAYERS, O_STD, O_BOOT, O_LEVEL, O_SEED, O_THREADS, O_FORM, O_PARA };
     static const struct option opts[] = {
         {"states", required_argument, 0, 's'},     {"pairs", required_argument, 0, O_PAIRS},
         {"output", required_argument, 0, 'o'},     {"site", required_argument, 0, O_SITE},
         {"layers", required_argument, 0, O_LAYERS}, {"standardize", no_argument, 0, O_STD},
-        {"same-form", no_argument, 0, O_FORM},
+        {"same-form", no_argument, 0, O_FORM},   {"paraphrase", required_argument, 0, O_PARA},
         {"bootstrap", required_argument, 0, O_BOOT}, {"level", required_argument, 0, O_LEVEL},
         {"seed", required_argument, 0, O_SEED},    {"threads", required_argument, 0, O_THREADS},
         {"quiet", no_argument, 0, 'q'},            {"verbose", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
-    const char *spath = NULL, *ppath = NULL, *output = NULL, *site_name = "resid", *layers_arg = "all";
+    const char *spath = NULL, *ppath = NULL, *para = NULL, *output = NULL, *site_name = "resid", *layers_arg = "all";
     int site = SHANG_SITE_RESID, *layers = NULL, n_layers = 0, standardize = 0, boot = 100, same_form = 0, c;
     int threads = shang_threads_default();
     double level = 0.95;
@@ -136,6 +316,7 @@ int cmd_senses(int argc, char **argv)
             break;
         case O_STD: standardize = 1; break;
         case O_FORM: same_form = 1; break;
+        case O_PARA: para = optarg; break;
         case O_BOOT: bad = shang_parse_int(optarg, 0, 100000, &boot); break;
         case O_LEVEL: bad = shang_parse_f64(optarg, 0.5, 0.999, &level); break;
         case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &seed); break;
@@ -153,13 +334,20 @@ int cmd_senses(int argc, char **argv)
             return cmd_usage_error("senses", "%s: %s", argv[optind - 1], shang_err_msg());
         }
     }
-    const char *missing = !spath ? "no states (-s)" : !ppath ? "no pairs (--pairs)" : !output ? "no output (-o)"
+    const char *missing = !spath ? "no states (-s)" : !ppath == !para ? "give --pairs or --paraphrase"
+                          : !output ? "no output (-o)"
                           : optind < argc ? "unexpected argument" : boot == 1 ? "--bootstrap needs 0 or 2+" : NULL;
     if (missing) {
         free(layers);
         return cmd_usage_error("senses", "%s", missing);
     }
     shang_threads_set(threads);
+    if (para) {
+        int st = paraphrase_mode(spath, para, output, site, site_name, layers, n_layers, layers_arg, boot, level, seed,
+                                 threads, argc, argv);
+        free(layers);
+        return st;
+    }
     shang_states *s = NULL;
     shang_tsv *pt = NULL;
     shang_h5_file *f = NULL;

@@ -173,3 +173,62 @@ int shang_nearest_centroid(const float *X, size_t C, const int32_t *lemma, const
     }
     return rc;
 }
+
+int shang_item_pool(const float *X, const int32_t *item, size_t n, size_t C, size_t I, float *mean, float *last,
+                    size_t *count)
+{
+    double *sum = mean ? calloc(I * C > 0 ? I * C : 1, sizeof *sum) : NULL;
+    if (mean && !sum) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    memset(count, 0, I * sizeof *count);
+    if (last) memset(last, 0, I * C * sizeof *last);
+    for (size_t r = 0; r < n; r++) {
+        if (item[r] < 0) continue;
+        if ((size_t)item[r] >= I) {
+            free(sum);
+            return SHANG_FAIL(SHANG_EINVAL, "row %zu has item %d, not below %zu", r, item[r], I);
+        }
+        size_t i = (size_t)item[r];
+        count[i]++;
+        for (size_t d = 0; sum && d < C; d++) sum[i * C + d] += X[r * C + d];
+        if (last) memcpy(last + i * C, X + r * C, C * sizeof *last); /* rows come in order */
+    }
+    for (size_t i = 0; mean && i < I; i++)
+        for (size_t d = 0; d < C; d++) mean[i * C + d] = count[i] ? (float)(sum[i * C + d] / (double)count[i]) : 0;
+    free(sum);
+    return SHANG_OK;
+}
+
+int shang_paraphrase(const float *A, const float *B, size_t I, size_t C, const uint32_t *perm, double *aligned,
+                     double *shuffled, unsigned char *hit)
+{
+    double *nb = malloc((I ? I : 1) * sizeof *nb);
+    if (!nb) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    for (size_t j = 0; j < I; j++) {
+        double t = 0;
+        for (size_t d = 0; d < C; d++) t += (double)B[j * C + d] * B[j * C + d];
+        nb[j] = sqrt(t);
+    }
+#pragma omp parallel for schedule(dynamic, 16)
+    for (size_t i = 0; i < I; i++) {
+        const float *a = A + i * C;
+        double na = 0;
+        for (size_t d = 0; d < C; d++) na += (double)a[d] * a[d];
+        na = sqrt(na);
+        double best = -2;
+        size_t arg = 0;
+        for (size_t j = 0; j < I; j++) {
+            double sdot = 0;
+            for (size_t d = 0; d < C; d++) sdot += (double)a[d] * B[j * C + d];
+            double cs = na > 0 && nb[j] > 0 ? sdot / (na * nb[j]) : 0;
+            if (j == i) aligned[i] = cs;
+            if (j == perm[i]) shuffled[i] = cs;
+            if (cs > best) {
+                best = cs;
+                arg = j;
+            }
+        }
+        hit[i] = arg == i;
+    }
+    free(nb);
+    return SHANG_OK;
+}

@@ -29,4 +29,18 @@ int shang_wic(const float *X, size_t C, const uint32_t *a, const uint32_t *b, co
 int shang_nearest_centroid(const float *X, size_t C, const int32_t *lemma, const int32_t *sense, const uint32_t *w,
                            size_t n, double *acc, double *mfs, size_t *scored) SHANG_MUST_CHECK;
 
+/* Per item (ids 0..I-1 in item[], one per row of X; negative: no item): the
+ * mean of its rows (mean, I x C; NULL to skip) and its last row (last, I x C;
+ * NULL to skip); count[i] rows (0: the item's rows are zero vectors). */
+int shang_item_pool(const float *X, const int32_t *item, size_t n, size_t C, size_t I, float *mean, float *last,
+                    size_t *count) SHANG_MUST_CHECK;
+
+/* Paraphrase pairs (A_i, B_i), i < I (rows of C floats): per item the cosine to
+ * its aligned partner, to a shuffled partner B_perm[i], and whether B_i is the
+ * most cosine-similar of all B to A_i (retrieval at rank 1; ties: the smaller
+ * index). Outputs are per item (I each), so weighted means give bootstrap
+ * replicates without recomputing. */
+int shang_paraphrase(const float *A, const float *B, size_t I, size_t C, const uint32_t *perm, double *aligned,
+                     double *shuffled, unsigned char *hit) SHANG_MUST_CHECK;
+
 #endif
