@@ -44,6 +44,10 @@ int cmd_std_option(const char *verb, int c, char **argv, void (*usage)(FILE *));
 int cmd_parse_layers(const char *s, int **out, int *n);
 /* "resid,ln_f" -> a mask of 1 << SHANG_SITE_*. */
 int cmd_parse_sites(const char *s, unsigned *mask);
+/* A float64 column `name` of t and, with ci, its interval columns `name_lo` and
+ * `name_hi` ("estimate -/+ z x bootstrap standard error, <unit> resampled"):
+ * col[0..2] (col[1], col[2] = -1 without ci). SHANG_OK or the error. */
+int cmd_table_estimate(shang_table *t, const char *name, const char *desc, int ci, const char *unit, int col[3]);
 /* The exit-status paragraph every --help ends with. */
 void cmd_print_exit_status(FILE *out);
 

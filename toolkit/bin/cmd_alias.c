@@ -277,15 +277,11 @@ int cmd_alias(int argc, char **argv)
         int ok = shang_table_column(tl, "layer", SHANG_DT_I64, "layer (0: embeddings)") >= 0 &&
                  shang_table_column(tl, "k", SHANG_DT_I64, "clusters asked for") >= 0;
         for (int st = 0; ok && st < SHANG_A_N_STATS; st++) {
-            ok = shang_table_column(tl, shang_alias_stat_name(st), SHANG_DT_F64, shang_alias_stat_description(st)) >= 0;
-            col_ci[st][0] = col_ci[st][1] = -1;
-            if (ok && ao.bootstrap && shang_alias_stat_has_ci(st)) {
-                char nm[96];
-                snprintf(nm, sizeof nm, "%s_lo", shang_alias_stat_name(st));
-                ok = (col_ci[st][0] = shang_table_column(tl, nm, SHANG_DT_F64, "estimate - z x bootstrap standard error (documents resampled)")) >= 0;
-                snprintf(nm, sizeof nm, "%s_hi", shang_alias_stat_name(st));
-                ok = ok && (col_ci[st][1] = shang_table_column(tl, nm, SHANG_DT_F64, "estimate + z x bootstrap standard error")) >= 0;
-            }
+            int cc[3];
+            ok = !cmd_table_estimate(tl, shang_alias_stat_name(st), shang_alias_stat_description(st),
+                                     ao.bootstrap && shang_alias_stat_has_ci(st), "documents", cc);
+            col_ci[st][0] = cc[1];
+            col_ci[st][1] = cc[2];
         }
         ok = ok && shang_table_column(tt, "layer", SHANG_DT_I64, "layer") >= 0 &&
              shang_table_column(tt, "token", SHANG_DT_I64, "token id") >= 0 &&

@@ -196,13 +196,7 @@ static int paraphrase_mode(const char *apath, const char *bpath, const char *out
     if (!rc) rc = shang_table_new("paraphrase", "paraphrase convergence per layer", &t);
     if (!rc && shang_table_column(t, "layer", SHANG_DT_I64, "layer") < 0) rc = shang_err_code();
     for (int q = 0; !rc && q < N_P; q++) {
-        char nm[64];
-        col[q][0] = shang_table_column(t, p_name[q], SHANG_DT_F64, p_desc[q]);
-        snprintf(nm, sizeof nm, "%s_lo", p_name[q]);
-        col[q][1] = boot ? shang_table_column(t, nm, SHANG_DT_F64, "estimate - z x bootstrap sd (items resampled)") : -1;
-        snprintf(nm, sizeof nm, "%s_hi", p_name[q]);
-        col[q][2] = boot ? shang_table_column(t, nm, SHANG_DT_F64, "estimate + z x bootstrap sd") : -1;
-        if (col[q][0] < 0 || (boot && (col[q][1] < 0 || col[q][2] < 0))) rc = shang_err_code();
+        rc = cmd_table_estimate(t, p_name[q], p_desc[q], boot, "items", col[q]);
     }
     int c_n = rc ? -1 : shang_table_column(t, "items", SHANG_DT_I64, "paraphrase pairs");
     if (!rc && c_n < 0) rc = shang_err_code();
@@ -482,13 +476,7 @@ int cmd_senses(int argc, char **argv)
     if (!rc) rc = shang_table_new("layers", "polysemy per layer: WiC-style and nearest-centroid accuracies", &t);
     if (!rc && shang_table_column(t, "layer", SHANG_DT_I64, "layer") < 0) rc = shang_err_code();
     for (int q = 0; !rc && q < N_S; q++) {
-        char nm[64];
-        col[q][0] = shang_table_column(t, s_name[q], SHANG_DT_F64, s_desc[q]);
-        snprintf(nm, sizeof nm, "%s_lo", s_name[q]);
-        col[q][1] = boot ? shang_table_column(t, nm, SHANG_DT_F64, "estimate - z x bootstrap sd (lemmas resampled)") : -1;
-        snprintf(nm, sizeof nm, "%s_hi", s_name[q]);
-        col[q][2] = boot ? shang_table_column(t, nm, SHANG_DT_F64, "estimate + z x bootstrap sd") : -1;
-        if (col[q][0] < 0 || (boot && (col[q][1] < 0 || col[q][2] < 0))) rc = shang_err_code();
+        rc = cmd_table_estimate(t, s_name[q], s_desc[q], boot, "lemmas", col[q]);
     }
     int c_thr = rc ? -1 : shang_table_column(t, "wic_threshold", SHANG_DT_F64, "the cosine threshold fit on train pairs");
     int c_np = rc ? -1 : shang_table_column(t, "pairs", SHANG_DT_I64, "balanced WiC pairs (train + test)");

@@ -36,6 +36,21 @@ static const struct verb {
 };
 #define N_VERBS (sizeof verbs / sizeof *verbs)
 
+int cmd_table_estimate(shang_table *t, const char *name, const char *desc, int ci, const char *unit, int col[3])
+{
+    char nm[128], d[160];
+    col[1] = col[2] = -1;
+    if ((col[0] = shang_table_column(t, name, SHANG_DT_F64, desc)) < 0) return shang_err_code();
+    if (!ci) return SHANG_OK;
+    snprintf(nm, sizeof nm, "%s_lo", name);
+    snprintf(d, sizeof d, "estimate - z x bootstrap standard error (%s resampled)", unit);
+    if ((col[1] = shang_table_column(t, nm, SHANG_DT_F64, d)) < 0) return shang_err_code();
+    snprintf(nm, sizeof nm, "%s_hi", name);
+    snprintf(d, sizeof d, "estimate + z x bootstrap standard error (%s resampled)", unit);
+    if ((col[2] = shang_table_column(t, nm, SHANG_DT_F64, d)) < 0) return shang_err_code();
+    return SHANG_OK;
+}
+
 int cmd_usage_error(const char *verb, const char *fmt, ...)
 {
     va_list ap;

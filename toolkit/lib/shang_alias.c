@@ -79,19 +79,14 @@ int shang_alias_stat_has_ci(int s) { return s >= 0 && s < SHANG_A_N_STATS && sta
 /* dense int32 ids of the pairs (a[i], b[i]) */
 static int pair_ids(const int32_t *a, const int32_t *b, size_t N, int32_t *out)
 {
-    shang_strmap *m;
-    int rc = shang_strmap_new(N / 4 + 16, &m);
-    for (size_t i = 0; !rc && i < N; i++) {
-        int32_t key[2] = {a[i], b[i]};
-        int added;
-        uint64_t *v = shang_strmap_put(m, key, sizeof key, &added);
-        if (!v) rc = shang_err_code();
-        else {
-            if (added) *v = shang_strmap_size(m) - 1;
-            out[i] = (int32_t)*v;
-        }
+    int32_t *key = malloc((N ? N : 1) * 2 * sizeof *key);
+    if (!key) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    for (size_t i = 0; i < N; i++) {
+        key[2 * i] = a[i];
+        key[2 * i + 1] = b[i];
     }
-    shang_strmap_free(m);
+    int rc = shang_dense_ids(key, 2 * sizeof *key, N, (uint32_t *)out, NULL);
+    free(key);
     return rc;
 }
 
@@ -166,24 +161,6 @@ static void ftab_free(struct ftab *f)
     memset(f, 0, sizeof *f);
 }
 
-static int dense(const void *keys, size_t len, size_t n, uint32_t *id, size_t *distinct)
-{
-    shang_strmap *m;
-    int rc = shang_strmap_new(n / 4 + 16, &m);
-    for (size_t i = 0; !rc && i < n; i++) {
-        int added;
-        uint64_t *v = shang_strmap_put(m, (const char *)keys + i * len, len, &added);
-        if (!v) rc = shang_err_code();
-        else {
-            if (added) *v = shang_strmap_size(m) - 1;
-            id[i] = (uint32_t)*v;
-        }
-    }
-    if (!rc) *distinct = shang_strmap_size(m);
-    shang_strmap_free(m);
-    return rc;
-}
-
 static int ftab_build(struct ftab *f, const int32_t *a, const int32_t *b, size_t n)
 {
     memset(f, 0, sizeof *f);
@@ -194,13 +171,13 @@ static int ftab_build(struct ftab *f, const int32_t *a, const int32_t *b, size_t
     f->cell = malloc(n1 * sizeof *f->cell);
     uint32_t *pair = malloc(2 * n1 * sizeof *pair);
     int rc = f->row && f->col && f->cell && pair ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-    if (!rc) rc = dense(a, sizeof *a, n, f->row, &f->R);
-    if (!rc) rc = dense(b, sizeof *b, n, f->col, &f->C);
+    if (!rc) rc = shang_dense_ids(a, sizeof *a, n, f->row, &f->R);
+    if (!rc) rc = shang_dense_ids(b, sizeof *b, n, f->col, &f->C);
     for (size_t i = 0; !rc && i < n; i++) {
         pair[2 * i] = f->row[i];
         pair[2 * i + 1] = f->col[i];
     }
-    if (!rc) rc = dense(pair, 2 * sizeof *pair, n, f->cell, &f->nnz);
+    if (!rc) rc = shang_dense_ids(pair, 2 * sizeof *pair, n, f->cell, &f->nnz);
     if (!rc) {
         f->ci = malloc((f->nnz ? f->nnz : 1) * sizeof *f->ci);
         f->cj = malloc((f->nnz ? f->nnz : 1) * sizeof *f->cj);

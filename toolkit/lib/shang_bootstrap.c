@@ -21,19 +21,9 @@ int shang_bootstrap_groups(const int32_t *group, size_t N, size_t n_stats, shang
     const size_t B = (size_t)o->replicates;
     uint32_t *gi = malloc(N * sizeof *gi);
     double *rep = malloc(B * n_stats * sizeof *rep), *col = malloc(B * sizeof *col);
-    shang_strmap *m = NULL;
     int rc = gi && rep && col ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate the bootstrap");
-    if (!rc) rc = shang_strmap_new(1024, &m);
-    for (size_t i = 0; !rc && i < N; i++) { /* dense group index, in order of first appearance */
-        int added;
-        uint64_t *v = shang_strmap_put(m, &group[i], sizeof group[i], &added);
-        if (!v) rc = shang_err_code();
-        else {
-            if (added) *v = shang_strmap_size(m) - 1;
-            gi[i] = (uint32_t)*v;
-        }
-    }
-    const size_t G = m ? shang_strmap_size(m) : 0;
+    size_t G = 0;
+    if (!rc) rc = shang_dense_ids(group, sizeof *group, N, gi, &G); /* in order of first appearance */
     /* replicates in parallel: each its own stream and weights, so the result is
      * the same for any thread count; a failure's message is carried out */
     int failed = 0;
@@ -81,7 +71,6 @@ int shang_bootstrap_groups(const int32_t *group, size_t N, size_t n_stats, shang
         if (lo[s] > hi[s]) lo[s] = hi[s]; /* interpolating equal values can round apart */
         if (sd) sd[s] = gsl_stats_sd(col, 1, n);
     }
-    shang_strmap_free(m);
     free(gi); free(rep); free(col);
     return rc;
 }

@@ -36,25 +36,6 @@ int shang_heldout_ce_ids(const uint32_t *cond, const uint32_t *cell, const int32
     return SHANG_OK;
 }
 
-/* dense ids of keys of `len` bytes each, in order of first appearance */
-static int dense_ids(const void *keys, size_t len, size_t n, uint32_t *id, size_t *distinct)
-{
-    shang_strmap *m;
-    int rc = shang_strmap_new(n / 4 + 16, &m);
-    for (size_t i = 0; !rc && i < n; i++) {
-        int added;
-        uint64_t *v = shang_strmap_put(m, (const char *)keys + i * len, len, &added);
-        if (!v) rc = shang_err_code();
-        else {
-            if (added) *v = shang_strmap_size(m) - 1;
-            id[i] = (uint32_t)*v;
-        }
-    }
-    if (!rc) *distinct = shang_strmap_size(m);
-    shang_strmap_free(m);
-    return rc;
-}
-
 int shang_heldout_ce(const int64_t *c_train, const int32_t *y_train, const uint32_t *w_train, size_t n_train,
                      const int64_t *c_test, const int32_t *y_test, const uint32_t *w_test, size_t n_test,
                      double alpha, size_t V, double *ce)
@@ -86,12 +67,12 @@ int shang_heldout_ce(const int64_t *c_train, const int32_t *y_train, const uint3
         test[i] = !tr;
         if (w) w[i] = tr ? (w_train ? w_train[j] : 1) : (w_test ? w_test[j] : 1);
     }
-    if (!rc) rc = dense_ids(keys, sizeof *keys, n, cond, &n_cond);
+    if (!rc) rc = shang_dense_ids(keys, sizeof *keys, n, cond, &n_cond);
     for (size_t i = 0; !rc && i < n; i++) { /* (condition, outcome) pairs */
         keys[2 * i] = cond[i];
         keys[2 * i + 1] = y[i];
     }
-    if (!rc) rc = dense_ids(keys, 2 * sizeof *keys, n, cell, &n_cell);
+    if (!rc) rc = shang_dense_ids(keys, 2 * sizeof *keys, n, cell, &n_cell);
     if (!rc && !(scratch = malloc((n_cond + n_cell + V) * sizeof *scratch)))
         rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     if (!rc) rc = shang_heldout_ce_ids(cond, cell, y, w, test, n, n_cond, n_cell, alpha, V, scratch, ce);

@@ -155,3 +155,21 @@ void shang_strmap_slot(const shang_strmap *m, size_t i, const char **key, size_t
     *len = s->len;
     *value = s->value;
 }
+
+int shang_dense_ids(const void *keys, size_t len, size_t n, uint32_t *id, size_t *distinct)
+{
+    shang_strmap *m;
+    int rc = shang_strmap_new(n / 4 + 16, &m);
+    for (size_t i = 0; !rc && i < n; i++) {
+        int added;
+        uint64_t *v = shang_strmap_put(m, (const char *)keys + i * len, len, &added);
+        if (!v) rc = shang_err_code();
+        else {
+            if (added) *v = shang_strmap_size(m) - 1;
+            id[i] = (uint32_t)*v;
+        }
+    }
+    if (!rc && distinct) *distinct = shang_strmap_size(m);
+    shang_strmap_free(m);
+    return rc;
+}

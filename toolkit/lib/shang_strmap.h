@@ -26,4 +26,8 @@ void shang_strmap_slot(const shang_strmap *m, size_t i, const char **key, size_t
 
 uint64_t shang_hash_bytes(const void *p, size_t n);
 
+/* Dense ids 0.. of n keys of `len` bytes each (keys + i * len), in order of
+ * first appearance, into id (n); *distinct receives how many (NULL allowed). */
+int shang_dense_ids(const void *keys, size_t len, size_t n, uint32_t *id, size_t *distinct) SHANG_MUST_CHECK;
+
 #endif
