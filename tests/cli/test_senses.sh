@@ -87,4 +87,34 @@ for li, layer in enumerate(a["states/resid_layers"][...]):
 print("paraphrase ok" if not bad else "wrong: " + "; ".join(bad))
 PYEOF
 contains "paraphrase: aligned cosine and retrieval equal numpy's" "$T/para.out" "paraphrase ok"
+# synonym mode: the first 300 attested synonym sentences, antonym pairs
+zcat datasets/senses/synonyms_attested.tsv.gz | head -301 > "$T/syn.tsv"
+$S extract -q -m "$T/smodel.h5" --items "$T/syn.tsv" --targets-only -o "$T/syn.h5"
+check "senses --synonyms" 0 $S senses -q -s "$T/syn.h5" --synonyms datasets/senses/antonyms.tsv.gz --bootstrap 20 -o "$T/syn-out.h5"
+check "senses --synonyms on polysemy states exits 1" 1 $S senses -q -s "$T/poly.h5" --synonyms datasets/senses/antonyms.tsv.gz -o "$T/x.h5"
+check "export the synonyms table" 0 $S export --no-header "$T/syn-out.h5" synonyms
+$PY - "$out" "$T" > "$T/syn.out" 2>&1 <<'PYEOF'
+import sys, h5py, numpy as np
+t = np.genfromtxt(sys.argv[1], delimiter="\t", names=True)
+f = h5py.File(sys.argv[2] + "/syn.h5")
+sets = [x.decode() for x in f["items/set_id"][...]]
+words = [x.decode() for x in f["items/word"][...]]
+rows = f["item_target_last"][...]
+bad = []
+for li, layer in enumerate(f["states/resid_layers"][...]):
+    X = f["states/resid"][li].astype(np.float64)
+    cs = []
+    for i in range(len(sets)):
+        k = 0
+        for j in range(i + 1, len(sets)):
+            if k < 8 and sets[j] == sets[i] and words[j] != words[i]:
+                a, b = X[rows[i]], X[rows[j]]
+                cs.append(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+                k += 1
+    r = t[t["layer"] == layer][0]
+    if abs(r["synonyms"] - np.mean(cs)) > 1e-6 or r["synonym_pairs"] != len(cs): bad.append("layer %d" % layer)
+    if abs(r["synonyms_minus_random"] - (r["synonyms"] - r["random"])) > 1e-8: bad.append("difference")  # TSV: 10 digits
+print("synonyms ok" if not bad else "wrong: " + "; ".join(bad))
+PYEOF
+contains "synonyms: the mean cosine of synonym pairs equals numpy's" "$T/syn.out" "synonyms ok"
 echo "1..$n"

@@ -17,7 +17,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: shang senses -s STATES.h5 --pairs WIC.tsv[.gz] [options] -o SENSES.h5\n"
-            "       shang senses -s KJV.h5 --paraphrase WEB.h5 [options] -o SENSES.h5\n\n"
+            "       shang senses -s KJV.h5 --paraphrase WEB.h5 [options] -o SENSES.h5\n"
+            "       shang senses -s SYN.h5 --synonyms ANTONYMS.tsv[.gz] [options] -o SENSES.h5\n\n"
             "Polysemy per layer from the target states of sense-labelled sentences\n"
             "(shang extract --items datasets/senses/polysemy.tsv.gz --targets-only):\n"
             "WiC-style accuracy: the cosine of a lemma's states in two sentences, a\n"
@@ -32,11 +33,19 @@ static void usage(FILE *out)
             "and web): per layer the cosine of each item's mean-pooled (and last-token)\n"
             "states to its partner's, to a shuffled partner's (a random derangement),\n"
             "and retrieval accuracy (is the partner the nearest of all?); intervals\n"
-            "resampling items. Table 'paraphrase'.\n\n"
+            "resampling items. Table 'paraphrase'.\n"
+            "With --synonyms: -s holds the target states of synonym sentences\n"
+            "(datasets/senses/synonyms_attested.tsv.gz: columns set_id, word): per layer\n"
+            "the mean cosine of two different words of one synset in their own\n"
+            "sentences, against antonym pairs (both words among the sentences) and\n"
+            "random pairs (a word of another synset); intervals resampling synsets.\n"
+            "Table 'synonyms'.\n\n"
             "Options:\n"
             "  -s, --states FILE     states of the polysemy items, one target row each\n"
             "      --pairs FILE      WiC pairs (datasets/senses/wic_pairs.tsv.gz)\n"
             "      --paraphrase FILE the states of the other rendering (paraphrase mode)\n"
+            "      --synonyms FILE   antonym pairs (datasets/senses/antonyms.tsv.gz;\n"
+            "                        synonym mode)\n"
             "  -o, --output FILE     the shang.senses file to write\n"
             "      --site NAME       resid, ln_f, attn_out or mlp_out [default resid]\n"
             "      --layers LIST     e.g. 0,3,6 or 0-6 [default: all stored]\n"
@@ -277,19 +286,211 @@ static int paraphrase_mode(const char *apath, const char *bpath, const char *out
     return status;
 }
 
+/* ---- synonym mode ----------------------------------------------------------- */
+
+enum { Y_SYN, Y_ANT, Y_RAND, Y_DIFF, N_Y };
+static const char *const y_name[N_Y] = {"synonyms", "antonyms", "random", "synonyms_minus_random"};
+static const char *const y_desc[N_Y] = {
+    "mean cosine of two different words of one synset, each in its own sentence",
+    "mean cosine of antonym pairs in their sentences", "mean cosine of a word and a word of another synset",
+    "synonyms - random"};
+
+struct yctx {
+    size_t np[3];
+    const uint32_t *first[3]; /* a pair's first row: its synset sets the weight */
+    const double *cos[3];
+};
+
+static int ystats(const uint32_t *w, void *vc, double *out)
+{
+    const struct yctx *c = vc;
+    for (int g = 0; g < 3; g++) {
+        double sum = 0, m = 0;
+        for (size_t p = 0; p < c->np[g]; p++) {
+            double wp = w ? w[c->first[g][p]] : 1;
+            sum += wp * c->cos[g][p];
+            m += wp;
+        }
+        out[g] = m ? sum / m : NAN;
+    }
+    out[Y_DIFF] = out[Y_SYN] - out[Y_RAND];
+    return SHANG_OK;
+}
+
+static int synonym_mode(const char *spath, const char *apath, const char *output, int site, const char *site_name,
+                        int *layers, int n_layers, const char *layers_arg, int boot, double level, uint64_t seed,
+                        int threads, int argc, char **argv)
+{
+    shang_states *s = NULL;
+    shang_tsv *at = NULL;
+    shang_h5_file *f = NULL;
+    shang_prov *p = NULL;
+    shang_table *t = NULL;
+    char **set = NULL, **word = NULL;
+    int64_t *trow = NULL;
+    int32_t *sid = NULL, *wid = NULL, *group = NULL;
+    uint32_t *pa[3] = {NULL}, *pb[3] = {NULL};
+    size_t np[3] = {0}, I = 0, d1[1];
+    int rank, rc = shang_h5_create(output, "shang.senses", 1, &f);
+    if (!rc) rc = shang_states_open(spath, &s);
+    if (!rc) rc = shang_states_layers(s, site, &layers, &n_layers);
+    if (!rc && (!shang_h5_exists(s->file, "items/set_id") || !shang_h5_exists(s->file, "items/word")))
+        rc = SHANG_FAIL(SHANG_EINVAL, "%s has no items/set_id and items/word: extract the synonym sentences with --items", spath);
+    if (!rc) rc = shang_h5_read(s->file, "items/set_id", SHANG_DT_STR, 1, &rank, d1, (void **)&set);
+    if (!rc) {
+        I = d1[0];
+        rc = shang_h5_read(s->file, "items/word", SHANG_DT_STR, 1, &rank, d1, (void **)&word);
+    }
+    if (!rc) rc = shang_h5_read(s->file, "item_target_last", SHANG_DT_I64, 1, &rank, d1, (void **)&trow);
+    if (!rc) rc = shang_tsv_read(apath, &at);
+    int ca = at ? shang_tsv_col(at, "word_a") : -1, cb = at ? shang_tsv_col(at, "word_b") : -1;
+    if (!rc && (ca < 0 || cb < 0)) rc = SHANG_FAIL(SHANG_EFORMAT, "%s lacks word_a or word_b", apath);
+    if (!rc) {
+        sid = malloc((I ? I : 1) * sizeof *sid);
+        wid = malloc((I ? I : 1) * sizeof *wid);
+        group = malloc((s->N ? s->N : 1) * sizeof *group);
+        for (int g = 0; g < 3; g++) {
+            pa[g] = malloc((I * 8 + 16) * sizeof *pa[g]);
+            pb[g] = malloc((I * 8 + 16) * sizeof *pb[g]);
+        }
+        if (!sid || !wid || !group || !pa[0] || !pb[0] || !pa[1] || !pb[1] || !pa[2] || !pb[2])
+            rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    }
+    if (!rc) rc = dense_str(set, I, sid);
+    if (!rc) rc = dense_str(word, I, wid);
+    for (size_t r = 0; !rc && r < s->N; r++) group[r] = -1 - (int32_t)r;
+    for (size_t i = 0; !rc && i < I; i++)
+        if (trow[i] >= 0) group[trow[i]] = sid[i];
+    /* synonym pairs: different words of one synset, at most 8 per sentence */
+    gsl_rng *r = NULL;
+    if (!rc) rc = shang_rng_new(seed, SHANG_STREAM_BASELINE, UINT64_C(6) << 40, &r);
+    for (size_t i = 0; !rc && i < I; i++) {
+        size_t k = 0;
+        for (size_t j = i + 1; j < I && k < 8; j++)
+            if (sid[j] == sid[i] && wid[j] != wid[i] && trow[i] >= 0 && trow[j] >= 0) {
+                pa[0][np[0]] = (uint32_t)trow[i];
+                pb[0][np[0]++] = (uint32_t)trow[j];
+                k++;
+            }
+    }
+    /* random control: the first word with a sentence of another synset, drawn */
+    for (size_t q = 0; !rc && q < np[0]; q++) {
+        for (int tries = 0; tries < 1000; tries++) {
+            size_t k = (size_t)gsl_rng_uniform_int(r, I);
+            size_t i = 0;
+            while (i < I && (size_t)trow[i] != pa[0][q]) i++;
+            if (trow[k] < 0 || sid[k] == sid[i] || wid[k] == wid[i]) continue;
+            pa[2][np[2]] = pa[0][q];
+            pb[2][np[2]++] = (uint32_t)trow[k];
+            break;
+        }
+    }
+    shang_rng_free(r);
+    /* antonym pairs: both words among the sentences (every sentence pair, at most 8 per pair of words) */
+    for (size_t q = 0; !rc && q < at->n_rows; q++) {
+        const char *wa = shang_tsv_get(at, q, ca), *wb = shang_tsv_get(at, q, cb);
+        size_t k = 0;
+        for (size_t i = 0; i < I && k < 8; i++) {
+            if (strcmp(word[i], wa) || trow[i] < 0) continue;
+            for (size_t j = 0; j < I && k < 8; j++)
+                if (!strcmp(word[j], wb) && trow[j] >= 0 && np[1] < I * 8) {
+                    pa[1][np[1]] = (uint32_t)trow[i];
+                    pb[1][np[1]++] = (uint32_t)trow[j];
+                    k++;
+                }
+        }
+    }
+    int col[N_Y][3];
+    if (!rc) rc = shang_table_new("synonyms", "synonymy per layer: synonyms vs antonyms and random pairs", &t);
+    if (!rc && shang_table_column(t, "layer", SHANG_DT_I64, "layer") < 0) rc = shang_err_code();
+    for (int q = 0; !rc && q < N_Y; q++) rc = cmd_table_estimate(t, y_name[q], y_desc[q], boot, "synsets", col[q]);
+    int c_n[3];
+    static const char *const cn_name[3] = {"synonym_pairs", "antonym_pairs", "random_pairs"};
+    for (int g = 0; !rc && g < 3; g++)
+        if ((c_n[g] = shang_table_column(t, cn_name[g], SHANG_DT_I64, "pairs measured")) < 0) rc = shang_err_code();
+    const double z = gsl_cdf_ugaussian_Pinv(1 - (1 - level) / 2);
+    if (!rc && shang_log_level() > SHANG_LOG_QUIET)
+        fprintf(stderr, "%5s %9s %9s %9s   (%zu synonym, %zu antonym, %zu random pairs)\n", "layer", "synonyms",
+                "antonyms", "random", np[0], np[1], np[2]);
+    for (int l = 0; !rc && l < n_layers; l++) {
+        float *X = NULL;
+        size_t n;
+        double *cs[3] = {NULL};
+        rc = shang_states_gather(s, site, layers[l], NULL, &X, &n);
+        for (int g = 0; !rc && g < 3; g++) {
+            cs[g] = malloc((np[g] ? np[g] : 1) * sizeof *cs[g]);
+            if (!cs[g]) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+            else shang_pair_cosines(X, s->C, pa[g], pb[g], np[g], cs[g]);
+        }
+        struct yctx yc = {.np = {np[0], np[1], np[2]}, .first = {pa[0], pa[1], pa[2]}, .cos = {cs[0], cs[1], cs[2]}};
+        double est[N_Y], lo[N_Y], hi[N_Y], sd[N_Y];
+        if (!rc) rc = ystats(NULL, &yc, est);
+        if (!rc && boot) {
+            shang_bootstrap_opts bo = {.replicates = boot, .level = level, .seed = seed, .stream = (uint64_t)layers[l]};
+            rc = shang_bootstrap_groups(group, n, N_Y, ystats, &yc, &bo, lo, hi, sd);
+        }
+        if (!rc && !(rc = shang_table_push(t))) {
+            shang_table_i64(t, 0, layers[l]);
+            for (int q = 0; q < N_Y; q++) {
+                shang_table_f64(t, col[q][0], est[q]);
+                if (boot) {
+                    shang_table_f64(t, col[q][1], est[q] - z * sd[q]);
+                    shang_table_f64(t, col[q][2], est[q] + z * sd[q]);
+                }
+            }
+            for (int g = 0; g < 3; g++) shang_table_i64(t, c_n[g], (int64_t)np[g]);
+            if (shang_log_level() > SHANG_LOG_QUIET)
+                fprintf(stderr, "%5d %9.3f %9.3f %9.3f\n", layers[l], est[Y_SYN], est[Y_ANT], est[Y_RAND]);
+        }
+        if (rc) shang_err_prefix("layer %d", layers[l]);
+        free(X);
+        for (int g = 0; g < 3; g++) free(cs[g]);
+    }
+    if (!rc) rc = shang_table_write(t, f->id);
+    if (!rc) rc = shang_h5_attr_str(f->id, "site", site_name);
+    if (!rc) rc = cmd_prov_new("senses", argc, argv, &p);
+    if (!rc) rc = shang_prov_input(p, "states", spath);
+    if (!rc) rc = shang_prov_input(p, "antonyms", apath);
+    if (!rc) {
+        shang_prov_seed(p, seed);
+        shang_prov_threads(p, threads);
+        if ((rc = shang_prov_str(p, "site", site_name)) || (rc = shang_prov_str(p, "layers", layers_arg)) ||
+            (rc = shang_prov_i64(p, "bootstrap", boot)) || (rc = shang_prov_f64(p, "level", level))) {
+            /* rc holds the failure */
+        }
+    }
+    if (!rc) rc = shang_prov_commit(p, &f);
+    int status = rc ? cmd_fail("senses", rc) : SHANG_EXIT_OK;
+    shang_h5_abort(f);
+    shang_prov_free(p);
+    shang_table_free(t);
+    shang_tsv_free(at);
+    shang_states_close(s);
+    shang_h5_free_strs(set, set ? I : 0);
+    shang_h5_free_strs(word, word ? I : 0);
+    for (int g = 0; g < 3; g++) {
+        free(pa[g]);
+        free(pb[g]);
+    }
+    free(trow); free(sid); free(wid); free(group);
+    if (layers_arg && !strcmp(layers_arg, "all")) free(layers);
+    return status;
+}
+
 int cmd_senses(int argc, char **argv)
 {
-    enum { O_PAIRS = 256, O_SITE, O_LAYERS, O_STD, O_BOOT, O_LEVEL, O_SEED, O_THREADS, O_FORM, O_PARA };
+    enum { O_PAIRS = 256, O_SITE, O_LAYERS, O_STD, O_BOOT, O_LEVEL, O_SEED, O_THREADS, O_FORM, O_PARA, O_SYN };
     static const struct option opts[] = {
         {"states", required_argument, 0, 's'},     {"pairs", required_argument, 0, O_PAIRS},
         {"output", required_argument, 0, 'o'},     {"site", required_argument, 0, O_SITE},
         {"layers", required_argument, 0, O_LAYERS}, {"standardize", no_argument, 0, O_STD},
         {"same-form", no_argument, 0, O_FORM},   {"paraphrase", required_argument, 0, O_PARA},
+        {"synonyms", required_argument, 0, O_SYN},
         {"bootstrap", required_argument, 0, O_BOOT}, {"level", required_argument, 0, O_LEVEL},
         {"seed", required_argument, 0, O_SEED},    {"threads", required_argument, 0, O_THREADS},
         {"quiet", no_argument, 0, 'q'},            {"verbose", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
-    const char *spath = NULL, *ppath = NULL, *para = NULL, *output = NULL, *site_name = "resid", *layers_arg = "all";
+    const char *spath = NULL, *ppath = NULL, *para = NULL, *syn = NULL, *output = NULL, *site_name = "resid", *layers_arg = "all";
     int site = SHANG_SITE_RESID, *layers = NULL, n_layers = 0, standardize = 0, boot = 100, same_form = 0, c;
     int threads = shang_threads_default();
     double level = 0.95;
@@ -311,6 +512,7 @@ int cmd_senses(int argc, char **argv)
         case O_STD: standardize = 1; break;
         case O_FORM: same_form = 1; break;
         case O_PARA: para = optarg; break;
+        case O_SYN: syn = optarg; break;
         case O_BOOT: bad = shang_parse_int(optarg, 0, 100000, &boot); break;
         case O_LEVEL: bad = shang_parse_f64(optarg, 0.5, 0.999, &level); break;
         case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &seed); break;
@@ -328,7 +530,7 @@ int cmd_senses(int argc, char **argv)
             return cmd_usage_error("senses", "%s: %s", argv[optind - 1], shang_err_msg());
         }
     }
-    const char *missing = !spath ? "no states (-s)" : !ppath == !para ? "give --pairs or --paraphrase"
+    const char *missing = !spath ? "no states (-s)" : (!!ppath + !!para + !!syn) != 1 ? "give one of --pairs, --paraphrase, --synonyms"
                           : !output ? "no output (-o)"
                           : optind < argc ? "unexpected argument" : boot == 1 ? "--bootstrap needs 0 or 2+" : NULL;
     if (missing) {
@@ -336,6 +538,12 @@ int cmd_senses(int argc, char **argv)
         return cmd_usage_error("senses", "%s", missing);
     }
     shang_threads_set(threads);
+    if (syn) {
+        int st = synonym_mode(spath, syn, output, site, site_name, layers, n_layers, layers_arg, boot, level, seed,
+                              threads, argc, argv);
+        free(layers);
+        return st;
+    }
     if (para) {
         int st = paraphrase_mode(spath, para, output, site, site_name, layers, n_layers, layers_arg, boot, level, seed,
                                  threads, argc, argv);

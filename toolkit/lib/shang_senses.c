@@ -27,13 +27,18 @@ static int by_cos(const void *x, const void *y)
     return a->c != b->c ? (a->c < b->c ? -1 : 1) : (a->p > b->p) - (a->p < b->p);
 }
 
+void shang_pair_cosines(const float *X, size_t C, const uint32_t *a, const uint32_t *b, size_t np, double *cos)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t p = 0; p < np; p++) cos[p] = cosine(X + (size_t)a[p] * C, X + (size_t)b[p] * C, C);
+}
+
 int shang_wic(const float *X, size_t C, const uint32_t *a, const uint32_t *b, const unsigned char *same,
               const unsigned char *train, const uint32_t *w, size_t np, double *cos, int have_cos, double *threshold,
               double *acc)
 {
     *threshold = *acc = NAN;
-    if (!have_cos)
-        for (size_t p = 0; p < np; p++) cos[p] = cosine(X + (size_t)a[p] * C, X + (size_t)b[p] * C, C);
+    if (!have_cos) shang_pair_cosines(X, C, a, b, np, cos);
     struct scored *s = malloc((np ? np : 1) * sizeof *s);
     if (!s) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     size_t nt = 0;

@@ -10,6 +10,9 @@
 
 #include "shang_err.h"
 
+/* cos (np): the cosine of rows a[p] and b[p] of X (rows of C floats) */
+void shang_pair_cosines(const float *X, size_t C, const uint32_t *a, const uint32_t *b, size_t np, double *cos);
+
 /* WiC-style: pairs p < np of rows a[p], b[p] of X (rows of C floats), label
  * same[p] (1: same sense), train[p] (1: threshold fitting, 0: test). The
  * threshold on the cosine that maximises the (weighted) training accuracy
