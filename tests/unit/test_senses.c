@@ -135,10 +135,52 @@ static void test_nearest_centroid(void **state)
     shang_rng_free(r);
 }
 
+/* within-lemma structure: senses planted far apart -> purity 1, AMI 1,
+ * silhouette near 1; senses with no structure -> AMI near 0, silhouette near 0 */
+static void test_lemma_structure(void **state)
+{
+    (void)state;
+    enum { N = 240 };
+    gsl_rng *r;
+    assert_int_equal(shang_rng_new(3, SHANG_STREAM_TEST, 0, &r), 0);
+    float X[N * C];
+    int32_t lemma[N], sense[N];
+    double pur[N], ami[N], sil[N];
+    for (int planted = 1; planted >= 0; planted--) {
+        for (int i = 0; i < N; i++) {
+            lemma[i] = i / 24;            /* 10 lemmas of 24 rows */
+            sense[i] = 100 * lemma[i] + i % 3; /* 3 senses each */
+            for (int d = 0; d < C; d++)
+                X[i * C + d] = (float)(gsl_ran_gaussian(r, 0.1) + (planted && d == (sense[i] % 100) + 3 * (lemma[i] % 4)) * 5);
+        }
+        assert_int_equal(shang_lemma_structure(X, C, lemma, sense, N, 7, pur, ami, sil), 0);
+        double mp = 0, ma = 0, ms = 0;
+        for (int i = 0; i < N; i++) {
+            mp += pur[i] / N;
+            ma += ami[i] / N;
+            ms += sil[i] / N;
+        }
+        if (planted) {
+            assert_close(mp, 1, 1e-12, 0);
+            assert_close(ma, 1, 1e-12, 0);
+            assert_true(ms > 0.9);
+        } else {
+            assert_close(ma, 0, 0.1, 0);
+            assert_close(ms, 0, 0.1, 0);
+        }
+    }
+    /* a lemma with one sense: NaN */
+    for (int i = 0; i < 24; i++) sense[i] = 0;
+    assert_int_equal(shang_lemma_structure(X, C, lemma, sense, N, 7, pur, ami, sil), 0);
+    assert_true(isnan(pur[0]) && isnan(ami[0]) && isnan(sil[0]));
+    shang_rng_free(r);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
     if (shang_blas_reexec_if_generic(argv)) fprintf(stderr, "# %s\n", shang_err_msg());
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_wic), cmocka_unit_test(test_nearest_centroid)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_wic), cmocka_unit_test(test_nearest_centroid),
+                                       cmocka_unit_test(test_lemma_structure)};
     return cmocka_run_group_tests_name("senses", tests, NULL, NULL);
 }

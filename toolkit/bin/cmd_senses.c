@@ -26,7 +26,9 @@ static void usage(FILE *out)
             "pairs balanced by sampling (chance 0.5); leave-one-out nearest-centroid\n"
             "sense accuracy for senses with two or more sentences, with the\n"
             "most-frequent-sense baseline; both for fine senses (sense_key) and coarse\n"
-            "ones (lexfile). Intervals: estimate +- z x bootstrap standard error,\n"
+            "ones (lexfile); within each lemma, k-means (k = its senses) purity and AMI\n"
+            "against the senses, and the senses' silhouette (cosine distance).\n"
+            "Intervals: estimate +- z x bootstrap standard error,\n"
             "resampling lemmas. Table 'layers' (shang export).\n"
             "With --paraphrase: -s and WEB.h5 hold the states of two renderings of the\n"
             "same items in the same order (shang extract --items with --text-column kjv\n"
@@ -50,6 +52,9 @@ static void usage(FILE *out)
             "      --site NAME       resid, ln_f, attn_out or mlp_out [default resid]\n"
             "      --layers LIST     e.g. 0,3,6 or 0-6 [default: all stored]\n"
             "      --standardize     z-score every dimension first (rogue dimensions)\n"
+            "      --scatter LEMMAS  also table 'scatter': per layer, each listed lemma's\n"
+            "                        rows on its own first two principal components\n"
+            "                        (e.g. play,light), with sense and lexicographer file\n"
             "      --same-form       WiC pairs whose two targets are the same token only\n"
             "                        (inflections and tokenisation then cannot tell the\n"
             "                        senses apart: the static layer must be at chance)\n"
@@ -88,14 +93,19 @@ struct ctx {
     uint32_t *a[2], *b[2];          /* balanced pairs: rows */
     unsigned char *same[2], *train[2];
     double *cos[2];                 /* per pair, computed once per layer */
+    const double *row_val[3];       /* per row: its lemma's purity and AMI, its silhouette (NaN: none) */
 };
 
-enum { S_WIC, S_WIC_C, S_NC, S_MFS, S_NC_C, S_MFS_C, N_S };
-static const char *const s_name[N_S] = {"wic", "wic_coarse", "nc", "mfs", "nc_coarse", "mfs_coarse"};
+enum { S_WIC, S_WIC_C, S_NC, S_MFS, S_NC_C, S_MFS_C, S_PUR, S_AMI, S_SIL, N_S };
+static const char *const s_name[N_S] = {"wic", "wic_coarse", "nc", "mfs", "nc_coarse", "mfs_coarse",
+                                        "purity", "ami", "silhouette"};
 static const char *const s_desc[N_S] = {
     "WiC-style test accuracy, fine senses (chance 0.5)", "WiC-style test accuracy, lexicographer files",
     "leave-one-out nearest-centroid sense accuracy", "most-frequent-sense baseline of the same rows",
-    "nearest centroid over lexicographer files", "most-frequent lexicographer file baseline"};
+    "nearest centroid over lexicographer files", "most-frequent lexicographer file baseline",
+    "sense purity of k-means within a lemma (k = its senses), averaged over rows",
+    "AMI of k-means clusters and senses within a lemma, averaged over rows",
+    "silhouette of the senses (cosine distance), averaged over rows"};
 
 static int stats(const uint32_t *w, void *vc, double *out)
 {
@@ -116,6 +126,16 @@ static int stats(const uint32_t *w, void *vc, double *out)
         if (rc) return rc;
         out[g ? S_NC_C : S_NC] = nc;
         out[g ? S_MFS_C : S_MFS] = mfs;
+    }
+    for (int v = 0; v < 3; v++) { /* row-weighted means of the per-row values */
+        double sum = 0, m = 0;
+        for (size_t i = 0; c->row_val[v] && i < c->n; i++)
+            if (!isnan(c->row_val[v][i])) {
+                double wi = w ? w[i] : 1;
+                sum += wi * c->row_val[v][i];
+                m += wi;
+            }
+        out[S_PUR + v] = m > 0 ? sum / m : NAN;
     }
     return SHANG_OK;
 }
@@ -479,18 +499,18 @@ static int synonym_mode(const char *spath, const char *apath, const char *output
 
 int cmd_senses(int argc, char **argv)
 {
-    enum { O_PAIRS = 256, O_SITE, O_LAYERS, O_STD, O_BOOT, O_LEVEL, O_SEED, O_THREADS, O_FORM, O_PARA, O_SYN };
+    enum { O_PAIRS = 256, O_SITE, O_LAYERS, O_STD, O_BOOT, O_LEVEL, O_SEED, O_THREADS, O_FORM, O_PARA, O_SYN, O_SCAT };
     static const struct option opts[] = {
         {"states", required_argument, 0, 's'},     {"pairs", required_argument, 0, O_PAIRS},
         {"output", required_argument, 0, 'o'},     {"site", required_argument, 0, O_SITE},
         {"layers", required_argument, 0, O_LAYERS}, {"standardize", no_argument, 0, O_STD},
         {"same-form", no_argument, 0, O_FORM},   {"paraphrase", required_argument, 0, O_PARA},
-        {"synonyms", required_argument, 0, O_SYN},
+        {"synonyms", required_argument, 0, O_SYN},   {"scatter", required_argument, 0, O_SCAT},
         {"bootstrap", required_argument, 0, O_BOOT}, {"level", required_argument, 0, O_LEVEL},
         {"seed", required_argument, 0, O_SEED},    {"threads", required_argument, 0, O_THREADS},
         {"quiet", no_argument, 0, 'q'},            {"verbose", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
-    const char *spath = NULL, *ppath = NULL, *para = NULL, *syn = NULL, *output = NULL, *site_name = "resid", *layers_arg = "all";
+    const char *spath = NULL, *ppath = NULL, *para = NULL, *syn = NULL, *scatter = NULL, *output = NULL, *site_name = "resid", *layers_arg = "all";
     int site = SHANG_SITE_RESID, *layers = NULL, n_layers = 0, standardize = 0, boot = 100, same_form = 0, c;
     int threads = shang_threads_default();
     double level = 0.95;
@@ -513,6 +533,7 @@ int cmd_senses(int argc, char **argv)
         case O_FORM: same_form = 1; break;
         case O_PARA: para = optarg; break;
         case O_SYN: syn = optarg; break;
+        case O_SCAT: scatter = optarg; break;
         case O_BOOT: bad = shang_parse_int(optarg, 0, 100000, &boot); break;
         case O_LEVEL: bad = shang_parse_f64(optarg, 0.5, 0.999, &level); break;
         case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &seed); break;
@@ -686,13 +707,26 @@ int cmd_senses(int argc, char **argv)
     for (int q = 0; !rc && q < N_S; q++) {
         rc = cmd_table_estimate(t, s_name[q], s_desc[q], boot, "lemmas", col[q]);
     }
+    shang_table *ts = NULL; /* --scatter */
+    if (!rc && scatter) {
+        rc = shang_table_new("scatter", "listed lemmas' rows on their first two principal components, per layer", &ts);
+        static const char *const sn[] = {"layer", "lemma", "item", "sense_key", "lexfile", "lexfile_index", "x", "y"};
+        static const int sty[] = {SHANG_DT_I64, SHANG_DT_STR, SHANG_DT_STR, SHANG_DT_STR, SHANG_DT_STR, SHANG_DT_I64,
+                                  SHANG_DT_F64, SHANG_DT_F64};
+        static const char *const sdesc[] = {"layer", "lemma/pos", "the sentence's id", "WordNet sense key",
+                                            "lexicographer file", "the file's number within the lemma (for colours)",
+                                            "first principal coordinate", "second principal coordinate"};
+        for (int q = 0; !rc && q < 8; q++)
+            if (shang_table_column(ts, sn[q], sty[q], sdesc[q]) < 0) rc = shang_err_code();
+    }
     int c_thr = rc ? -1 : shang_table_column(t, "wic_threshold", SHANG_DT_F64, "the cosine threshold fit on train pairs");
     int c_np = rc ? -1 : shang_table_column(t, "pairs", SHANG_DT_I64, "balanced WiC pairs (train + test)");
     int c_sc = rc ? -1 : shang_table_column(t, "items_scored", SHANG_DT_I64, "rows scored by the nearest centroid");
     if (!rc && (c_thr < 0 || c_np < 0 || c_sc < 0)) rc = shang_err_code();
     const double z = gsl_cdf_ugaussian_Pinv(1 - (1 - level) / 2);
     if (!rc && shang_log_level() > SHANG_LOG_QUIET)
-        fprintf(stderr, "%5s %7s %7s %7s %7s\n", "layer", "WiC", "WiC-lex", "NC", "MFS");
+        fprintf(stderr, "%5s %7s %7s %7s %7s %7s %7s %7s\n", "layer", "WiC", "WiC-lex", "NC", "MFS", "purity", "AMI",
+                "silh.");
     for (int l = 0; !rc && l < n_layers; l++) {
         float *X = NULL;
         size_t nr;
@@ -720,6 +754,10 @@ int cmd_senses(int argc, char **argv)
                           g ? &acc : &thr, &acc))
                 shang_err_clear();
         }
+        double *rv[3] = {malloc(nr * sizeof(double)), malloc(nr * sizeof(double)), malloc(nr * sizeof(double))};
+        if (!rc && (!rv[0] || !rv[1] || !rv[2])) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        if (!rc) rc = shang_lemma_structure(X, s->C, rl, rs[0], nr, seed, rv[0], rv[1], rv[2]);
+        for (int v = 0; v < 3; v++) cx.row_val[v] = rv[v];
         if (!rc) rc = stats(NULL, &cx, est);
         double dummy, dm;
         if (!rc) rc = shang_nearest_centroid(X, s->C, rl, rs[0], NULL, nr, &dummy, &dm, &scored);
@@ -740,12 +778,65 @@ int cmd_senses(int argc, char **argv)
             shang_table_i64(t, c_np, (int64_t)cx.np[0]);
             shang_table_i64(t, c_sc, (int64_t)scored);
             if (shang_log_level() > SHANG_LOG_QUIET)
-                fprintf(stderr, "%5d %7.3f %7.3f %7.3f %7.3f\n", layers[l], est[S_WIC], est[S_WIC_C], est[S_NC], est[S_MFS]);
+                fprintf(stderr, "%5d %7.3f %7.3f %7.3f %7.3f %7.3f %7.3f %7.3f\n", layers[l], est[S_WIC], est[S_WIC_C],
+                        est[S_NC], est[S_MFS], est[S_PUR], est[S_AMI], est[S_SIL]);
+        }
+        for (const char *q = scatter; !rc && q && *q;) { /* each listed lemma */
+            size_t len = strcspn(q, ",");
+            size_t m = 0;
+            for (size_t i = 0; i < I; i++) m += rowmap[i] >= 0 && strlen(lem[i]) == len && !strncmp(lem[i], q, len);
+            if (m >= 3) {
+                shang_pca_acc *pacc = NULL;
+                shang_pca *pc = NULL;
+                float *rows = malloc(m * s->C * sizeof *rows), *xy = malloc(m * 2 * sizeof *xy);
+                size_t *which = malloc(m * sizeof *which);
+                if (!rows || !xy || !which) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+                for (size_t i = 0, j = 0; !rc && i < I; i++)
+                    if (rowmap[i] >= 0 && strlen(lem[i]) == len && !strncmp(lem[i], q, len)) {
+                        memcpy(rows + j * s->C, X + (size_t)rowmap[i] * s->C, s->C * sizeof *rows);
+                        which[j++] = i;
+                    }
+                if (!rc) rc = shang_pca_acc_new(s->C, &pacc);
+                if (!rc) rc = shang_pca_acc_add(pacc, rows, m, s->C);
+                if (!rc) rc = shang_pca_fit(pacc, 2, 0, &pc);
+                if (!rc) rc = shang_pca_project(pc, rows, m, s->C, xy);
+                for (size_t j = 0; !rc && j < m; j++) {
+                    size_t i = which[j];
+                    int64_t lx = 0; /* the lexicographer file's rank among the lemma's files */
+                    for (size_t u = 0; u < m; u++) {
+                        int seen = 0;
+                        for (size_t v = 0; v < u; v++) seen |= !strcmp(lex[which[v]], lex[which[u]]);
+                        if (!seen && strcmp(lex[which[u]], lex[i]) < 0) lx++;
+                    }
+                    char lp[128];
+                    snprintf(lp, sizeof lp, "%s/%s", lem[i], pos[i]);
+                    if ((rc = shang_table_push(ts))) break;
+                    shang_table_i64(ts, 0, layers[l]);
+                    if (!(rc = shang_table_str(ts, 1, lp)) && !(rc = shang_table_str(ts, 2, ids[i])) &&
+                        !(rc = shang_table_str(ts, 3, key[i])))
+                        rc = shang_table_str(ts, 4, lex[i]);
+                    shang_table_i64(ts, 5, lx);
+                    shang_table_f64(ts, 6, xy[2 * j]);
+                    shang_table_f64(ts, 7, xy[2 * j + 1]);
+                }
+                shang_pca_free(pc);
+                shang_pca_acc_free(pacc);
+                free(rows);
+                free(xy);
+                free(which);
+            }
+            q += len + (q[len] == ',');
         }
         if (rc) shang_err_prefix("layer %d", layers[l]);
         free(X);
+        for (int v = 0; v < 3; v++) {
+            free(rv[v]);
+            cx.row_val[v] = NULL;
+        }
     }
     if (!rc) rc = shang_table_write(t, f->id);
+    if (!rc && ts) rc = shang_table_write(ts, f->id);
+    shang_table_free(ts);
     if (!rc) rc = shang_h5_attr_str(f->id, "site", site_name);
     if (!rc) rc = shang_h5_attr_i64(f->id, "standardized", standardize);
     if (!rc) rc = shang_h5_attr_i64(f->id, "same_form", same_form);
@@ -758,6 +849,7 @@ int cmd_senses(int argc, char **argv)
         if ((rc = shang_prov_str(p, "site", site_name)) || (rc = shang_prov_str(p, "layers", layers_arg)) ||
             (rc = shang_prov_i64(p, "standardize", standardize)) || (rc = shang_prov_i64(p, "bootstrap", boot)) ||
             (rc = shang_prov_i64(p, "same_form", same_form)) ||
+            (rc = shang_prov_str(p, "scatter", scatter ? scatter : "")) ||
             (rc = shang_prov_f64(p, "level", level))) {
             /* rc holds the failure */
         }

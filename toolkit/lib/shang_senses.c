@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shang_kmeans.h"
+#include "shang_metrics.h"
+
 static double cosine(const float *x, const float *y, size_t C)
 {
     double s = 0, a = 0, b = 0;
@@ -236,4 +239,91 @@ int shang_paraphrase(const float *A, const float *B, size_t I, size_t C, const u
     }
     free(nb);
     return SHANG_OK;
+}
+
+int shang_lemma_structure(const float *X, size_t C, const int32_t *lemma, const int32_t *sense, size_t n,
+                          uint64_t seed, double *purity, double *ami, double *silhouette)
+{
+    for (size_t i = 0; i < n; i++) purity[i] = ami[i] = silhouette[i] = NAN;
+    struct row *r = malloc((n ? n : 1) * sizeof *r);
+    if (!r) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) r[i] = (struct row){lemma[i], sense[i], i};
+    qsort(r, n, sizeof *r, by_lemma_sense);
+    int rc = SHANG_OK;
+    for (size_t l0 = 0; !rc && l0 < n;) {
+        size_t l1 = l0, ns = 0;
+        while (l1 < n && r[l1].lemma == r[l0].lemma) l1++;
+        for (size_t j = l0; j < l1; j++) ns += j == l0 || r[j].sense != r[j - 1].sense;
+        size_t m = l1 - l0;
+        float *rows = malloc(m * C * sizeof *rows);
+        int32_t *lab = malloc(m * sizeof *lab);
+        double *dist = malloc(m * m * sizeof *dist);
+        if (!rows || !lab || !dist) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        for (size_t j = 0; !rc && j < m; j++) {
+            memcpy(rows + j * C, X + r[l0 + j].i * C, C * sizeof *rows);
+            lab[j] = r[l0 + j].sense;
+        }
+        if (!rc && ns >= 2 && m >= 4) { /* k-means with k = the senses */
+            shang_kmeans_opts o = {.K = ns, .n_init = 3, .max_iter = 100, .tol = 1e-4,
+                                   .seed = seed ^ ((uint64_t)(uint32_t)r[l0].lemma << 20)};
+            shang_kmeans *km = NULL;
+            shang_contingency *t = NULL;
+            shang_cluster_scores sc;
+            rc = shang_kmeans_fit(rows, m, C, &o, &km);
+            if (!rc) rc = shang_contingency_new(lab, km->labels, m, &t);
+            if (!rc) rc = shang_cluster_scores_of(t, 1, &sc);
+            if (!rc) {
+                double *best = calloc(t->C, sizeof *best), pur = 0;
+                if (!best) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+                for (size_t z = 0; !rc && z < t->nnz; z++)
+                    if ((double)t->cn[z] > best[t->cj[z]]) best[t->cj[z]] = (double)t->cn[z];
+                for (size_t q = 0; !rc && q < t->C; q++) pur += best[q];
+                for (size_t j = 0; !rc && j < m; j++) {
+                    purity[r[l0 + j].i] = pur / (double)m;
+                    ami[r[l0 + j].i] = sc.ami;
+                }
+                free(best);
+            }
+            shang_contingency_free(t);
+            shang_kmeans_free(km);
+        }
+        /* silhouette over the senses with two rows or more */
+        size_t big = 0;
+        for (size_t j = 0, run = 0; j < m; j++) {
+            run = j && lab[j] == lab[j - 1] ? run + 1 : 1;
+            if (run == 2) big++;
+        }
+        if (!rc && big >= 2) {
+            for (size_t a = 0; a < m; a++)
+                for (size_t b = 0; b < m; b++) dist[a * m + b] = 1 - cosine(rows + a * C, rows + b * C, C);
+            for (size_t a = 0; a < m; a++) {
+                size_t own = 0;
+                for (size_t b = 0; b < m; b++) own += lab[b] == lab[a];
+                if (own < 2) continue;
+                double in = 0, out = INFINITY;
+                for (size_t b = 0; b < m; b++)
+                    if (b != a && lab[b] == lab[a]) in += dist[a * m + b];
+                in /= (double)(own - 1);
+                for (size_t b0 = 0; b0 < m;) { /* each other sense with two rows or more */
+                    size_t b1 = b0;
+                    while (b1 < m && lab[b1] == lab[b0]) b1++;
+                    if (lab[b0] != lab[a] && b1 - b0 >= 2) {
+                        double d = 0;
+                        for (size_t b = b0; b < b1; b++) d += dist[a * m + b];
+                        d /= (double)(b1 - b0);
+                        if (d < out) out = d;
+                    }
+                    b0 = b1;
+                }
+                double mx = in > out ? in : out;
+                silhouette[r[l0 + a].i] = mx > 0 ? (out - in) / mx : 0;
+            }
+        }
+        free(rows);
+        free(lab);
+        free(dist);
+        l0 = l1;
+    }
+    free(r);
+    return rc;
 }
