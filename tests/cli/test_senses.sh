@@ -17,6 +17,8 @@ check "senses" 0 $S senses -s "$T/poly.h5" --pairs "$T/pairs.tsv" --bootstrap 20
 contains "senses prints a per-layer summary" "$err" "WiC"
 check "export the scatter table" 0 $S export --no-header "$T/senses.h5" scatter
 contains "scatter rows name the lemma" "$out" "abandon/v"
+check "export the per-lemma table" 0 $S export --no-header "$T/senses.h5" lemmas
+contains "per-lemma table header" "$out" "layer	lemma	rows	senses	nc	purity	ami	silhouette"
 check "senses --same-form --standardize, 1 thread" 0 $S senses -q --threads 1 -s "$T/poly.h5" --pairs "$T/pairs.tsv" --same-form --standardize --bootstrap 0 -o "$T/senses-sf.h5"
 check "senses on states of text exits 1" 1 $S senses -q -s "$T/poly.h5.none" --pairs "$T/pairs.tsv" -o "$T/x.h5"
 $S extract -q -m "$T/smodel.h5" --max-tokens 500 -o "$T/text.h5" datasets/corpus/devil.valid.txt.gz

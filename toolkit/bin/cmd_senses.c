@@ -707,6 +707,22 @@ int cmd_senses(int argc, char **argv)
     for (int q = 0; !rc && q < N_S; q++) {
         rc = cmd_table_estimate(t, s_name[q], s_desc[q], boot, "lemmas", col[q]);
     }
+    shang_table *tlm = NULL; /* per lemma */
+    size_t NL = 0;
+    for (size_t i = 0; !rc && i < I; i++)
+        if ((size_t)lemma[i] + 1 > NL) NL = (size_t)lemma[i] + 1;
+    if (!rc) {
+        rc = shang_table_new("lemmas", "per layer and lemma (with two senses or more): the same measures", &tlm);
+        static const char *const ln[] = {"layer", "lemma", "rows", "senses", "nc", "purity", "ami", "silhouette"};
+        static const int lty[] = {SHANG_DT_I64, SHANG_DT_STR, SHANG_DT_I64, SHANG_DT_I64, SHANG_DT_F64, SHANG_DT_F64,
+                                  SHANG_DT_F64, SHANG_DT_F64};
+        static const char *const ld[] = {"layer", "lemma/pos", "sentences", "distinct senses",
+                                         "leave-one-out nearest-centroid accuracy (NaN: not scored)",
+                                         "k-means purity within the lemma", "AMI of k-means and senses",
+                                         "mean silhouette of its sentences"};
+        for (int q = 0; !rc && q < 8; q++)
+            if (shang_table_column(tlm, ln[q], lty[q], ld[q]) < 0) rc = shang_err_code();
+    }
     shang_table *ts = NULL; /* --scatter */
     if (!rc && scatter) {
         rc = shang_table_new("scatter", "listed lemmas' rows on their first two principal components, per layer", &ts);
@@ -760,7 +776,51 @@ int cmd_senses(int argc, char **argv)
         for (int v = 0; v < 3; v++) cx.row_val[v] = rv[v];
         if (!rc) rc = stats(NULL, &cx, est);
         double dummy, dm;
-        if (!rc) rc = shang_nearest_centroid(X, s->C, rl, rs[0], NULL, nr, &dummy, &dm, &scored);
+        signed char *right = malloc(nr ? nr : 1);
+        if (!rc && !right) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        if (!rc) rc = shang_nearest_centroid_rows(X, s->C, rl, rs[0], NULL, nr, &dummy, &dm, &scored, right);
+        /* the per-lemma rows: sums over each lemma's sentences */
+        double *acc_l = calloc(NL * 6 + 1, sizeof *acc_l); /* rows, scored, right, silhouette sum, silhouette n, senses */
+        if (!rc && !acc_l) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        for (size_t i = 0; !rc && i < I; i++) {
+            if (rowmap[i] < 0) continue;
+            size_t row = (size_t)rowmap[i], L0 = (size_t)lemma[i] * 6;
+            acc_l[L0]++;
+            if (right[row] >= 0) {
+                acc_l[L0 + 1]++;
+                acc_l[L0 + 2] += right[row];
+            }
+            if (!isnan(rv[2][row])) {
+                acc_l[L0 + 3] += rv[2][row];
+                acc_l[L0 + 4]++;
+            }
+        }
+        for (size_t lid = 0; !rc && lid < NL; lid++) { /* one row per lemma with two senses or more */
+            size_t first = I, ns = 0;
+            for (size_t i = 0; i < I; i++)
+                if (lemma[i] == (int32_t)lid && rowmap[i] >= 0) {
+                    int seen = 0;
+                    for (size_t u = first; u < i && first < I; u++)
+                        seen |= lemma[u] == (int32_t)lid && rowmap[u] >= 0 && sense[0][u] == sense[0][i];
+                    ns += !seen;
+                    if (first == I) first = i;
+                }
+            if (first == I || ns < 2) continue;
+            const double *a = acc_l + lid * 6;
+            char lp[128];
+            snprintf(lp, sizeof lp, "%s/%s", lem[first], pos[first]);
+            if ((rc = shang_table_push(tlm))) break;
+            shang_table_i64(tlm, 0, layers[l]);
+            rc = shang_table_str(tlm, 1, lp);
+            shang_table_i64(tlm, 2, (int64_t)a[0]);
+            shang_table_i64(tlm, 3, (int64_t)ns);
+            shang_table_f64(tlm, 4, a[1] > 0 ? a[2] / a[1] : NAN);
+            shang_table_f64(tlm, 5, rv[0][rowmap[first]]);
+            shang_table_f64(tlm, 6, rv[1][rowmap[first]]);
+            shang_table_f64(tlm, 7, a[4] > 0 ? a[3] / a[4] : NAN);
+        }
+        free(acc_l);
+        free(right);
         if (!rc && boot) {
             shang_bootstrap_opts bo = {.replicates = boot, .level = level, .seed = seed, .stream = (uint64_t)layers[l]};
             rc = shang_bootstrap_groups(rl, nr, N_S, stats, &cx, &bo, lo, hi, sd);
@@ -836,6 +896,8 @@ int cmd_senses(int argc, char **argv)
     }
     if (!rc) rc = shang_table_write(t, f->id);
     if (!rc && ts) rc = shang_table_write(ts, f->id);
+    if (!rc) rc = shang_table_write(tlm, f->id);
+    shang_table_free(tlm);
     shang_table_free(ts);
     if (!rc) rc = shang_h5_attr_str(f->id, "site", site_name);
     if (!rc) rc = shang_h5_attr_i64(f->id, "standardized", standardize);

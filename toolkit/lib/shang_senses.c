@@ -98,6 +98,14 @@ static int by_lemma_sense(const void *x, const void *y)
 int shang_nearest_centroid(const float *X, size_t C, const int32_t *lemma, const int32_t *sense, const uint32_t *w,
                            size_t n, double *acc, double *mfs, size_t *scored)
 {
+    return shang_nearest_centroid_rows(X, C, lemma, sense, w, n, acc, mfs, scored, NULL);
+}
+
+int shang_nearest_centroid_rows(const float *X, size_t C, const int32_t *lemma, const int32_t *sense,
+                                const uint32_t *w, size_t n, double *acc, double *mfs, size_t *scored,
+                                signed char *correct)
+{
+    if (correct) memset(correct, -1, n);
     *acc = *mfs = NAN;
     *scored = 0;
     struct row *r = malloc((n ? n : 1) * sizeof *r);
@@ -164,6 +172,7 @@ int shang_nearest_centroid(const float *X, size_t C, const int32_t *lemma, const
                     }
                     ok += wi * (arg == q);
                     okm += wi * (big == q);
+                    if (correct) correct[r[j].i] = arg == q;
                     m += wi;
                     if (wi > 0) (*scored)++;
                 }

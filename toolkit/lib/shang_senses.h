@@ -42,6 +42,11 @@ int shang_wic(const float *X, size_t C, const uint32_t *a, const uint32_t *b, co
  * the smaller sense id). *acc, *mfs: weighted accuracies; *n: rows scored. */
 int shang_nearest_centroid(const float *X, size_t C, const int32_t *lemma, const int32_t *sense, const uint32_t *w,
                            size_t n, double *acc, double *mfs, size_t *scored) SHANG_MUST_CHECK;
+/* The same with each row's outcome in correct (n): 1 right, 0 wrong, -1 not
+ * scored (per-lemma tables). */
+int shang_nearest_centroid_rows(const float *X, size_t C, const int32_t *lemma, const int32_t *sense,
+                                const uint32_t *w, size_t n, double *acc, double *mfs, size_t *scored,
+                                signed char *correct) SHANG_MUST_CHECK;
 
 /* Per item (ids 0..I-1 in item[], one per row of X; negative: no item): the
  * mean of its rows (mean, I x C; NULL to skip) and its last row (last, I x C;
