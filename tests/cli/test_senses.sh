@@ -95,6 +95,9 @@ contains "paraphrase: aligned cosine and retrieval equal numpy's" "$T/para.out" 
 zcat datasets/senses/synonyms_attested.tsv.gz | head -301 > "$T/syn.tsv"
 $S extract -q -m "$T/smodel.h5" --items "$T/syn.tsv" --targets-only -o "$T/syn.h5"
 check "senses --synonyms" 0 $S senses -q -s "$T/syn.h5" --synonyms datasets/senses/antonyms.tsv.gz --bootstrap 20 -o "$T/syn-out.h5"
+check "senses --synonyms --freq" 0 $S senses -q -s "$T/syn.h5" --synonyms datasets/senses/antonyms.tsv.gz --freq datasets/senses/synonyms.tsv.gz --bootstrap 0 -o "$T/syn-f.h5"
+check "senses --freq without word frequencies exits 1" 1 $S senses -q -s "$T/syn.h5" --synonyms datasets/senses/antonyms.tsv.gz --freq datasets/senses/antonyms.tsv.gz -o "$T/x.h5"
+contains "the bad frequency file is named" "$err" "lacks word or corpus_freq"
 check "senses --synonyms on polysemy states exits 1" 1 $S senses -q -s "$T/poly.h5" --synonyms datasets/senses/antonyms.tsv.gz -o "$T/x.h5"
 check "export the synonyms table" 0 $S export --no-header "$T/syn-out.h5" synonyms
 $PY - "$out" "$T" > "$T/syn.out" 2>&1 <<'PYEOF'

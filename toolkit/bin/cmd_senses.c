@@ -48,6 +48,9 @@ static void usage(FILE *out)
             "      --paraphrase FILE the states of the other rendering (paraphrase mode)\n"
             "      --synonyms FILE   antonym pairs (datasets/senses/antonyms.tsv.gz;\n"
             "                        synonym mode)\n"
+            "      --freq FILE       word frequencies (word, corpus_freq: datasets/senses/\n"
+            "                        synonyms.tsv.gz): random controls matched in log\n"
+            "                        frequency to the synonym they replace\n"
             "  -o, --output FILE     the shang.senses file to write\n"
             "      --site NAME       resid, ln_f, attn_out or mlp_out [default resid]\n"
             "      --layers LIST     e.g. 0,3,6 or 0-6 [default: all stored]\n"
@@ -312,7 +315,7 @@ enum { Y_SYN, Y_ANT, Y_RAND, Y_DIFF, N_Y };
 static const char *const y_name[N_Y] = {"synonyms", "antonyms", "random", "synonyms_minus_random"};
 static const char *const y_desc[N_Y] = {
     "mean cosine of two different words of one synset, each in its own sentence",
-    "mean cosine of antonym pairs in their sentences", "mean cosine of a word and a word of another synset",
+    "mean cosine of antonym pairs in their sentences", "mean cosine of a word and a word of another synset (with --freq: matched in frequency)",
     "synonyms - random"};
 
 struct yctx {
@@ -337,9 +340,9 @@ static int ystats(const uint32_t *w, void *vc, double *out)
     return SHANG_OK;
 }
 
-static int synonym_mode(const char *spath, const char *apath, const char *output, int site, const char *site_name,
-                        int *layers, int n_layers, const char *layers_arg, int boot, double level, uint64_t seed,
-                        int threads, int argc, char **argv)
+static int synonym_mode(const char *spath, const char *apath, const char *fpath, const char *output, int site,
+                        const char *site_name, int *layers, int n_layers, const char *layers_arg, int boot,
+                        double level, uint64_t seed, int threads, int argc, char **argv)
 {
     shang_states *s = NULL;
     shang_tsv *at = NULL;
@@ -393,18 +396,56 @@ static int synonym_mode(const char *spath, const char *apath, const char *output
                 k++;
             }
     }
-    /* random control: the first word with a sentence of another synset, drawn */
+    /* random control: the first word with a word of another synset; with
+     * --freq, of the 50 drawn the one nearest in log frequency to the synonym */
+    double *freq = NULL;
+    shang_tsv *ft = NULL;
+    if (!rc && fpath) {
+        int cw, cf;
+        rc = shang_tsv_read(fpath, &ft);
+        cw = ft ? shang_tsv_col(ft, "word") : -1;
+        cf = ft ? shang_tsv_col(ft, "corpus_freq") : -1;
+        if (!rc && (cw < 0 || cf < 0)) rc = SHANG_FAIL(SHANG_EFORMAT, "%s lacks word or corpus_freq", fpath);
+        if (!rc && !(freq = calloc(I ? I : 1, sizeof *freq))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        shang_strmap *fm = NULL;
+        if (!rc) rc = shang_strmap_new(ft->n_rows + 16, &fm);
+        for (size_t q = 0; !rc && q < ft->n_rows; q++) {
+            const char *w = shang_tsv_get(ft, q, cw);
+            uint64_t *v = shang_strmap_put(fm, w, strlen(w), NULL);
+            uint64_t fr = strtoull(shang_tsv_get(ft, q, cf), NULL, 10);
+            if (!v) rc = shang_err_code();
+            else if (fr > *v) *v = fr;
+        }
+        for (size_t i = 0; !rc && i < I; i++) {
+            const uint64_t *v = shang_strmap_get(fm, word[i], strlen(word[i]));
+            freq[i] = v && *v ? log((double)*v) : NAN;
+        }
+        shang_strmap_free(fm);
+        shang_tsv_free(ft);
+    }
     for (size_t q = 0; !rc && q < np[0]; q++) {
-        for (int tries = 0; tries < 1000; tries++) {
+        size_t i = 0, j = 0;
+        while (i < I && (size_t)trow[i] != pa[0][q]) i++;
+        while (j < I && (size_t)trow[j] != pb[0][q]) j++;
+        size_t best = I;
+        double bd = INFINITY;
+        for (int tries = 0, got = 0; tries < 5000 && got < (freq ? 50 : 1); tries++) {
             size_t k = (size_t)gsl_rng_uniform_int(r, I);
-            size_t i = 0;
-            while (i < I && (size_t)trow[i] != pa[0][q]) i++;
-            if (trow[k] < 0 || sid[k] == sid[i] || wid[k] == wid[i]) continue;
+            if (trow[k] < 0 || sid[k] == sid[i] || wid[k] == wid[i] || wid[k] == wid[j]) continue;
+            if (freq && (isnan(freq[k]) || isnan(freq[j]))) continue;
+            got++;
+            double d = freq ? fabs(freq[k] - freq[j]) : 0;
+            if (d < bd) {
+                bd = d;
+                best = k;
+            }
+        }
+        if (best < I) {
             pa[2][np[2]] = pa[0][q];
-            pb[2][np[2]++] = (uint32_t)trow[k];
-            break;
+            pb[2][np[2]++] = (uint32_t)trow[best];
         }
     }
+    free(freq);
     shang_rng_free(r);
     /* antonym pairs: both words among the sentences (every sentence pair, at most 8 per pair of words) */
     for (size_t q = 0; !rc && q < at->n_rows; q++) {
@@ -471,6 +512,7 @@ static int synonym_mode(const char *spath, const char *apath, const char *output
     if (!rc) rc = cmd_prov_new("senses", argc, argv, &p);
     if (!rc) rc = shang_prov_input(p, "states", spath);
     if (!rc) rc = shang_prov_input(p, "antonyms", apath);
+    if (!rc && fpath) rc = shang_prov_input(p, "frequencies", fpath);
     if (!rc) {
         shang_prov_seed(p, seed);
         shang_prov_threads(p, threads);
@@ -499,18 +541,19 @@ static int synonym_mode(const char *spath, const char *apath, const char *output
 
 int cmd_senses(int argc, char **argv)
 {
-    enum { O_PAIRS = 256, O_SITE, O_LAYERS, O_STD, O_BOOT, O_LEVEL, O_SEED, O_THREADS, O_FORM, O_PARA, O_SYN, O_SCAT };
+    enum { O_PAIRS = 256, O_SITE, O_LAYERS, O_STD, O_BOOT, O_LEVEL, O_SEED, O_THREADS, O_FORM, O_PARA, O_SYN, O_SCAT, O_FREQ };
     static const struct option opts[] = {
         {"states", required_argument, 0, 's'},     {"pairs", required_argument, 0, O_PAIRS},
         {"output", required_argument, 0, 'o'},     {"site", required_argument, 0, O_SITE},
         {"layers", required_argument, 0, O_LAYERS}, {"standardize", no_argument, 0, O_STD},
         {"same-form", no_argument, 0, O_FORM},   {"paraphrase", required_argument, 0, O_PARA},
         {"synonyms", required_argument, 0, O_SYN},   {"scatter", required_argument, 0, O_SCAT},
+        {"freq", required_argument, 0, O_FREQ},
         {"bootstrap", required_argument, 0, O_BOOT}, {"level", required_argument, 0, O_LEVEL},
         {"seed", required_argument, 0, O_SEED},    {"threads", required_argument, 0, O_THREADS},
         {"quiet", no_argument, 0, 'q'},            {"verbose", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
-    const char *spath = NULL, *ppath = NULL, *para = NULL, *syn = NULL, *scatter = NULL, *output = NULL, *site_name = "resid", *layers_arg = "all";
+    const char *spath = NULL, *ppath = NULL, *para = NULL, *syn = NULL, *scatter = NULL, *freq_path = NULL, *output = NULL, *site_name = "resid", *layers_arg = "all";
     int site = SHANG_SITE_RESID, *layers = NULL, n_layers = 0, standardize = 0, boot = 100, same_form = 0, c;
     int threads = shang_threads_default();
     double level = 0.95;
@@ -534,6 +577,7 @@ int cmd_senses(int argc, char **argv)
         case O_PARA: para = optarg; break;
         case O_SYN: syn = optarg; break;
         case O_SCAT: scatter = optarg; break;
+        case O_FREQ: freq_path = optarg; break;
         case O_BOOT: bad = shang_parse_int(optarg, 0, 100000, &boot); break;
         case O_LEVEL: bad = shang_parse_f64(optarg, 0.5, 0.999, &level); break;
         case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &seed); break;
@@ -560,7 +604,7 @@ int cmd_senses(int argc, char **argv)
     }
     shang_threads_set(threads);
     if (syn) {
-        int st = synonym_mode(spath, syn, output, site, site_name, layers, n_layers, layers_arg, boot, level, seed,
+        int st = synonym_mode(spath, syn, freq_path, output, site, site_name, layers, n_layers, layers_arg, boot, level, seed,
                               threads, argc, argv);
         free(layers);
         return st;
