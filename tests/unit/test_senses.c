@@ -145,7 +145,7 @@ static void test_lemma_structure(void **state)
     assert_int_equal(shang_rng_new(3, SHANG_STREAM_TEST, 0, &r), 0);
     float X[N * C];
     int32_t lemma[N], sense[N];
-    double pur[N], ami[N], sil[N];
+    double pur[N], nmi[N], ami[N], sil[N];
     for (int planted = 1; planted >= 0; planted--) {
         for (int i = 0; i < N; i++) {
             lemma[i] = i / 24;            /* 10 lemmas of 24 rows */
@@ -153,9 +153,10 @@ static void test_lemma_structure(void **state)
             for (int d = 0; d < C; d++)
                 X[i * C + d] = (float)(gsl_ran_gaussian(r, 0.1) + (planted && d == (sense[i] % 100) + 3 * (lemma[i] % 4)) * 5);
         }
-        assert_int_equal(shang_lemma_structure(X, C, lemma, sense, N, 7, pur, ami, sil), 0);
-        double mp = 0, ma = 0, ms = 0;
+        assert_int_equal(shang_lemma_structure(X, C, lemma, sense, N, 7, pur, nmi, ami, sil), 0);
+        double mp = 0, ma = 0, ms = 0, mn = 0;
         for (int i = 0; i < N; i++) {
+            mn += nmi[i] / N;
             mp += pur[i] / N;
             ma += ami[i] / N;
             ms += sil[i] / N;
@@ -163,6 +164,7 @@ static void test_lemma_structure(void **state)
         if (planted) {
             assert_close(mp, 1, 1e-12, 0);
             assert_close(ma, 1, 1e-12, 0);
+            assert_close(mn, 1, 1e-12, 0);
             assert_true(ms > 0.9);
         } else {
             assert_close(ma, 0, 0.1, 0);
@@ -171,8 +173,8 @@ static void test_lemma_structure(void **state)
     }
     /* a lemma with one sense: NaN */
     for (int i = 0; i < 24; i++) sense[i] = 0;
-    assert_int_equal(shang_lemma_structure(X, C, lemma, sense, N, 7, pur, ami, sil), 0);
-    assert_true(isnan(pur[0]) && isnan(ami[0]) && isnan(sil[0]));
+    assert_int_equal(shang_lemma_structure(X, C, lemma, sense, N, 7, pur, nmi, ami, sil), 0);
+    assert_true(isnan(pur[0]) && isnan(nmi[0]) && isnan(ami[0]) && isnan(sil[0]));
     shang_rng_free(r);
 }
 

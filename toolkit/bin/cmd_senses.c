@@ -54,7 +54,8 @@ static void usage(FILE *out)
             "  -o, --output FILE     the shang.senses file to write\n"
             "      --site NAME       resid, ln_f, attn_out or mlp_out [default resid]\n"
             "      --layers LIST     e.g. 0,3,6 or 0-6 [default: all stored]\n"
-            "      --standardize     z-score every dimension first (rogue dimensions)\n"
+            "      --standardize     z-score every dimension first (rogue dimensions; each\n"
+            "                        rendering on its own with --paraphrase)\n"
             "      --scatter LEMMAS  also table 'scatter': per layer, each listed lemma's\n"
             "                        rows on its own first two principal components\n"
             "                        (e.g. play,light), with sense and lexicographer file\n"
@@ -89,6 +90,20 @@ static int dense_str(char **s, size_t n, int32_t *id)
     return rc;
 }
 
+/* the output states whether <|endoftext|> preceded every item: then no stored
+ * row (target or token) is an item's first position, whose state is an outlier */
+static int note_first_position(const shang_states *st, hid_t out)
+{
+    int64_t bos = 0;
+    if (shang_h5_attr_get_i64(st->file, "bos_prepended", &bos)) {
+        shang_err_clear();
+        return SHANG_OK;
+    }
+    int rc = shang_h5_attr_i64(out, "bos_prepended", bos);
+    return rc ? rc : shang_h5_attr_str(out, "first_position", bos ? "never stored (after <|endoftext|>)"
+                                                                  : "included where it is a target or token");
+}
+
 struct ctx {
     const float *X;
     size_t C, n, np[2];
@@ -96,17 +111,18 @@ struct ctx {
     uint32_t *a[2], *b[2];          /* balanced pairs: rows */
     unsigned char *same[2], *train[2];
     double *cos[2];                 /* per pair, computed once per layer */
-    const double *row_val[3];       /* per row: its lemma's purity and AMI, its silhouette (NaN: none) */
+    const double *row_val[4];       /* per row: its lemma's purity, NMI, AMI, its silhouette (NaN: none) */
 };
 
-enum { S_WIC, S_WIC_C, S_NC, S_MFS, S_NC_C, S_MFS_C, S_PUR, S_AMI, S_SIL, N_S };
+enum { S_WIC, S_WIC_C, S_NC, S_MFS, S_NC_C, S_MFS_C, S_PUR, S_NMI, S_AMI, S_SIL, N_S };
 static const char *const s_name[N_S] = {"wic", "wic_coarse", "nc", "mfs", "nc_coarse", "mfs_coarse",
-                                        "purity", "ami", "silhouette"};
+                                        "purity", "nmi", "ami", "silhouette"};
 static const char *const s_desc[N_S] = {
     "WiC-style test accuracy, fine senses (chance 0.5)", "WiC-style test accuracy, lexicographer files",
     "leave-one-out nearest-centroid sense accuracy", "most-frequent-sense baseline of the same rows",
     "nearest centroid over lexicographer files", "most-frequent lexicographer file baseline",
     "sense purity of k-means within a lemma (k = its senses), averaged over rows",
+    "NMI (arithmetic) of k-means clusters and senses within a lemma, averaged over rows",
     "AMI of k-means clusters and senses within a lemma, averaged over rows",
     "silhouette of the senses (cosine distance), averaged over rows"};
 
@@ -130,7 +146,7 @@ static int stats(const uint32_t *w, void *vc, double *out)
         out[g ? S_NC_C : S_NC] = nc;
         out[g ? S_MFS_C : S_MFS] = mfs;
     }
-    for (int v = 0; v < 3; v++) { /* row-weighted means of the per-row values */
+    for (int v = 0; v < 4; v++) { /* row-weighted means of the per-row values */
         double sum = 0, m = 0;
         for (size_t i = 0; c->row_val[v] && i < c->n; i++)
             if (!isnan(c->row_val[v][i])) {
@@ -180,8 +196,8 @@ static int pstats(const uint32_t *w, void *vc, double *out)
 }
 
 static int paraphrase_mode(const char *apath, const char *bpath, const char *output, int site, const char *site_name,
-                           int *layers, int n_layers, const char *layers_arg, int boot, double level, uint64_t seed,
-                           int threads, int argc, char **argv)
+                           int *layers, int n_layers, const char *layers_arg, int standardize, int boot, double level,
+                           uint64_t seed, int threads, int argc, char **argv)
 {
     shang_states *sa = NULL, *sb = NULL;
     shang_h5_file *f = NULL;
@@ -248,6 +264,10 @@ static int paraphrase_mode(const char *apath, const char *bpath, const char *out
         if (!ok) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         if (!rc) rc = shang_states_gather(sa, site, layers[l], NULL, &XA, &na);
         if (!rc) rc = shang_states_gather(sb, site, layers[l], NULL, &XB, &nb);
+        if (!rc && standardize) { /* each rendering's rows on their own statistics */
+            shang_standardize_columns(XA, na, sa->C);
+            shang_standardize_columns(XB, nb, sb->C);
+        }
         if (!rc) rc = shang_item_pool(XA, ia, na, sa->C, I, pool[0], pool[2], cnt);
         if (!rc) rc = shang_item_pool(XB, ib, nb, sb->C, I, pool[1], pool[3], cnt);
         for (int g = 0; !rc && g < 2; g++) {
@@ -286,6 +306,8 @@ static int paraphrase_mode(const char *apath, const char *bpath, const char *out
     }
     if (!rc) rc = shang_table_write(t, f->id);
     if (!rc) rc = shang_h5_attr_str(f->id, "site", site_name);
+    if (!rc) rc = shang_h5_attr_i64(f->id, "standardized", standardize);
+    if (!rc) rc = note_first_position(sa, f->id);
     if (!rc) rc = cmd_prov_new("senses", argc, argv, &p);
     if (!rc) rc = shang_prov_input(p, "states", apath);
     if (!rc) rc = shang_prov_input(p, "paraphrase", bpath);
@@ -293,7 +315,8 @@ static int paraphrase_mode(const char *apath, const char *bpath, const char *out
         shang_prov_seed(p, seed);
         shang_prov_threads(p, threads);
         if ((rc = shang_prov_str(p, "site", site_name)) || (rc = shang_prov_str(p, "layers", layers_arg)) ||
-            (rc = shang_prov_i64(p, "bootstrap", boot)) || (rc = shang_prov_f64(p, "level", level))) {
+            (rc = shang_prov_i64(p, "bootstrap", boot)) || (rc = shang_prov_f64(p, "level", level)) ||
+            (rc = shang_prov_i64(p, "standardize", standardize))) {
             /* rc holds the failure */
         }
     }
@@ -341,8 +364,8 @@ static int ystats(const uint32_t *w, void *vc, double *out)
 }
 
 static int synonym_mode(const char *spath, const char *apath, const char *fpath, const char *output, int site,
-                        const char *site_name, int *layers, int n_layers, const char *layers_arg, int boot,
-                        double level, uint64_t seed, int threads, int argc, char **argv)
+                        const char *site_name, int *layers, int n_layers, const char *layers_arg, int standardize,
+                        int boot, double level, uint64_t seed, int threads, int argc, char **argv)
 {
     shang_states *s = NULL;
     shang_tsv *at = NULL;
@@ -478,6 +501,7 @@ static int synonym_mode(const char *spath, const char *apath, const char *fpath,
         size_t n;
         double *cs[3] = {NULL};
         rc = shang_states_gather(s, site, layers[l], NULL, &X, &n);
+        if (!rc && standardize) shang_standardize_columns(X, n, s->C);
         for (int g = 0; !rc && g < 3; g++) {
             cs[g] = malloc((np[g] ? np[g] : 1) * sizeof *cs[g]);
             if (!cs[g]) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
@@ -509,6 +533,8 @@ static int synonym_mode(const char *spath, const char *apath, const char *fpath,
     }
     if (!rc) rc = shang_table_write(t, f->id);
     if (!rc) rc = shang_h5_attr_str(f->id, "site", site_name);
+    if (!rc) rc = shang_h5_attr_i64(f->id, "standardized", standardize);
+    if (!rc) rc = note_first_position(s, f->id);
     if (!rc) rc = cmd_prov_new("senses", argc, argv, &p);
     if (!rc) rc = shang_prov_input(p, "states", spath);
     if (!rc) rc = shang_prov_input(p, "antonyms", apath);
@@ -517,7 +543,8 @@ static int synonym_mode(const char *spath, const char *apath, const char *fpath,
         shang_prov_seed(p, seed);
         shang_prov_threads(p, threads);
         if ((rc = shang_prov_str(p, "site", site_name)) || (rc = shang_prov_str(p, "layers", layers_arg)) ||
-            (rc = shang_prov_i64(p, "bootstrap", boot)) || (rc = shang_prov_f64(p, "level", level))) {
+            (rc = shang_prov_i64(p, "bootstrap", boot)) || (rc = shang_prov_f64(p, "level", level)) ||
+            (rc = shang_prov_i64(p, "standardize", standardize))) {
             /* rc holds the failure */
         }
     }
@@ -604,14 +631,14 @@ int cmd_senses(int argc, char **argv)
     }
     shang_threads_set(threads);
     if (syn) {
-        int st = synonym_mode(spath, syn, freq_path, output, site, site_name, layers, n_layers, layers_arg, boot, level, seed,
-                              threads, argc, argv);
+        int st = synonym_mode(spath, syn, freq_path, output, site, site_name, layers, n_layers, layers_arg, standardize,
+                              boot, level, seed, threads, argc, argv);
         free(layers);
         return st;
     }
     if (para) {
-        int st = paraphrase_mode(spath, para, output, site, site_name, layers, n_layers, layers_arg, boot, level, seed,
-                                 threads, argc, argv);
+        int st = paraphrase_mode(spath, para, output, site, site_name, layers, n_layers, layers_arg, standardize, boot,
+                                 level, seed, threads, argc, argv);
         free(layers);
         return st;
     }
@@ -791,16 +818,7 @@ int cmd_senses(int argc, char **argv)
         float *X = NULL;
         size_t nr;
         rc = shang_states_gather(s, site, layers[l], NULL, &X, &nr);
-        if (!rc && standardize) {
-            for (size_t d = 0; d < s->C; d++) {
-                double m = 0, v = 0;
-                for (size_t i = 0; i < nr; i++) m += X[i * s->C + d];
-                m /= (double)nr;
-                for (size_t i = 0; i < nr; i++) v += (X[i * s->C + d] - m) * (X[i * s->C + d] - m);
-                double sd = sqrt(v / (double)(nr > 1 ? nr - 1 : 1));
-                for (size_t i = 0; i < nr; i++) X[i * s->C + d] = (float)(sd > 0 ? (X[i * s->C + d] - m) / sd : 0);
-            }
-        }
+        if (!rc && standardize) shang_standardize_columns(X, nr, s->C);
         cx.X = X;
         cx.C = s->C;
         cx.n = nr;
@@ -814,10 +832,11 @@ int cmd_senses(int argc, char **argv)
                           g ? &acc : &thr, &acc))
                 shang_err_clear();
         }
-        double *rv[3] = {malloc(nr * sizeof(double)), malloc(nr * sizeof(double)), malloc(nr * sizeof(double))};
-        if (!rc && (!rv[0] || !rv[1] || !rv[2])) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-        if (!rc) rc = shang_lemma_structure(X, s->C, rl, rs[0], nr, seed, rv[0], rv[1], rv[2]);
-        for (int v = 0; v < 3; v++) cx.row_val[v] = rv[v];
+        double *rv[4];
+        for (int v = 0; v < 4; v++) rv[v] = malloc((nr ? nr : 1) * sizeof(double));
+        if (!rc && (!rv[0] || !rv[1] || !rv[2] || !rv[3])) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        if (!rc) rc = shang_lemma_structure(X, s->C, rl, rs[0], nr, seed, rv[0], rv[1], rv[2], rv[3]);
+        for (int v = 0; v < 4; v++) cx.row_val[v] = rv[v];
         if (!rc) rc = stats(NULL, &cx, est);
         double dummy, dm;
         signed char *right = malloc(nr ? nr : 1);
@@ -834,8 +853,8 @@ int cmd_senses(int argc, char **argv)
                 acc_l[L0 + 1]++;
                 acc_l[L0 + 2] += right[row];
             }
-            if (!isnan(rv[2][row])) {
-                acc_l[L0 + 3] += rv[2][row];
+            if (!isnan(rv[3][row])) {
+                acc_l[L0 + 3] += rv[3][row];
                 acc_l[L0 + 4]++;
             }
         }
@@ -860,7 +879,7 @@ int cmd_senses(int argc, char **argv)
             shang_table_i64(tlm, 3, (int64_t)ns);
             shang_table_f64(tlm, 4, a[1] > 0 ? a[2] / a[1] : NAN);
             shang_table_f64(tlm, 5, rv[0][rowmap[first]]);
-            shang_table_f64(tlm, 6, rv[1][rowmap[first]]);
+            shang_table_f64(tlm, 6, rv[2][rowmap[first]]);
             shang_table_f64(tlm, 7, a[4] > 0 ? a[3] / a[4] : NAN);
         }
         free(acc_l);
@@ -933,7 +952,7 @@ int cmd_senses(int argc, char **argv)
         }
         if (rc) shang_err_prefix("layer %d", layers[l]);
         free(X);
-        for (int v = 0; v < 3; v++) {
+        for (int v = 0; v < 4; v++) {
             free(rv[v]);
             cx.row_val[v] = NULL;
         }
@@ -946,6 +965,7 @@ int cmd_senses(int argc, char **argv)
     if (!rc) rc = shang_h5_attr_str(f->id, "site", site_name);
     if (!rc) rc = shang_h5_attr_i64(f->id, "standardized", standardize);
     if (!rc) rc = shang_h5_attr_i64(f->id, "same_form", same_form);
+    if (!rc) rc = note_first_position(s, f->id);
     if (!rc) rc = cmd_prov_new("senses", argc, argv, &p);
     if (!rc) rc = shang_prov_input(p, "states", spath);
     if (!rc) rc = shang_prov_input(p, "pairs", ppath);

@@ -7,6 +7,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "shang_pca.h"
 #include "shang_rng.h"
 #include "shang_strmap.h"
 
@@ -27,21 +28,7 @@ int shang_geometry_layer(float *x, const int32_t *tok, const int32_t *doc, size_
     int rc = nrm && mom && mean && cos_d ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     gsl_rng *r = NULL;
     if (!rc) rc = shang_rng_new(o->seed, SHANG_STREAM_SUBSAMPLE, o->stream, &r);
-    if (!rc && o->standardize) {
-        double *var = calloc(C, sizeof *var);
-        if (!var) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-        for (size_t i = 0; !rc && i < n; i++)
-            for (size_t d = 0; d < C; d++) mean[d] += x[i * C + d];
-        for (size_t d = 0; !rc && d < C; d++) mean[d] /= (double)n;
-        for (size_t i = 0; !rc && i < n; i++)
-            for (size_t d = 0; d < C; d++) var[d] += (x[i * C + d] - mean[d]) * (x[i * C + d] - mean[d]);
-        for (size_t i = 0; !rc && i < n; i++)
-            for (size_t d = 0; d < C; d++) {
-                double sd = sqrt(var[d] / (double)(n - 1));
-                x[i * C + d] = (float)(sd > 0 ? (x[i * C + d] - mean[d]) / sd : 0);
-            }
-        free(var);
-    }
+    if (!rc && o->standardize) shang_standardize_columns(x, n, C);
     /* norms and the energy per dimension */
     double s1 = 0, s2 = 0, mx = 0, energy = 0;
     for (size_t i = 0; !rc && i < n; i++) {

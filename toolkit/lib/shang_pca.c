@@ -198,3 +198,16 @@ int shang_pca_project(const shang_pca *p, const float *x, size_t N, size_t ld, f
     free(yb);
     return SHANG_OK;
 }
+
+void shang_standardize_columns(float *X, size_t n, size_t C)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t d = 0; d < C; d++) {
+        double m = 0, v = 0;
+        for (size_t i = 0; i < n; i++) m += X[i * C + d];
+        m /= (double)(n ? n : 1);
+        for (size_t i = 0; i < n; i++) v += (X[i * C + d] - m) * (X[i * C + d] - m);
+        double sd = sqrt(v / (double)(n > 1 ? n - 1 : 1));
+        for (size_t i = 0; i < n; i++) X[i * C + d] = (float)(sd > 0 ? (X[i * C + d] - m) / sd : 0);
+    }
+}

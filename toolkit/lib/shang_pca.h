@@ -47,4 +47,9 @@ void shang_pca_free(shang_pca *p);
 /* y (N, K) = ((x - mean) / scale) components^T, x (N, D) with row stride ld. */
 int shang_pca_project(const shang_pca *p, const float *x, size_t N, size_t ld, float *y) SHANG_MUST_CHECK;
 
+/* Centres every column of X (n, C) and divides it by its standard deviation (n - 1
+ * denominator; a constant column becomes 0), in place, in double: the remedy
+ * for rogue dimensions before cosines. */
+void shang_standardize_columns(float *X, size_t n, size_t C);
+
 #endif

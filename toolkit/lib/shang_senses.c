@@ -251,9 +251,9 @@ int shang_paraphrase(const float *A, const float *B, size_t I, size_t C, const u
 }
 
 int shang_lemma_structure(const float *X, size_t C, const int32_t *lemma, const int32_t *sense, size_t n,
-                          uint64_t seed, double *purity, double *ami, double *silhouette)
+                          uint64_t seed, double *purity, double *nmi, double *ami, double *silhouette)
 {
-    for (size_t i = 0; i < n; i++) purity[i] = ami[i] = silhouette[i] = NAN;
+    for (size_t i = 0; i < n; i++) purity[i] = nmi[i] = ami[i] = silhouette[i] = NAN;
     struct row *r = malloc((n ? n : 1) * sizeof *r);
     if (!r) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) r[i] = (struct row){lemma[i], sense[i], i};
@@ -289,6 +289,7 @@ int shang_lemma_structure(const float *X, size_t C, const int32_t *lemma, const 
                 for (size_t q = 0; !rc && q < t->C; q++) pur += best[q];
                 for (size_t j = 0; !rc && j < m; j++) {
                     purity[r[l0 + j].i] = pur / (double)m;
+                    nmi[r[l0 + j].i] = sc.nmi_arithmetic;
                     ami[r[l0 + j].i] = sc.ami;
                 }
                 free(best);

@@ -13,13 +13,14 @@
 /* Within each lemma that has at least two senses and four rows: k-means of its
  * rows with k = its number of senses (k-means++, Lloyd, 3 restarts, seeded by
  * seed and the lemma), and per row the lemma's purity (share of rows in their
- * cluster's majority sense) and AMI of clusters against senses; NaN for rows of
+ * cluster's majority sense), NMI (arithmetic) and AMI of clusters against
+ * senses; NaN for rows of
  * other lemmas. silhouette: per row of a sense with two rows or more (in a lemma
  * with two such senses), (b - a) / max(a, b) with cosine distance, a the mean
  * distance to its own sense's other rows, b the least mean distance to another
  * sense's rows; NaN elsewhere. */
 int shang_lemma_structure(const float *X, size_t C, const int32_t *lemma, const int32_t *sense, size_t n,
-                          uint64_t seed, double *purity, double *ami, double *silhouette) SHANG_MUST_CHECK;
+                          uint64_t seed, double *purity, double *nmi, double *ami, double *silhouette) SHANG_MUST_CHECK;
 
 /* cos (np): the cosine of rows a[p] and b[p] of X (rows of C floats) */
 void shang_pair_cosines(const float *X, size_t C, const uint32_t *a, const uint32_t *b, size_t np, double *cos);
