@@ -104,6 +104,35 @@ static int note_first_position(const shang_states *st, hid_t out)
                                                                   : "included where it is a target or token");
 }
 
+/* What every mode ends with: the table, the root attributes, provenance (the
+ * inputs as role/path pairs, NULL paths skipped, and the shared parameters),
+ * and the commit. *f is consumed as shang_prov_commit does. */
+static int senses_commit(shang_h5_file **f, const shang_table *t, const shang_states *st, const char *site_name,
+                         int standardize, const char *const *io, int n_io, const char *layers_arg, int boot,
+                         double level, uint64_t seed, int threads, int argc, char **argv)
+{
+    shang_prov *p = NULL;
+    int rc = shang_table_write(t, (*f)->id);
+    if (!rc) rc = shang_h5_attr_str((*f)->id, "site", site_name);
+    if (!rc) rc = shang_h5_attr_i64((*f)->id, "standardized", standardize);
+    if (!rc) rc = note_first_position(st, (*f)->id);
+    if (!rc) rc = cmd_prov_new("senses", argc, argv, &p);
+    for (int q = 0; !rc && q < n_io; q++)
+        if (io[2 * q + 1]) rc = shang_prov_input(p, io[2 * q], io[2 * q + 1]);
+    if (!rc) {
+        shang_prov_seed(p, seed);
+        shang_prov_threads(p, threads);
+        if ((rc = shang_prov_str(p, "site", site_name)) || (rc = shang_prov_str(p, "layers", layers_arg)) ||
+            (rc = shang_prov_i64(p, "bootstrap", boot)) || (rc = shang_prov_f64(p, "level", level)) ||
+            (rc = shang_prov_i64(p, "standardize", standardize))) {
+            /* rc holds the failure */
+        }
+    }
+    if (!rc) rc = shang_prov_commit(p, f);
+    shang_prov_free(p);
+    return rc;
+}
+
 struct ctx {
     const float *X;
     size_t C, n, np[2];
@@ -304,23 +333,8 @@ static int paraphrase_mode(const char *apath, const char *bpath, const char *out
         for (int q = 0; q < 6; q++) free(v[q]);
         for (int q = 0; q < 4; q++) free(pool[q]);
     }
-    if (!rc) rc = shang_table_write(t, f->id);
-    if (!rc) rc = shang_h5_attr_str(f->id, "site", site_name);
-    if (!rc) rc = shang_h5_attr_i64(f->id, "standardized", standardize);
-    if (!rc) rc = note_first_position(sa, f->id);
-    if (!rc) rc = cmd_prov_new("senses", argc, argv, &p);
-    if (!rc) rc = shang_prov_input(p, "states", apath);
-    if (!rc) rc = shang_prov_input(p, "paraphrase", bpath);
-    if (!rc) {
-        shang_prov_seed(p, seed);
-        shang_prov_threads(p, threads);
-        if ((rc = shang_prov_str(p, "site", site_name)) || (rc = shang_prov_str(p, "layers", layers_arg)) ||
-            (rc = shang_prov_i64(p, "bootstrap", boot)) || (rc = shang_prov_f64(p, "level", level)) ||
-            (rc = shang_prov_i64(p, "standardize", standardize))) {
-            /* rc holds the failure */
-        }
-    }
-    if (!rc) rc = shang_prov_commit(p, &f);
+    const char *const io[] = {"states", apath, "paraphrase", bpath};
+    if (!rc) rc = senses_commit(&f, t, sa, site_name, standardize, io, 2, layers_arg, boot, level, seed, threads, argc, argv);
     int status = rc ? cmd_fail("senses", rc) : SHANG_EXIT_OK;
     shang_h5_abort(f);
     shang_prov_free(p);
@@ -531,24 +545,8 @@ static int synonym_mode(const char *spath, const char *apath, const char *fpath,
         free(X);
         for (int g = 0; g < 3; g++) free(cs[g]);
     }
-    if (!rc) rc = shang_table_write(t, f->id);
-    if (!rc) rc = shang_h5_attr_str(f->id, "site", site_name);
-    if (!rc) rc = shang_h5_attr_i64(f->id, "standardized", standardize);
-    if (!rc) rc = note_first_position(s, f->id);
-    if (!rc) rc = cmd_prov_new("senses", argc, argv, &p);
-    if (!rc) rc = shang_prov_input(p, "states", spath);
-    if (!rc) rc = shang_prov_input(p, "antonyms", apath);
-    if (!rc && fpath) rc = shang_prov_input(p, "frequencies", fpath);
-    if (!rc) {
-        shang_prov_seed(p, seed);
-        shang_prov_threads(p, threads);
-        if ((rc = shang_prov_str(p, "site", site_name)) || (rc = shang_prov_str(p, "layers", layers_arg)) ||
-            (rc = shang_prov_i64(p, "bootstrap", boot)) || (rc = shang_prov_f64(p, "level", level)) ||
-            (rc = shang_prov_i64(p, "standardize", standardize))) {
-            /* rc holds the failure */
-        }
-    }
-    if (!rc) rc = shang_prov_commit(p, &f);
+    const char *const io[] = {"states", spath, "antonyms", apath, "frequencies", fpath};
+    if (!rc) rc = senses_commit(&f, t, s, site_name, standardize, io, 3, layers_arg, boot, level, seed, threads, argc, argv);
     int status = rc ? cmd_fail("senses", rc) : SHANG_EXIT_OK;
     shang_h5_abort(f);
     shang_prov_free(p);
