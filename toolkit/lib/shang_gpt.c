@@ -2,6 +2,8 @@
  * inference form: one residual buffer (B, T, C) and one layer's scratch. */
 #include "shang_gpt.h"
 
+#include <stdio.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,4 +490,27 @@ int shang_gpt_stream_loss(const shang_gpt *m, const int32_t *stream, size_t n, i
     free(in);
     free(tg);
     return rc;
+}
+
+#define N_MATRIX_KINDS 4
+
+int shang_gpt_n_matrices(const shang_gpt_config *c) { return 2 + N_MATRIX_KINDS * c->L; }
+
+const float *shang_gpt_matrix(const shang_gpt *m, int k, size_t *rows, size_t *cols, char *name, size_t name_len)
+{
+    static const int param[N_MATRIX_KINDS] = {SHANG_P_QKV_W, SHANG_P_ATTPROJ_W, SHANG_P_FC_W, SHANG_P_FCPROJ_W};
+    static const char *const kind[N_MATRIX_KINDS] = {"qkv_w", "attproj_w", "fc_w", "fcproj_w"};
+    const size_t C = (size_t)m->cfg.C, F = 4 * C;
+    if (k == 0 || k == 1) {
+        *rows = (size_t)(k == 0 ? m->cfg.V : m->cfg.T);
+        *cols = C;
+        if (name) snprintf(name, name_len, "%s", k == 0 ? "wte" : "wpe");
+        return m->p[k == 0 ? SHANG_P_WTE : SHANG_P_WPE];
+    }
+    int l = (k - 2) / N_MATRIX_KINDS, q = (k - 2) % N_MATRIX_KINDS;
+    size_t r[N_MATRIX_KINDS] = {3 * C, C, F, C}, c[N_MATRIX_KINDS] = {C, C, C, F};
+    *rows = r[q];
+    *cols = c[q];
+    if (name) snprintf(name, name_len, "h%d.%s", l, kind[q]);
+    return m->p[param[q]] + (size_t)l * r[q] * c[q];
 }

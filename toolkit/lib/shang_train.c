@@ -264,10 +264,6 @@ static int table_add(table *t, const double *row)
     return SHANG_OK;
 }
 
-/* the weight matrices whose spectra are logged: wte, wpe and per layer qkv,
- * attproj, fc, fcproj */
-#define N_SPEC_KINDS 4
-static const int spec_param[N_SPEC_KINDS] = {SHANG_P_QKV_W, SHANG_P_ATTPROJ_W, SHANG_P_FC_W, SHANG_P_FCPROJ_W};
 
 struct shang_trainer {
     shang_gpt *m;
@@ -303,7 +299,7 @@ int shang_trainer_new(shang_gpt *m, const shang_train_opts *o, const int32_t *tr
     t->n_train = n_train;
     t->valid = valid;
     t->n_valid = n_valid;
-    t->n_mats = 2 + N_SPEC_KINDS * m->cfg.L;
+    t->n_mats = shang_gpt_n_matrices(&m->cfg);
     t->steps.width = 5;
     t->evals.width = 3;
     t->spectra.width = 1 + 3 * (size_t)t->n_mats;
@@ -446,27 +442,6 @@ void shang_spectrum_stats(const double *s, int n, double *eff_rank, double *mat_
     *stable_rank = mx > 0 ? s2 / (mx * mx) : 0;
 }
 
-/* the k-th logged matrix: pointer and shape */
-static const float *spec_matrix(const shang_gpt *m, int k, size_t *rows, size_t *cols)
-{
-    const size_t C = (size_t)m->cfg.C, F = 4 * C;
-    if (k == 0) {
-        *rows = (size_t)m->cfg.V;
-        *cols = C;
-        return m->p[SHANG_P_WTE];
-    }
-    if (k == 1) {
-        *rows = (size_t)m->cfg.T;
-        *cols = C;
-        return m->p[SHANG_P_WPE];
-    }
-    int l = (k - 2) / N_SPEC_KINDS, kind = (k - 2) % N_SPEC_KINDS;
-    size_t r[N_SPEC_KINDS] = {3 * C, C, F, C}, c[N_SPEC_KINDS] = {C, C, C, F};
-    *rows = r[kind];
-    *cols = c[kind];
-    return m->p[spec_param[kind]] + (size_t)l * r[kind] * c[kind];
-}
-
 int shang_trainer_log_spectra(shang_trainer *t)
 {
     double *row = calloc(t->spectra.width, sizeof *row), *s = NULL;
@@ -475,7 +450,7 @@ int shang_trainer_log_spectra(shang_trainer *t)
     int rc = SHANG_OK;
     for (int k = 0; k < t->n_mats && !rc; k++) {
         size_t r, c;
-        const float *A = spec_matrix(t->m, k, &r, &c);
+        const float *A = shang_gpt_matrix(t->m, k, &r, &c, NULL, 0);
         size_t n = r < c ? r : c;
         free(s);
         s = malloc(n * sizeof *s);
@@ -529,11 +504,12 @@ int shang_trainer_write_log(const shang_trainer *t, hid_t file)
     static const char *const ec[] = {"step", "val_loss", "val_entropy"};
     char **names = calloc((size_t)t->n_mats, sizeof *names), **spc = calloc(t->spectra.width, sizeof *spc);
     if (!names || !spc) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-    static const char *const kind[N_SPEC_KINDS] = {"qkv_w", "attproj_w", "fc_w", "fcproj_w"};
     static const char *const stat[3] = {"effective_rank", "matrix_entropy", "stable_rank"};
     for (int k = 0; !rc && k < t->n_mats; k++) {
-        names[k] = k == 0 ? shang_strdup("wte") : k == 1 ? shang_strdup("wpe")
-                                                         : shang_asprintf("h%d.%s", (k - 2) / N_SPEC_KINDS, kind[(k - 2) % N_SPEC_KINDS]);
+        char nm[32];
+        size_t r, c;
+        shang_gpt_matrix(t->m, k, &r, &c, nm, sizeof nm);
+        names[k] = shang_strdup(nm);
         for (int j = 0; j < 3 && names[k]; j++) spc[1 + 3 * k + j] = shang_asprintf("%s:%s", names[k], stat[j]);
     }
     if (spc) spc[0] = shang_strdup("step");
