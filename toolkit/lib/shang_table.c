@@ -227,11 +227,69 @@ int shang_table_list(hid_t file, char ***names, size_t *n)
     return SHANG_OK;
 }
 
+/* the names in a dataset's or group's string-list attribute `columns` */
+static int read_columns(hid_t obj, const char *what, char ***cols, size_t *n)
+{
+    *cols = NULL;
+    *n = 0;
+    hid_t a = H5Aopen(obj, "columns", H5P_DEFAULT);
+    if (a < 0) return SHANG_FAIL(SHANG_EFORMAT, "%s has no columns attribute", what);
+    hid_t sp = H5Aget_space(a), ty = H5Tcopy(H5T_C_S1);
+    H5Tset_size(ty, H5T_VARIABLE);
+    H5Tset_cset(ty, H5T_CSET_UTF8);
+    hssize_t np = H5Sget_simple_extent_npoints(sp);
+    size_t k = np > 0 ? (size_t)np : 0;
+    char **c = calloc(k ? k : 1, sizeof *c);
+    int rc = c && (!k || H5Aread(a, ty, c) >= 0) ? SHANG_OK : SHANG_FAIL(SHANG_EFORMAT, "cannot read the columns of %s", what);
+    H5Tclose(ty);
+    H5Sclose(sp);
+    H5Aclose(a);
+    if (rc) {
+        free(c);
+        return rc;
+    }
+    *cols = c;
+    *n = k;
+    return SHANG_OK;
+}
+
+/* a 2-D float dataset whose `columns` attribute names its columns (the training
+ * log's steps, evals, spectra) as a table of float64 columns */
+static int read_matrix_table(hid_t file, const char *path, shang_table **out)
+{
+    char **cols = NULL;
+    size_t nc = 0, d[2];
+    double *v = NULL;
+    int rank;
+    shang_table *t = NULL;
+    hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
+    if (ds < 0) return SHANG_FAIL(SHANG_EIO, "cannot open %s", path);
+    int rc = read_columns(ds, path, &cols, &nc);
+    H5Dclose(ds);
+    if (!rc) rc = shang_h5_read(file, path, SHANG_DT_F64, 2, &rank, d, (void **)&v);
+    if (!rc && (rank != 2 || d[1] != nc)) rc = SHANG_FAIL(SHANG_EFORMAT, "%s: %zu columns named, %zu stored", path, nc, rank == 2 ? d[1] : 0);
+    const char *base = strrchr(path, '/');
+    if (!rc) rc = shang_table_new(base ? base + 1 : path, path, &t);
+    for (size_t c = 0; !rc && c < nc; c++)
+        if (shang_table_column(t, cols[c], SHANG_DT_F64, "") < 0) rc = shang_err_code();
+    for (size_t r = 0; !rc && r < d[0]; r++) {
+        if ((rc = shang_table_push(t))) break;
+        for (size_t c = 0; c < nc; c++) shang_table_f64(t, (int)c, v[r * nc + c]);
+    }
+    for (size_t c = 0; cols && c < nc; c++) H5free_memory(cols[c]);
+    free(cols);
+    free(v);
+    if (rc) shang_table_free(t);
+    else *out = t;
+    return rc;
+}
+
 int shang_table_read(hid_t file, const char *name, shang_table **out)
 {
     *out = NULL;
     char path[512], *desc = NULL, **cols = NULL;
     snprintf(path, sizeof path, "tables/%s", name);
+    if (strchr(name, '/') && shang_h5_exists(file, name)) return read_matrix_table(file, name, out);
     if (strchr(name, '/') || !shang_h5_exists(file, path)) {
         char **names;
         size_t n;
@@ -250,20 +308,7 @@ int shang_table_read(hid_t file, const char *name, shang_table **out)
     int rc = shang_h5_attr_get_str(g, "description", &desc);
     if (!rc) rc = shang_table_new(name, desc, &t);
     /* the column order: the `columns` attribute, read as the datasets' names */
-    hid_t a = rc ? -1 : H5Aopen(g, "columns", H5P_DEFAULT);
-    if (!rc && a < 0) rc = SHANG_FAIL(SHANG_EFORMAT, "%s has no columns attribute", path);
-    if (!rc) {
-        hid_t sp = H5Aget_space(a), ty = H5Tcopy(H5T_C_S1);
-        H5Tset_size(ty, H5T_VARIABLE);
-        H5Tset_cset(ty, H5T_CSET_UTF8);
-        hssize_t np = H5Sget_simple_extent_npoints(sp);
-        n_col = np > 0 ? (size_t)np : 0;
-        cols = calloc(n_col ? n_col : 1, sizeof *cols);
-        if (!cols || (n_col && H5Aread(a, ty, cols) < 0)) rc = SHANG_FAIL(SHANG_EFORMAT, "cannot read the columns of %s", path);
-        H5Tclose(ty);
-        H5Sclose(sp);
-    }
-    if (a >= 0) H5Aclose(a);
+    if (!rc) rc = read_columns(g, path, &cols, &n_col);
     void **data = rc ? NULL : calloc(n_col ? n_col : 1, sizeof *data);
     int *types = rc ? NULL : calloc(n_col ? n_col : 1, sizeof *types);
     size_t rows = 0;

@@ -44,7 +44,10 @@ int shang_table_find(const shang_table *t, const char *name);
 int shang_table_write(const shang_table *t, hid_t loc) SHANG_MUST_CHECK;
 /* The names of the tables in an open file (*names: free with shang_h5_free_strs). */
 int shang_table_list(hid_t file, char ***names, size_t *n) SHANG_MUST_CHECK;
-/* Reads /tables/<name>; SHANG_EINVAL naming the tables there if it is absent. */
+/* Reads /tables/<name>; SHANG_EINVAL naming the tables there if it is absent. A
+ * name with a '/' that is a 2-D dataset with a `columns` attribute (the training
+ * log's training/steps, training/evals, training/spectra) is read as a table of
+ * float64 columns. */
 int shang_table_read(hid_t file, const char *name, shang_table **out) SHANG_MUST_CHECK;
 /* TSV: a header line of column names, one line per row; floats with 10
  * significant digits, NaN as NaN; tabs and newlines in strings become spaces. */
