@@ -10,6 +10,7 @@
 #   make bench-gemm sgemm GFLOP/s through shang's BLAS wrapper (experiments/bench/gemm)
 #   make bench-tokenize  GPT-2 tokenizer vs the JS reference (experiments/bench/tokenize)
 #   make bench-analysis  PCA and k-means vs scikit-learn; bench-alias: shang alias at 1M rows
+#   make figures    every experiment's figures (experiments/*/figures), resumable
 #   make install PREFIX=/usr/local
 #   make clean
 
@@ -66,7 +67,7 @@ TEST_OBJ := $(BUILD)/tests/testutil.o
 BENCH_GEMM := $(BUILD)/bench/bench-gemm
 
 .SECONDARY:
-.PHONY: all test asan strict fuzz demo deps install clean bench-gemm bench-tokenize bench-extract bench-train bench-analysis bench-alias FORCE
+.PHONY: all test asan strict fuzz demo deps install clean bench-gemm bench-tokenize bench-extract bench-train bench-analysis bench-alias figures FORCE
 all: $(BUILD)/shang $(BUILD)/libshang.a $(BUILD)/libshang.so
 
 # the git commit goes into provenance; rewrite the file only when it changes
@@ -154,6 +155,12 @@ bench-analysis: $(BUILD)/shang
 
 bench-alias: $(BUILD)/shang
 	experiments/bench/alias/run $(BUILD)/shang
+
+# every experiment's figures, one after another (they share experiments/work/;
+# each step is a file target, so an interrupted run resumes where it stopped)
+EXPERIMENTS := e1-token-identity e2-aliasing e3-token-vs-semantic e4-polysemy e5-synonymy e6-geometry e9-training
+figures: $(BUILD)/shang
+	@for e in $(EXPERIMENTS); do $(MAKE) --no-print-directory -C experiments/$$e SHANG=$(abspath $(BUILD)/shang) || exit 1; done
 
 bench-gemm: $(BENCH_GEMM)
 	experiments/bench/gemm/run $(BENCH_GEMM)
