@@ -141,6 +141,11 @@ struct ctx {
     unsigned char *same[2], *train[2];
     double *cos[2];                 /* per pair, computed once per layer */
     const double *row_val[4];       /* per row: its lemma's purity, NMI, AMI, its silhouette (NaN: none) */
+    /* filled by the estimate (unweighted) call only: the fine-sense WiC
+     * threshold, each row's nearest-centroid outcome, the rows scored */
+    double *thr_out;
+    signed char *right_out;
+    size_t *scored_out;
 };
 
 enum { S_WIC, S_WIC_C, S_NC, S_MFS, S_NC_C, S_MFS_C, S_PUR, S_NMI, S_AMI, S_SIL, N_S };
@@ -165,13 +170,18 @@ static int stats(const uint32_t *w, void *vc, double *out)
         for (size_t p = 0; w && p < c->np[g]; p++) pw[p] = w[c->a[g][p]]; /* a pair's lemma's weight */
         double thr, acc, nc, mfs;
         size_t scored;
-        if (!shang_wic(c->X, c->C, c->a[g], c->b[g], c->same[g], c->train[g], pw, c->np[g], c->cos[g], 1, &thr, &acc))
+        if (!shang_wic(c->X, c->C, c->a[g], c->b[g], c->same[g], c->train[g], pw, c->np[g], c->cos[g], 1, &thr, &acc)) {
             out[g ? S_WIC_C : S_WIC] = acc;
-        else
+            if (!w && !g && c->thr_out) *c->thr_out = thr;
+        } else {
             shang_err_clear();
+        }
         free(pw);
-        int rc = shang_nearest_centroid(c->X, c->C, c->lemma, c->sense[g], w, c->n, &nc, &mfs, &scored);
+        int est = !w && !g; /* the estimate's fine senses: keep the per-row outcomes */
+        int rc = shang_nearest_centroid_rows(c->X, c->C, c->lemma, c->sense[g], w, c->n, &nc, &mfs, &scored,
+                                             est ? c->right_out : NULL);
         if (rc) return rc;
+        if (est && c->scored_out) *c->scored_out = scored;
         out[g ? S_NC_C : S_NC] = nc;
         out[g ? S_MFS_C : S_MFS] = mfs;
     }
@@ -230,7 +240,6 @@ static int paraphrase_mode(const char *apath, const char *bpath, const char *out
 {
     shang_states *sa = NULL, *sb = NULL;
     shang_h5_file *f = NULL;
-    shang_prov *p = NULL;
     shang_table *t = NULL;
     int32_t *ia = NULL, *ib = NULL, *group = NULL;
     uint32_t *perm = NULL;
@@ -337,7 +346,6 @@ static int paraphrase_mode(const char *apath, const char *bpath, const char *out
     if (!rc) rc = senses_commit(&f, t, sa, site_name, standardize, io, 2, layers_arg, boot, level, seed, threads, argc, argv);
     int status = rc ? cmd_fail("senses", rc) : SHANG_EXIT_OK;
     shang_h5_abort(f);
-    shang_prov_free(p);
     shang_table_free(t);
     shang_states_close(sa);
     shang_states_close(sb);
@@ -384,7 +392,6 @@ static int synonym_mode(const char *spath, const char *apath, const char *fpath,
     shang_states *s = NULL;
     shang_tsv *at = NULL;
     shang_h5_file *f = NULL;
-    shang_prov *p = NULL;
     shang_table *t = NULL;
     char **set = NULL, **word = NULL;
     int64_t *trow = NULL;
@@ -549,7 +556,6 @@ static int synonym_mode(const char *spath, const char *apath, const char *fpath,
     if (!rc) rc = senses_commit(&f, t, s, site_name, standardize, io, 3, layers_arg, boot, level, seed, threads, argc, argv);
     int status = rc ? cmd_fail("senses", rc) : SHANG_EXIT_OK;
     shang_h5_abort(f);
-    shang_prov_free(p);
     shang_table_free(t);
     shang_tsv_free(at);
     shang_states_close(s);
@@ -823,29 +829,30 @@ int cmd_senses(int argc, char **argv)
         cx.lemma = rl;
         cx.sense[0] = rs[0];
         cx.sense[1] = rs[1];
-        double est[N_S], lo[N_S], hi[N_S], sd[N_S], thr = NAN, acc;
+        double est[N_S], lo[N_S], hi[N_S], sd[N_S], thr = NAN;
         size_t scored = 0;
-        for (int g = 0; !rc && g < 2; g++) { /* the cosines, once per layer */
-            if (shang_wic(X, s->C, cx.a[g], cx.b[g], cx.same[g], cx.train[g], NULL, cx.np[g], cx.cos[g], 0,
-                          g ? &acc : &thr, &acc))
-                shang_err_clear();
-        }
+        for (int g = 0; !rc && g < 2; g++) /* the cosines, once per layer */
+            shang_pair_cosines(X, s->C, cx.a[g], cx.b[g], cx.np[g], cx.cos[g]);
         double *rv[4];
         for (int v = 0; v < 4; v++) rv[v] = malloc((nr ? nr : 1) * sizeof(double));
         if (!rc && (!rv[0] || !rv[1] || !rv[2] || !rv[3])) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         if (!rc) rc = shang_lemma_structure(X, s->C, rl, rs[0], nr, seed, rv[0], rv[1], rv[2], rv[3]);
         for (int v = 0; v < 4; v++) cx.row_val[v] = rv[v];
-        if (!rc) rc = stats(NULL, &cx, est);
-        double dummy, dm;
         signed char *right = malloc(nr ? nr : 1);
         if (!rc && !right) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-        if (!rc) rc = shang_nearest_centroid_rows(X, s->C, rl, rs[0], NULL, nr, &dummy, &dm, &scored, right);
+        cx.thr_out = &thr;
+        cx.right_out = right;
+        cx.scored_out = &scored;
+        if (!rc) rc = stats(NULL, &cx, est);
+        cx.thr_out = NULL;
+        cx.right_out = NULL;
+        cx.scored_out = NULL;
         /* the per-lemma rows: sums over each lemma's sentences */
-        double *acc_l = calloc(NL * 6 + 1, sizeof *acc_l); /* rows, scored, right, silhouette sum, silhouette n, senses */
+        double *acc_l = calloc(NL * 5 + 1, sizeof *acc_l); /* rows, scored, right, silhouette sum, silhouette n */
         if (!rc && !acc_l) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         for (size_t i = 0; !rc && i < I; i++) {
             if (rowmap[i] < 0) continue;
-            size_t row = (size_t)rowmap[i], L0 = (size_t)lemma[i] * 6;
+            size_t row = (size_t)rowmap[i], L0 = (size_t)lemma[i] * 5;
             acc_l[L0]++;
             if (right[row] >= 0) {
                 acc_l[L0 + 1]++;
@@ -867,7 +874,7 @@ int cmd_senses(int argc, char **argv)
                     if (first == I) first = i;
                 }
             if (first == I || ns < 2) continue;
-            const double *a = acc_l + lid * 6;
+            const double *a = acc_l + lid * 5;
             char lp[128];
             snprintf(lp, sizeof lp, "%s/%s", lem[first], pos[first]);
             if ((rc = shang_table_push(tlm))) break;

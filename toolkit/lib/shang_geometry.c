@@ -23,9 +23,8 @@ int shang_geometry_layer(float *x, const int32_t *tok, const int32_t *doc, size_
 {
     memset(g, 0, sizeof *g);
     if (n < 2 || C == 0) return SHANG_FAIL(SHANG_EINVAL, "geometry needs 2 rows or more");
-    double *nrm = malloc(n * sizeof *nrm), *mom = calloc(C, sizeof *mom), *mean = calloc(C, sizeof *mean);
-    double *cos_d = calloc(C, sizeof *cos_d);
-    int rc = nrm && mom && mean && cos_d ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    double *nrm = malloc(n * sizeof *nrm), *mom = calloc(C, sizeof *mom);
+    int rc = nrm && mom ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     gsl_rng *r = NULL;
     if (!rc) rc = shang_rng_new(o->seed, SHANG_STREAM_SUBSAMPLE, o->stream, &r);
     if (!rc && o->standardize) shang_standardize_columns(x, n, C);
@@ -168,6 +167,6 @@ int shang_geometry_layer(float *x, const int32_t *tok, const int32_t *doc, size_
     shang_strmap_free(tm);
     shang_strmap_free(dm);
     shang_rng_free(r);
-    free(nrm); free(mom); free(mean); free(cos_d); free(tid); free(start); free(order); free(pick); free(dsum);
+    free(nrm); free(mom); free(tid); free(start); free(order); free(pick); free(dsum);
     return rc;
 }

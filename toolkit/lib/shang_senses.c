@@ -45,12 +45,11 @@ int shang_wic(const float *X, size_t C, const uint32_t *a, const uint32_t *b, co
     struct scored *s = malloc((np ? np : 1) * sizeof *s);
     if (!s) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     size_t nt = 0;
-    double pos = 0, tot = 0;
+    double pos = 0;
     for (size_t p = 0; p < np; p++)
         if (train[p] && (!w || w[p])) {
             s[nt++] = (struct scored){cos[p], p};
             pos += (w ? w[p] : 1) * (same[p] != 0);
-            tot += w ? w[p] : 1;
         }
     if (nt == 0) {
         free(s);
@@ -78,7 +77,6 @@ int shang_wic(const float *X, size_t C, const uint32_t *a, const uint32_t *b, co
     if (m == 0) return SHANG_FAIL(SHANG_EINVAL, "WiC: no test pairs");
     *threshold = thr;
     *acc = ok / m;
-    (void)tot;
     return SHANG_OK;
 }
 
