@@ -98,6 +98,12 @@ static void test_function_of_cluster(void **state)
         }
     assert_true(isnan(lo[SHANG_A_RAND_MI_YK]));
     assert_true(hi[SHANG_A_H_K_X] > lo[SHANG_A_H_K_X]);
+    /* the intervals contain the estimate by construction (estimate +- z sd), so
+     * their width is what is tested: H(X) of 40 near-uniform tokens over 6,000
+     * rows varies by about sd(-ln p)/sqrt(N) ~ 0.003 (a little more with 60
+     * documents as the unit): the half-width must be near 2 x that */
+    double half = (hi[SHANG_A_H_X] - lo[SHANG_A_H_X]) / 2;
+    assert_true(half > 0.001 && half < 0.03);
     assert_string_equal(shang_alias_stat_name(SHANG_A_H_K_X), "h_k_given_x");
     free(x);
     free(y);
