@@ -41,7 +41,8 @@ int cmd_prov_input(shang_prov *p, const char *kind, int i, const char *path) SHA
  * verb returns any value other than CMD_NEXT. */
 #define CMD_NEXT (-1)
 int cmd_std_option(const char *verb, int c, char **argv, void (*usage)(FILE *));
-/* "0,3,6", "0-6" or "1-3,7" -> a malloc'd list of layer numbers (0..1024). */
+/* "0,3,6", "0-6" or "1-3,7" -> a malloc'd list of layer numbers (0..1024), which
+ * replaces (and frees) *out: NULL at first, the previous list for a repeated option. */
 int cmd_parse_layers(const char *s, int **out, int *n);
 /* "resid,ln_f" -> a mask of 1 << SHANG_SITE_*. */
 int cmd_parse_sites(const char *s, unsigned *mask);

@@ -178,8 +178,6 @@ int cmd_alias(int argc, char **argv)
         case 'o': output = optarg; break;
         case O_LAYERS:
             layers_arg = optarg;
-            free(want);
-            want = NULL;
             bad = cmd_parse_layers(optarg, &want, &n_want);
             break;
         case O_ALPHA: bad = shang_parse_f64(optarg, 1e-12, 1e12, &ao.alpha); break;

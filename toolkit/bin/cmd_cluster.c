@@ -123,8 +123,6 @@ int cmd_cluster(int argc, char **argv)
         case O_SITE: site_name = optarg; bad = shang_site_parse(optarg, &site); break;
         case O_LAYERS:
             layers_arg = optarg;
-            free(layers);
-            layers = NULL;
             bad = cmd_parse_layers(optarg, &layers, &n_layers);
             break;
         case O_EXCL: exclude_first = 1; break;

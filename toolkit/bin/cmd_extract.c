@@ -93,9 +93,13 @@ int cmd_extract(int argc, char **argv)
             break;
         case O_LAYERS:
             layers_arg = optarg;
-            free(layers);
-            layers = NULL;
-            if (strcmp(optarg, "all") && cmd_parse_layers(optarg, &layers, &n_layers)) USAGE("--layers: %s", shang_err_msg());
+            if (!strcmp(optarg, "all")) { /* the default again */
+                free(layers);
+                layers = NULL;
+                n_layers = 0;
+            } else if (cmd_parse_layers(optarg, &layers, &n_layers)) {
+                USAGE("--layers: %s", shang_err_msg());
+            }
             break;
         case O_SITES:
             sites_arg = optarg;

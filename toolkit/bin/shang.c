@@ -84,6 +84,7 @@ int cmd_std_option(const char *verb, int c, char **argv, void (*usage)(FILE *))
 /* "0,3,6" or "0-6" or "1-3,7" */
 int cmd_parse_layers(const char *s, int **out, int *n)
 {
+    free(*out); /* a repeated option replaces the list */
     *out = NULL;
     *n = 0;
     char *copy = shang_strdup(s);
