@@ -274,32 +274,49 @@ static uint64_t room(const shang_extract *x)
     return have >= x->o.max_rows ? 0 : x->o.max_rows - have;
 }
 
+int shang_windows(int total, int ctx, int stride, int skip, shang_window **w, int *n)
+{
+    *w = NULL;
+    *n = 0;
+    if (ctx < 1 || stride < 1 || stride > ctx) return SHANG_FAIL(SHANG_EINVAL, "window %d, stride %d", ctx, stride);
+    int cap = total > skip ? total / stride + 2 : 0, kept = skip;
+    shang_window *v = cap ? shang_alloc((size_t)cap, sizeof *v, "windows") : NULL;
+    if (cap && !v) return shang_err_code();
+    for (int start = 0; kept < total; start += stride) {
+        int end = start + ctx < total ? start + ctx : total;
+        if (end == total) start = total - ctx > 0 ? total - ctx : 0; /* last window: full length */
+        v[(*n)++] = (shang_window){start, end, kept};
+        kept = end;
+    }
+    *w = v;
+    return SHANG_OK;
+}
+
 /* One document: seq = [bos] + ids; windows of ctx; keeps each position once. */
 static int add_document(shang_extract *x, const int32_t *ids, int n, int32_t doc)
 {
-    const int bos = x->o.bos ? 1 : 0, ctx = x->o.ctx;
+    const int bos = x->o.bos ? 1 : 0;
     const int total = n + bos; /* positions in the sequence */
     int32_t *seq = shang_alloc((size_t)total + 1, sizeof *seq, "sequence");
-    if (!seq) return shang_err_code();
+    shang_window *w = NULL;
+    int nw = 0, rc = seq ? shang_windows(total, x->o.ctx, x->o.stride, bos, &w, &nw) : shang_err_code();
+    if (rc) goto done;
     if (bos) seq[0] = shang_bpe_eot(x->tok);
     memcpy(seq + bos, ids, (size_t)n * sizeof *ids);
-    int rc = SHANG_OK, kept = bos; /* positions before `kept` are done (the bos is never stored) */
-    for (int start = 0; kept < total && !rc; start += x->o.stride) {
-        int end = start + ctx < total ? start + ctx : total;
-        if (end == total) start = total - ctx > 0 ? total - ctx : 0; /* last window: full length */
+    for (int i = 0; i < nw && !rc && !x->done; i++) {
         int b;
-        if ((rc = new_sequence(x, seq + start, end - start, &b))) break;
-        for (int p = kept; p < end && !rc; p++) {
+        if ((rc = new_sequence(x, seq + w[i].start, w[i].end - w[i].start, &b))) break;
+        for (int p = w[i].keep; p < w[i].end && !rc; p++) {
             if (!room(x)) {
                 x->done = 1;
                 break;
             }
-            struct emit e = {b, p - start, p - start, seq[p], p + 1 < total ? seq[p + 1] : -1, doc, p - bos, -1};
+            struct emit e = {b, p - w[i].start, p - w[i].start, seq[p], p + 1 < total ? seq[p + 1] : -1, doc, p - bos, -1};
             rc = push_emit(x, e);
         }
-        kept = end;
-        if (x->done) break;
     }
+done:
+    free(w);
     free(seq);
     return rc;
 }

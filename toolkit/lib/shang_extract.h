@@ -66,4 +66,16 @@ int shang_extract_done(const shang_extract *x);          /* max_rows reached */
 /* The target span's start column in effect (the default included), or NULL. */
 const char *shang_extract_span(const shang_extract *x);
 
+/* One window of a sequence: positions [start, end) run through the model, of
+ * which [keep, end) are stored (each position once, with the most context). */
+typedef struct shang_window {
+    int start, end, keep;
+} shang_window;
+/* The windows over a sequence of `total` positions whose first `skip` (the
+ * <|endoftext|> prefix) are never stored: windows of ctx positions moving by
+ * `stride` (1 <= stride <= ctx); the first keeps all its positions, each later
+ * one the positions not yet kept; the last is moved back to full length. *w is
+ * malloc'd (*n windows; none when total <= skip). */
+int shang_windows(int total, int ctx, int stride, int skip, shang_window **w, int *n) SHANG_MUST_CHECK;
+
 #endif
