@@ -82,8 +82,8 @@ $(BUILD)/lib/buildinfo.o: $(BUILD)/gen/buildinfo.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-# the Transformer's and k-means' kernels vectorise at -O3 (IEEE semantics kept: no fast-math)
-$(BUILD)/lib/shang_kernels.o $(BUILD)/lib/shang_kmeans.o: CFLAGS_ALL += -O3
+# the Transformer's, k-means' and the lens' kernels vectorise at -O3 (IEEE semantics kept: no fast-math)
+$(BUILD)/lib/shang_kernels.o $(BUILD)/lib/shang_kmeans.o $(BUILD)/lib/shang_lens.o: CFLAGS_ALL += -O3
 
 $(BUILD)/lib/%.o: toolkit/lib/%.c
 	@mkdir -p $(@D)

@@ -30,6 +30,7 @@ static const struct verb {
     {"generate", cmd_generate, "sample text from a model (a sanity check)"},
     {"alias", cmd_alias, "the aliasing decomposition per layer: tokens vs clusters"},
     {"senses", cmd_senses, "polysemy per layer: WiC-style and nearest-centroid sense accuracy"},
+    {"lens", cmd_lens, "the logit lens per layer; entropy and surprisal by position"},
     {"spectrum", cmd_spectrum, "singular values of every weight matrix, against a random start"},
     {"geometry", cmd_geometry, "anisotropy, self-similarity, norms, rogue dimensions per layer"},
     {"export", cmd_export, "a result table of an artefact as TSV with its provenance"},

@@ -36,6 +36,7 @@
 #include "shang_alias.h"
 #include "shang_geometry.h"
 #include "shang_senses.h"
+#include "shang_lens.h"
 #include "shang_pca.h"
 #include "shang_kmeans.h"
 #include "shang_states.h"

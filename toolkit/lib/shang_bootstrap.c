@@ -74,3 +74,64 @@ int shang_bootstrap_groups(const int32_t *group, size_t N, size_t n_stats, shang
     free(gi); free(rep); free(col);
     return rc;
 }
+
+struct means {
+    const float *v;   /* (N, S) */
+    const int32_t *cls; /* (N) or NULL */
+    size_t N, S, K;
+    int contrast;
+    uint64_t *count;  /* (K, S): filled by the unweighted call only */
+};
+
+static int means_stat(const uint32_t *w, void *ctx, double *out)
+{
+    const struct means *c = ctx;
+    const size_t KS = c->K * c->S;
+    double *sum = calloc(KS, sizeof *sum), *cnt = calloc(KS, sizeof *cnt);
+    if (!sum || !cnt) {
+        free(sum);
+        free(cnt);
+        return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate %zu class means", KS);
+    }
+    for (size_t i = 0; i < c->N; i++) {
+        double wi = w ? w[i] : 1;
+        int64_t k = c->cls ? c->cls[i] : 0;
+        if (wi == 0 || k < 0) continue;
+        const float *x = c->v + i * c->S;
+        double *s = sum + (size_t)k * c->S, *n = cnt + (size_t)k * c->S;
+        for (size_t j = 0; j < c->S; j++)
+            if (!isnan(x[j])) {
+                s[j] += wi * x[j];
+                n[j] += wi;
+            }
+    }
+    for (size_t j = 0; j < KS; j++) {
+        out[j] = cnt[j] > 0 ? sum[j] / cnt[j] : NAN;
+        if (!w && c->count) c->count[j] = (uint64_t)cnt[j];
+    }
+    if (c->contrast)
+        for (size_t j = 0; j < c->S; j++) out[KS + j] = out[c->S + j] - out[j];
+    free(sum);
+    free(cnt);
+    return SHANG_OK;
+}
+
+int shang_bootstrap_means(const float *v, size_t N, size_t S, const int32_t *cls, size_t K, int contrast,
+                          const int32_t *group, const shang_bootstrap_opts *o, double *est, double *sd, uint64_t *count)
+{
+    if (S == 0 || K == 0 || (contrast && K != 2))
+        return SHANG_FAIL(SHANG_EINVAL, "means of %zu columns in %zu classes%s", S, K, contrast ? " with a contrast" : "");
+    for (size_t i = 0; cls && i < N; i++)
+        if (cls[i] >= 0 && (size_t)cls[i] >= K) return SHANG_FAIL(SHANG_EINVAL, "row %zu: class %d of %zu", i, cls[i], K);
+    struct means c = {v, cls, N, S, K, contrast, count};
+    const size_t n_out = K * S + (contrast ? S : 0);
+    int rc = means_stat(NULL, &c, est);
+    if (rc || !o) return rc;
+    c.count = NULL;
+    double *lo = malloc(n_out * sizeof *lo), *hi = malloc(n_out * sizeof *hi);
+    rc = lo && hi ? shang_bootstrap_groups(group, N, n_out, means_stat, &c, o, lo, hi, sd)
+                  : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    free(lo);
+    free(hi);
+    return rc;
+}

@@ -30,4 +30,14 @@ typedef struct shang_bootstrap_opts {
 int shang_bootstrap_groups(const int32_t *group, size_t N, size_t n_stats, shang_stat_fn stat, void *ctx,
                            const shang_bootstrap_opts *o, double *lo, double *hi, double *sd) SHANG_MUST_CHECK;
 
+/* Means of the S columns of v (N, S) within K classes, the rows weighted by
+ * their group's draws: row i counts in class cls[i] (cls NULL: every row in
+ * class 0; negative: in none), a NaN value in no mean. est (K, S), and with
+ * contrast (K == 2) S values more: class 1's mean minus class 0's. With o (NULL:
+ * no bootstrap) sd gets the bootstrap standard deviation of each; count (K, S;
+ * may be NULL) the values behind each mean. An empty mean is NaN. */
+int shang_bootstrap_means(const float *v, size_t N, size_t S, const int32_t *cls, size_t K, int contrast,
+                          const int32_t *group, const shang_bootstrap_opts *o, double *est, double *sd,
+                          uint64_t *count) SHANG_MUST_CHECK;
+
 #endif

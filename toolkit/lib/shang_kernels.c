@@ -391,3 +391,93 @@ KERNEL float shang_k_sqdist(const float *a, const float *b, size_t n)
         for (int l = 0; l < w; l++) acc[l] += acc[l + w];
     return acc[0];
 }
+
+/* exp(x) for x <= 0 (below -87: exp(-87), which no sum of V < 2^20 terms feels):
+ * x = n ln 2 + r, |r| <= ln 2 / 2, exp r by Cephes' degree-7 polynomial, 2^n by
+ * the exponent bits; branch-free, so loops of it vectorise */
+static inline float exp_le0(float x)
+{
+    x = x < -87.0f ? -87.0f : x;
+    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f; /* round to nearest */
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    union {
+        int32_t i;
+        float f;
+    } s = {.i = ((int32_t)n + 127) << 23};
+    return p * s.f;
+}
+
+#define LG_LANES 16
+#define LG_BLOCK 256 /* float partial sums over 16 terms per lane, then double */
+
+/* #{j in [a, b) : z_j > t} and, for eq, #{... : z_j == t}, in lanes */
+static inline int32_t count_cmp(const float *z, int32_t a, int32_t b, float t, int eq)
+{
+    int32_t cnt[LG_LANES] = {0}, j = a;
+    for (; j + LG_LANES <= b; j += LG_LANES)
+        for (int l = 0; l < LG_LANES; l++) cnt[l] += eq ? z[j + l] == t : z[j + l] > t;
+    for (; j < b; j++) cnt[0] += eq ? z[j] == t : z[j] > t;
+    int32_t c = 0;
+    for (int l = 0; l < LG_LANES; l++) c += cnt[l];
+    return c;
+}
+
+KERNEL double shang_k_logit_stats(const float *z, int V, int32_t f, const float *zf, const float *pf, double *ent,
+                                  int32_t *top1, int32_t *above, double *dot)
+{
+    const int32_t nv = V / LG_LANES * LG_LANES;
+    float m[LG_LANES];
+    for (int l = 0; l < LG_LANES; l++) m[l] = z[0];
+    for (int32_t j = 0; j < nv; j += LG_LANES)
+        for (int l = 0; l < LG_LANES; l++) m[l] = z[j + l] > m[l] ? z[j + l] : m[l];
+    for (int32_t j = nv; j < V; j++) m[0] = z[j] > m[0] ? z[j] : m[0];
+    float mx = m[0];
+    for (int l = 1; l < LG_LANES; l++) mx = m[l] > mx ? m[l] : mx;
+    int32_t arg = 0;
+    while (z[arg] != mx) arg++;
+    double s[LG_LANES] = {0}, sz[LG_LANES] = {0}, dt[LG_LANES] = {0};
+    for (int32_t j0 = 0; j0 < nv; j0 += LG_BLOCK) {
+        const int32_t j1 = j0 + LG_BLOCK < nv ? j0 + LG_BLOCK : nv;
+        float sf[LG_LANES] = {0}, szf[LG_LANES] = {0}, df[LG_LANES] = {0};
+        for (int32_t j = j0; j < j1; j += LG_LANES)
+            for (int l = 0; l < LG_LANES; l++) {
+                float d = z[j + l] - mx, e = exp_le0(d);
+                sf[l] += e;
+                szf[l] += e * d;
+            }
+        if (pf)
+            for (int32_t j = j0; j < j1; j += LG_LANES)
+                for (int l = 0; l < LG_LANES; l++) df[l] += pf[j + l] * (zf[j + l] - z[j + l]);
+        for (int l = 0; l < LG_LANES; l++) {
+            s[l] += sf[l];
+            sz[l] += szf[l];
+            dt[l] += df[l];
+        }
+    }
+    for (int32_t j = nv; j < V; j++) {
+        float d = z[j] - mx, e = exp_le0(d);
+        s[0] += e;
+        sz[0] += (double)e * d;
+        if (pf) dt[0] += (double)pf[j] * ((double)zf[j] - z[j]);
+    }
+    for (int w = LG_LANES / 2; w >= 1; w /= 2)
+        for (int l = 0; l < w; l++) {
+            s[l] += s[l + w];
+            sz[l] += sz[l + w];
+            dt[l] += dt[l + w];
+        }
+    const double lns = log(s[0]);
+    *ent = lns - sz[0] / s[0];
+    *top1 = arg;
+    if (f >= 0) *above = count_cmp(z, 0, V, z[f], 0) + count_cmp(z, 0, f, z[f], 1);
+    if (pf) *dot = dt[0];
+    return mx + lns;
+}

@@ -62,4 +62,14 @@ int shang_k_all_finite(const float *x, size_t n);
 /* sum of (a[d] - b[d])^2 over n terms in float, in a fixed order (64 lanes) */
 float shang_k_sqdist(const float *a, const float *b, size_t n);
 
+/* The softmax q of one row of logits z (V), summarised; returns ln sum_j exp z_j.
+ * *ent = H(q) (nats); *top1 = argmax z (ties: the smaller id); *above (if f >= 0)
+ * = #{j : z_j > z_f, or z_j == z_f and j < f}, the rank of token f under q; *dot
+ * (if pf) = sum_j pf_j (zf_j - z_j) for another row's logits zf and
+ * probabilities pf. Exponentials by a polynomial good to 2 ulp; sums over 16
+ * lanes, in float for 16 terms per lane, then in double, in a fixed order: the
+ * same result on any instruction set. */
+double shang_k_logit_stats(const float *z, int V, int32_t f, const float *zf, const float *pf, double *ent,
+                           int32_t *top1, int32_t *above, double *dot);
+
 #endif
