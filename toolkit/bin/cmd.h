@@ -42,6 +42,9 @@ int cmd_prov_input(shang_prov *p, const char *kind, int i, const char *path) SHA
  * verb returns any value other than CMD_NEXT. */
 #define CMD_NEXT (-1)
 int cmd_std_option(const char *verb, int c, char **argv, void (*usage)(FILE *));
+/* The usage error for an option whose value did not parse: names the option
+ * and its value ("--ctx abc: 'abc' is not an integer"). */
+int cmd_bad_value(const char *verb, char **argv);
 /* "0,3,6", "0-6" or "1-3,7" -> a malloc'd list of layer numbers (0..1024), which
  * replaces (and frees) *out: NULL at first, the previous list for a repeated option. */
 int cmd_parse_layers(const char *s, int **out, int *n);

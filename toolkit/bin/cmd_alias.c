@@ -200,7 +200,7 @@ int cmd_alias(int argc, char **argv)
         }
         if (bad) {
             free(want);
-            return cmd_usage_error("alias", "%s: %s", argv[optind - 1], shang_err_msg());
+            return cmd_bad_value("alias", argv);
         }
     }
     const char *missing = !spath ? "no states (-s)" : !cpath ? "no clusters (-c)" : !output ? "no output (-o)"

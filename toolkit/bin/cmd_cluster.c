@@ -161,7 +161,7 @@ int cmd_cluster(int argc, char **argv)
         }
         if (bad) {
             free(layers);
-            return cmd_usage_error("cluster", "%s: %s", argv[optind - 1], shang_err_msg());
+            return cmd_bad_value("cluster", argv);
         }
     }
     const char *missing = !input ? "no input (-i)" : !output ? "no output (-o)" : !K ? "no cluster count (-k)"

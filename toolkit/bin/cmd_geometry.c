@@ -79,7 +79,7 @@ int cmd_geometry(int argc, char **argv)
         }
         if (bad) {
             free(layers);
-            return cmd_usage_error("geometry", "%s: %s", argv[optind - 1], shang_err_msg());
+            return cmd_bad_value("geometry", argv);
         }
     }
     const char *missing = !input ? "no input (-i)" : !output ? "no output (-o)" : optind < argc ? "unexpected argument" : NULL;

@@ -63,7 +63,7 @@ int cmd_init(int argc, char **argv)
             if (st != CMD_NEXT) return st;
         }
         }
-        if (bad) return cmd_usage_error("init", "%s: %s", argv[optind - 1], shang_err_msg());
+        if (bad) return cmd_bad_value("init", argv);
     }
     if (!tok == !gpt2) return cmd_usage_error("init", "give exactly one of --tokenizer and --gpt2");
     if (!output) return cmd_usage_error("init", "no output file (-o)");

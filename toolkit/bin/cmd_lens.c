@@ -158,40 +158,48 @@ static int final_by_class(const struct run *r, const shang_lens_data *d, const i
 }
 
 /* trace: every layer at every position of documents < n_docs */
+enum { TR_DOC, TR_POS, TR_CTX_POS, TR_LAYER, TR_TOKEN, TR_TOKEN_TEXT, TR_NEXT, TR_NEXT_TEXT, TR_NEXT_PUNCT, TR_ENTROPY,
+       TR_KL, TR_CE, TR_RANK, TR_TOP1, TR_TOP1_TEXT, TR_N };
+
 static int trace_table(const shang_lens_data *d, const shang_tokenizer *t, const uint8_t *punct, int n_docs, shang_table **out)
 {
-    static const char *const nm[14] = {"doc", "pos", "layer", "token", "token_text", "next", "next_text", "next_punct",
-                                       "entropy", "kl", "ce", "rank", "top1", "top1_text"};
-    static const char *const ds[14] = {
-        "document", "position in the document", "layer", "token id", "token text", "next token id", "next token text",
-        "1 if the next token is punctuation", "entropy of q_l (nats)", "KL(p || q_l) (nats)", "-ln q_l(next) (nats)",
-        "rank of the model's top-1 under q_l", "q_l's top-1", "its text"};
+    static const char *const nm[TR_N] = {"doc", "pos", "ctx_pos", "layer", "token", "token_text", "next", "next_text",
+                                         "next_punct", "entropy", "kl", "ce", "rank", "top1", "top1_text"};
+    static const char *const ds[TR_N] = {
+        "document", "position in the document", "position in the window (tokens of context before it)", "layer",
+        "token id", "token text", "next token id", "next token text", "1 if the next token is punctuation",
+        "entropy of q_l (nats)", "KL(p || q_l) (nats)", "-ln q_l(next) (nats)", "rank of the model's top-1 under q_l",
+        "q_l's top-1", "its text"};
     int rc = shang_table_new("trace", "the logit lens at every position of the first documents", out);
-    for (int q = 0; !rc && q < 14; q++) {
-        int dt = q == 4 || q == 6 || q == 13 ? SHANG_DT_STR : q >= 8 && q <= 10 ? SHANG_DT_F64 : SHANG_DT_I64;
+    for (int q = 0; !rc && q < TR_N; q++) {
+        int dt = q == TR_TOKEN_TEXT || q == TR_NEXT_TEXT || q == TR_TOP1_TEXT ? SHANG_DT_STR
+                 : q >= TR_ENTROPY && q <= TR_CE                            ? SHANG_DT_F64
+                                                                             : SHANG_DT_I64;
         if (shang_table_column(*out, nm[q], dt, ds[q]) < 0) rc = shang_err_code();
     }
     for (size_t i = 0; !rc && i < d->N && d->doc[i] < n_docs; i++)
         for (int l = 0; !rc && l < d->L1; l++) {
-            size_t o = i * (size_t)d->L1 + (size_t)l, len;
+            const size_t o = i * (size_t)d->L1 + (size_t)l;
             const int32_t id[3] = {d->token[i], d->next[i], d->top1[o]};
+            static const int id_col[3] = {TR_TOKEN, TR_NEXT, TR_TOP1}, text_col[3] = {TR_TOKEN_TEXT, TR_NEXT_TEXT, TR_TOP1_TEXT};
             if ((rc = shang_table_push(*out))) break;
-            const int64_t iv[3] = {d->doc[i], d->pos[i], l};
-            for (int q = 0; q < 3; q++) shang_table_i64(*out, q, iv[q]);
+            shang_table_i64(*out, TR_DOC, d->doc[i]);
+            shang_table_i64(*out, TR_POS, d->pos[i]);
+            shang_table_i64(*out, TR_CTX_POS, d->ctx_pos[i]);
+            shang_table_i64(*out, TR_LAYER, l);
             for (int q = 0; !rc && q < 3; q++) {
+                size_t len = 0;
                 const char *s = shang_bpe_token(t, id[q], &len);
                 char *z = strndup(s ? s : "", s ? len : 0);
-                if (!z) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-                if (!rc) rc = shang_table_str(*out, q == 2 ? 13 : 4 + 2 * q, z);
-                if (q < 2) shang_table_i64(*out, 3 + 2 * q, id[q]);
-                else shang_table_i64(*out, 12, id[q]);
+                rc = z ? shang_table_str(*out, text_col[q], z) : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+                shang_table_i64(*out, id_col[q], id[q]);
                 free(z);
             }
-            shang_table_i64(*out, 7, punct[d->next[i]]);
-            shang_table_f64(*out, 8, d->entropy[o]);
-            shang_table_f64(*out, 9, d->kl[o]);
-            shang_table_f64(*out, 10, d->ce[o]);
-            shang_table_i64(*out, 11, d->rank[o]);
+            shang_table_i64(*out, TR_NEXT_PUNCT, punct[d->next[i]]);
+            shang_table_f64(*out, TR_ENTROPY, d->entropy[o]);
+            shang_table_f64(*out, TR_KL, d->kl[o]);
+            shang_table_f64(*out, TR_CE, d->ce[o]);
+            shang_table_i64(*out, TR_RANK, d->rank[o]);
         }
     return rc;
 }
@@ -291,7 +299,7 @@ int cmd_lens(int argc, char **argv)
             if (st != CMD_NEXT) return st;
         }
         }
-        if (bad) return cmd_usage_error("lens", "%s: %s", argv[optind - 1], shang_err_msg());
+        if (bad) return cmd_bad_value("lens", argv);
     }
     const char *missing = !mpath ? "no model (-m)" : !output ? "no output (-o)" : optind >= argc ? "no input files" : NULL;
     if (missing) return cmd_usage_error("lens", "%s", missing);

@@ -46,7 +46,7 @@ int cmd_loss(int argc, char **argv)
             if (st != CMD_NEXT) return st;
         }
         }
-        if (bad) return cmd_usage_error("loss", "%s: %s", argv[optind - 1], shang_err_msg());
+        if (bad) return cmd_bad_value("loss", argv);
     }
     if (!model) return cmd_usage_error("loss", "no model (-m)");
     if (optind >= argc) return cmd_usage_error("loss", "no input files");

@@ -65,7 +65,7 @@ int cmd_pca(int argc, char **argv)
         }
         if (bad) {
             free(layers);
-            return cmd_usage_error("pca", "%s: %s", argv[optind - 1], shang_err_msg());
+            return cmd_bad_value("pca", argv);
         }
     }
     if (!input || !output || optind < argc) {

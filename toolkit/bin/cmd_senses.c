@@ -621,7 +621,7 @@ int cmd_senses(int argc, char **argv)
         }
         if (bad) {
             free(layers);
-            return cmd_usage_error("senses", "%s: %s", argv[optind - 1], shang_err_msg());
+            return cmd_bad_value("senses", argv);
         }
     }
     const char *missing = !spath ? "no states (-s)" : (!!ppath + !!para + !!syn) != 1 ? "give one of --pairs, --paraphrase, --synonyms"

@@ -75,7 +75,7 @@ int cmd_spectrum(int argc, char **argv)
             if (st != CMD_NEXT) return st;
         }
         }
-        if (bad) return cmd_usage_error("spectrum", "%s: %s", argv[optind - 1], shang_err_msg());
+        if (bad) return cmd_bad_value("spectrum", argv);
     }
     const char *missing = !mpath ? "no model (-m)" : !output ? "no output (-o)" : optind < argc ? "unexpected argument" : NULL;
     if (missing) return cmd_usage_error("spectrum", "%s", missing);

@@ -150,7 +150,7 @@ int cmd_train(int argc, char **argv)
             if (st != CMD_NEXT) return st;
         }
         }
-        if (bad) return cmd_usage_error("train", "%s: %s", argv[optind - 1], shang_err_msg());
+        if (bad) return cmd_bad_value("train", argv);
     }
     if (!tok_path == !init_path) return cmd_usage_error("train", "give exactly one of --tokenizer and --init");
     if (!output) return cmd_usage_error("train", "no output file (-o)");

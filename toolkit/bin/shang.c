@@ -82,6 +82,16 @@ int cmd_std_option(const char *verb, int c, char **argv, void (*usage)(FILE *))
     }
 }
 
+int cmd_bad_value(const char *verb, char **argv)
+{
+    /* getopt has moved past the value: it is argv[optind - 1] itself when it
+     * came as a separate word (then the option is the word before), or a part
+     * of it (--opt=VALUE, -kVALUE) */
+    if (optind >= 2 && optarg == argv[optind - 1])
+        return cmd_usage_error(verb, "%s %s: %s", argv[optind - 2], optarg, shang_err_msg());
+    return cmd_usage_error(verb, "%s: %s", argv[optind - 1], shang_err_msg());
+}
+
 /* "0,3,6" or "0-6" or "1-3,7" */
 int cmd_parse_layers(const char *s, int **out, int *n)
 {
