@@ -3,7 +3,8 @@ residual streams stored by `shang extract` (checked against numpy's own forward
 pass in test_gpt2_numpy.py) are read out through LN_f and the unembedding in
 float64 here, and every trace value (entropy, KL, cross-entropy, top-1, rank)
 and every summary table (layers, positions, punctuation) is recomputed from
-them. Also: windows of 16 moving by 8 give the same rows as extraction; the
+them. Also: windows of 16 moving by 8 give the same rows as extraction (for
+documents whose windows coincide); the
 repeated-sequence probe's tables; identical tables for 1 and 2 threads."""
 import os
 import string
@@ -62,6 +63,10 @@ with h5py.File(states, "r") as s, h5py.File(outs["2"], "r") as f:
     H = s["states/resid"][...][:, keep, :].astype(np.float64)  # (L+1, N, C)
     nxt, cur, doc = s["next_tokens"][...][keep], s["tokens"][...][keep], s["doc"][...][keep]
     L1, N = H.shape[0], H.shape[1]
+    # extraction moves a document's last window back to full length, the lens
+    # tiles evenly: the two agree when (tokens + 1 - 16) is a multiple of 8
+    lens_ok = all(n + 1 <= 16 or (n + 1 - 16) % 8 == 0 for n in np.bincount(s["doc"][...]))
+    check("the texts' windows are the same for extraction and the lens", lens_ok, np.bincount(s["doc"][...]))
     tr = table(f, "trace")
     check("trace has a row per scored position and layer", len(tr["layer"]) == N * L1, (len(tr["layer"]), N, L1))
     check("the same positions as extraction", np.array_equal(tr["doc"][::L1], doc) and np.array_equal(tr["token"][::L1], cur)

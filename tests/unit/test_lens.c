@@ -307,11 +307,12 @@ static void test_windows(void **state)
     for (int total = 0; total < 60; total++)
         for (int ctx = 1; ctx <= 12; ctx++)
             for (int stride = 1; stride <= ctx; stride++)
-                for (int skip = 0; skip <= 1 && skip < ctx; skip++) {
+                for (int skip = 0; skip <= 1 && skip < ctx; skip++)
+                    for (int move = 0; move <= 1; move++) {
                     if (skip && stride > ctx - skip) continue;
                     shang_window *w;
                     int n, kept[64] = {0};
-                    assert_int_equal(shang_windows(total, ctx, stride, skip, &w, &n), 0);
+                    assert_int_equal(shang_windows(total, ctx, stride, skip, move, &w, &n), 0);
                     for (int i = 0; i < n; i++) {
                         assert_true(w[i].start <= w[i].keep && w[i].keep <= w[i].end && w[i].end - w[i].start <= ctx);
                         for (int p = w[i].keep; p < w[i].end; p++) {
@@ -322,11 +323,13 @@ static void test_windows(void **state)
                         }
                     }
                     for (int p = 0; p < total; p++) assert_int_equal(kept[p], p >= skip);
+                    /* tiling: every window but the first starts a stride after the one before */
+                    for (int i = 1; !move && i < n; i++) assert_int_equal(w[i].start, w[i - 1].start + stride);
                     free(w);
                 }
     shang_window *w;
     int n;
-    assert_int_equal(shang_windows(10, 4, 5, 0, &w, &n), SHANG_EINVAL);
+    assert_int_equal(shang_windows(10, 4, 5, 0, 1, &w, &n), SHANG_EINVAL);
 }
 
 static void test_class_means(void **state)

@@ -44,6 +44,8 @@ static void usage(FILE *out)
             "      --repeat N        the repeated-sequence probe: N uniformly random tokens,\n"
             "                        then the same N again [default 0: off]\n"
             "      --repeat-seqs S   sequences in the probe [default 50]\n"
+            "      --repeat-vocab K  draw the probe's tokens from the K most frequent next\n"
+            "                        tokens of the input instead [default 0: all]\n"
             "      --bootstrap B     replicates for the intervals, 0 for none [default 100]\n"
             "      --level P         interval level [default 0.95]\n"
             "      --seed N          the probe's tokens and the bootstrap [default 42]\n"
@@ -213,12 +215,7 @@ static int repeat_table(const struct run *r, const shang_lens_data *d, int n, in
     uint64_t *cnt = NULL;
     size_t S;
     int rc = cls ? shang_lens_values(d, NULL, -1, &v, &S) : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-    /* position p predicts seq[p + 1]: the first copy's own tokens for bos <= p <= bos + n - 2, the second copy's
-     * (seen before) for bos + n <= p <= bos + 2n - 2; the two boundaries belong to neither */
-    for (size_t i = 0; !rc && i < d->N; i++) {
-        int p = d->ctx_pos[i];
-        cls[i] = p >= bos && p <= bos + n - 2 ? 0 : p >= bos + n && p <= bos + 2 * n - 2 ? 1 : -1;
-    }
+    if (!rc) shang_lens_repeat_classes(d, n, bos, cls);
     if (!rc) rc = means(r, v, d->N, S, cls, 2, 1, d->doc, 1, &est, &sd, &cnt);
     static const char *const part[3] = {"first", "second", "change"};
     static const int val[3] = {SHANG_LENS_ENTROPY, SHANG_LENS_CE, SHANG_LENS_ACCURACY};
@@ -258,7 +255,7 @@ static int repeat_table(const struct run *r, const shang_lens_data *d, int n, in
 
 int cmd_lens(int argc, char **argv)
 {
-    enum { O_CTX = 256, O_STRIDE, O_BATCH, O_MAXT, O_NOBOS, O_DOCS, O_TRACE, O_REPEAT, O_RSEQS, O_BOOT, O_LEVEL,
+    enum { O_CTX = 256, O_STRIDE, O_BATCH, O_MAXT, O_NOBOS, O_DOCS, O_TRACE, O_REPEAT, O_RSEQS, O_RVOCAB, O_BOOT, O_LEVEL,
            O_SEED, O_THREADS };
     static const struct option opts[] = {
         {"model", required_argument, 0, 'm'},       {"output", required_argument, 0, 'o'},
@@ -266,7 +263,7 @@ int cmd_lens(int argc, char **argv)
         {"batch", required_argument, 0, O_BATCH},   {"max-tokens", required_argument, 0, O_MAXT},
         {"no-bos", no_argument, 0, O_NOBOS},        {"docs", required_argument, 0, O_DOCS},
         {"trace", required_argument, 0, O_TRACE},   {"repeat", required_argument, 0, O_REPEAT},
-        {"repeat-seqs", required_argument, 0, O_RSEQS}, {"bootstrap", required_argument, 0, O_BOOT},
+        {"repeat-seqs", required_argument, 0, O_RSEQS}, {"repeat-vocab", required_argument, 0, O_RVOCAB}, {"bootstrap", required_argument, 0, O_BOOT},
         {"level", required_argument, 0, O_LEVEL},   {"seed", required_argument, 0, O_SEED},
         {"threads", required_argument, 0, O_THREADS}, {"quiet", no_argument, 0, 'q'},
         {"verbose", no_argument, 0, 'v'},           {"help", no_argument, 0, 'h'},
@@ -274,7 +271,7 @@ int cmd_lens(int argc, char **argv)
     const char *mpath = NULL, *output = NULL;
     shang_lens_opts o = {.batch = 8, .bos = 1};
     struct run run = {.boot = 100, .level = 0.95, .seed = SHANG_DEFAULT_SEED};
-    int threads = shang_threads_default(), trace = 0, repeat = 0, rseqs = 50, c;
+    int threads = shang_threads_default(), trace = 0, repeat = 0, rseqs = 50, rvocab = 0, c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":m:o:qvh", opts, NULL)) != -1) {
         int bad = 0;
@@ -290,6 +287,7 @@ int cmd_lens(int argc, char **argv)
         case O_TRACE: bad = shang_parse_int(optarg, 0, INT32_MAX, &trace); break;
         case O_REPEAT: bad = shang_parse_int(optarg, 0, 1 << 19, &repeat); break;
         case O_RSEQS: bad = shang_parse_int(optarg, 1, 1 << 20, &rseqs); break;
+        case O_RVOCAB: bad = shang_parse_int(optarg, 0, INT32_MAX, &rvocab); break;
         case O_BOOT: bad = shang_parse_int(optarg, 0, 100000, &run.boot); break;
         case O_LEVEL: bad = shang_parse_f64(optarg, 0.5, 0.999, &run.level); break;
         case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &run.seed); break;
@@ -315,12 +313,10 @@ int cmd_lens(int argc, char **argv)
     shang_table *tab[6] = {NULL};
     double *logu = NULL, h_uni = 0;
     uint8_t *punct = NULL;
-    int32_t *seq = NULL;
-    gsl_rng *rng = NULL;
     int rc = shang_h5_create(output, SHANG_LENS_FORMAT, SHANG_LENS_VERSION, &f);
     if (!rc) rc = shang_gpt_load(mpath, &m, &t);
     const int V = m ? m->cfg.V : 0, bos = o.bos && t && shang_bpe_eot(t) >= 0;
-    if (!rc && repeat && 2 * repeat + bos > m->cfg.T)
+    if (!rc && repeat && 2 * repeat + bos > m->cfg.T) /* before the long part */
         rc = SHANG_FAIL(SHANG_EINVAL, "--repeat %d: 2 x %d%s tokens exceed the model's context %d", repeat, repeat,
                         bos ? " + 1" : "", m->cfg.T);
     double t0 = shang_now();
@@ -354,22 +350,17 @@ int cmd_lens(int argc, char **argv)
                                  "next", plab, 3, &tab[2]);
     free(cls);
     if (!rc && trace) rc = trace_table(&d, t, punct, trace, &tab[3]);
-    if (!rc && repeat) { /* [bos] r r, r uniform over the vocabulary but <|endoftext|> */
-        const int len = 2 * repeat + bos;
-        if (!(seq = malloc((size_t)rseqs * (size_t)len * sizeof *seq))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-        if (!rc) rc = shang_rng_new(run.seed, SHANG_STREAM_BASELINE, UINT64_C(9) << 40, &rng);
-        for (int s = 0; !rc && s < rseqs; s++) {
-            int32_t *q = seq + (size_t)s * (size_t)len;
-            if (bos) q[0] = shang_bpe_eot(t);
-            for (int i = 0; i < repeat; i++) {
-                do q[bos + i] = (int32_t)gsl_rng_uniform_int(rng, (unsigned long)V);
-                while (V > 1 && q[bos + i] == shang_bpe_eot(t));
-                q[bos + repeat + i] = q[bos + i];
-            }
+    if (!rc && repeat) {
+        int32_t *pool = NULL;
+        int n_pool = 0;
+        if (rvocab) {
+            if (!(pool = malloc((size_t)rvocab * sizeof *pool))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+            else n_pool = shang_lens_frequent(&d, V, rvocab, shang_bpe_eot(t), pool);
         }
-        if (!rc) rc = shang_lens_sequences(m, seq, rseqs, len, o.batch, &dr);
+        if (!rc) rc = shang_lens_repeat(m, bos ? shang_bpe_eot(t) : -1, pool, n_pool, rseqs, repeat, o.batch, run.seed, &dr);
+        free(pool);
         if (!rc) rc = repeat_table(&run, &dr, repeat, bos, log((double)V), &tab[4]);
-        if (!rc) rc = final_by_class(&run, &dr, dr.ctx_pos, (size_t)len, 0, "repeat_positions",
+        if (!rc) rc = final_by_class(&run, &dr, dr.ctx_pos, (size_t)(2 * repeat + bos), 0, "repeat_positions",
                                      "the model's entropy and surprisal along the repeated sequence", "ctx_pos", NULL, 4, &tab[5]);
     }
     for (int k = 0; !rc && k < 6; k++)
@@ -384,7 +375,7 @@ int cmd_lens(int argc, char **argv)
             (rc = shang_prov_i64(p, "batch", o.batch)) || (rc = shang_prov_i64(p, "max_tokens", (int64_t)o.max_rows)) ||
             (rc = shang_prov_i64(p, "bos", bos)) || (rc = shang_prov_str(p, "docs", shang_text_docs_name(o.docs_mode))) ||
             (rc = shang_prov_i64(p, "trace", trace)) || (rc = shang_prov_i64(p, "repeat", repeat)) ||
-            (rc = shang_prov_i64(p, "repeat_seqs", rseqs)) || (rc = shang_prov_i64(p, "bootstrap", run.boot)) ||
+            (rc = shang_prov_i64(p, "repeat_seqs", rseqs)) || (rc = shang_prov_i64(p, "repeat_vocab", rvocab)) || (rc = shang_prov_i64(p, "bootstrap", run.boot)) ||
             (rc = shang_prov_f64(p, "level", run.level))) {
             /* rc holds the failure */
         }
@@ -400,8 +391,6 @@ int cmd_lens(int argc, char **argv)
     for (int k = 0; k < 6; k++) shang_table_free(tab[k]);
     shang_lens_data_free(&d);
     shang_lens_data_free(&dr);
-    shang_rng_free(rng);
-    free(seq);
     free(logu);
     free(punct);
     shang_bpe_free(t);

@@ -274,7 +274,7 @@ static uint64_t room(const shang_extract *x)
     return have >= x->o.max_rows ? 0 : x->o.max_rows - have;
 }
 
-int shang_windows(int total, int ctx, int stride, int skip, shang_window **w, int *n)
+int shang_windows(int total, int ctx, int stride, int skip, int move_last, shang_window **w, int *n)
 {
     *w = NULL;
     *n = 0;
@@ -284,7 +284,7 @@ int shang_windows(int total, int ctx, int stride, int skip, shang_window **w, in
     if (cap && !v) return shang_err_code();
     for (int start = 0; kept < total; start += stride) {
         int end = start + ctx < total ? start + ctx : total;
-        if (end == total) start = total - ctx > 0 ? total - ctx : 0; /* last window: full length */
+        if (end == total && move_last) start = total - ctx > 0 ? total - ctx : 0; /* last window: full length */
         v[(*n)++] = (shang_window){start, end, kept};
         kept = end;
     }
@@ -299,7 +299,7 @@ static int add_document(shang_extract *x, const int32_t *ids, int n, int32_t doc
     const int total = n + bos; /* positions in the sequence */
     int32_t *seq = shang_alloc((size_t)total + 1, sizeof *seq, "sequence");
     shang_window *w = NULL;
-    int nw = 0, rc = seq ? shang_windows(total, x->o.ctx, x->o.stride, bos, &w, &nw) : shang_err_code();
+    int nw = 0, rc = seq ? shang_windows(total, x->o.ctx, x->o.stride, bos, 1, &w, &nw) : shang_err_code();
     if (rc) goto done;
     if (bos) seq[0] = shang_bpe_eot(x->tok);
     memcpy(seq + bos, ids, (size_t)n * sizeof *ids);

@@ -74,8 +74,10 @@ typedef struct shang_window {
 /* The windows over a sequence of `total` positions whose first `skip` (the
  * <|endoftext|> prefix) are never stored: windows of ctx positions moving by
  * `stride` (1 <= stride <= ctx); the first keeps all its positions, each later
- * one the positions not yet kept; the last is moved back to full length. *w is
- * malloc'd (*n windows; none when total <= skip). */
-int shang_windows(int total, int ctx, int stride, int skip, shang_window **w, int *n) SHANG_MUST_CHECK;
+ * one the positions not yet kept. With move_last the last is moved back to
+ * full length (more context for the last positions); without, the windows tile
+ * the sequence evenly, so a position's place in its window does not depend on
+ * how near the end it is. *w is malloc'd (*n windows; none when total <= skip). */
+int shang_windows(int total, int ctx, int stride, int skip, int move_last, shang_window **w, int *n) SHANG_MUST_CHECK;
 
 #endif

@@ -10,6 +10,7 @@
 #include "shang_extract.h"
 #include "shang_kernels.h"
 #include "shang_mem.h"
+#include "shang_rng.h"
 #include "shang_text.h"
 
 /* ---- one forward pass read out at every layer ------------------------------------- */
@@ -344,7 +345,7 @@ int shang_lens_text(const shang_gpt *m, const shang_tokenizer *t, shang_lens_opt
         for (size_t i = 0; !rc && i < ids.n; i++) rc = shang_ivec_push(&seq, ids.v[i]);
         shang_window *w = NULL;
         int nw = 0;
-        if (!rc) rc = shang_windows((int)seq.n, o->ctx, o->stride, bos, &w, &nw);
+        if (!rc) rc = shang_windows((int)seq.n, o->ctx, o->stride, bos, 0, &w, &nw);
         for (int i = 0; !rc && i < nw && !q.done; i++)
             rc = add_window(&q, seq.v, (int)seq.n, w[i].start, w[i].end, w[i].keep, bos, d->n_docs);
         free(w);
@@ -371,6 +372,74 @@ int shang_lens_sequences(const shang_gpt *m, const int32_t *seq, int S, int len,
     if (!rc) rc = flush(&q);
     batcher_free(&q);
     return rc;
+}
+
+int shang_lens_repeat(const shang_gpt *m, int32_t eot, const int32_t *pool, int n_pool, int S, int n, int batch,
+                      uint64_t seed, shang_lens_data *d)
+{
+    const int bos = eot >= 0, len = 2 * n + bos, V = m->cfg.V;
+    if (n < 2 || S < 1 || len > m->cfg.T)
+        return SHANG_FAIL(SHANG_EINVAL, "repeat %d: 2 x %d%s tokens exceed the model's context %d", n, n, bos ? " + 1" : "",
+                          m->cfg.T);
+    if (pool ? n_pool < 1 : V - bos < 1) return SHANG_FAIL(SHANG_EINVAL, "no tokens to draw the probe from");
+    int32_t *seq = shang_alloc((size_t)S * (size_t)len, sizeof *seq, "probe sequences"); /* (S, len) */
+    gsl_rng *r = NULL;
+    int rc = seq ? shang_rng_new(seed, SHANG_STREAM_BASELINE, UINT64_C(9) << 40, &r) : shang_err_code();
+    for (int s = 0; !rc && s < S; s++) {
+        int32_t *q = seq + (size_t)s * (size_t)len;
+        if (bos) q[0] = eot;
+        for (int i = 0; i < n; i++) {
+            if (pool) {
+                q[bos + i] = pool[gsl_rng_uniform_int(r, (unsigned long)n_pool)];
+            } else {
+                do q[bos + i] = (int32_t)gsl_rng_uniform_int(r, (unsigned long)V);
+                while (q[bos + i] == eot);
+            }
+            q[bos + n + i] = q[bos + i];
+        }
+    }
+    if (!rc) rc = shang_lens_sequences(m, seq, S, len, batch, d);
+    shang_rng_free(r);
+    free(seq);
+    return rc;
+}
+
+void shang_lens_repeat_classes(const shang_lens_data *d, int n, int bos, int32_t *cls)
+{
+    /* position p predicts seq[p + 1]: a first-copy token for bos <= p <= bos + n - 2, a second-copy token
+     * for bos + n <= p <= bos + 2n - 2 */
+    for (size_t i = 0; i < d->N; i++) {
+        int p = d->ctx_pos[i];
+        cls[i] = p >= bos && p <= bos + n - 2 ? 0 : p >= bos + n && p <= bos + 2 * n - 2 ? 1 : -1;
+    }
+}
+
+static const double *freq_base; /* qsort has no context; called from one thread */
+
+static int by_freq(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    if (freq_base[x] != freq_base[y]) return freq_base[x] < freq_base[y] ? 1 : -1;
+    return (x > y) - (x < y);
+}
+
+int shang_lens_frequent(const shang_lens_data *d, int V, int n, int32_t skip, int32_t *pool)
+{
+    double *cnt = calloc((size_t)V, sizeof *cnt);
+    int32_t *ids = malloc((size_t)V * sizeof *ids);
+    int k = 0;
+    if (cnt && ids) {
+        for (size_t i = 0; i < d->N; i++)
+            if (d->next[i] >= 0 && d->next[i] < V) cnt[d->next[i]]++;
+        for (int32_t t = 0; t < V; t++) ids[t] = t;
+        freq_base = cnt;
+        qsort(ids, (size_t)V, sizeof *ids, by_freq);
+        for (int32_t j = 0; j < V && k < n && cnt[ids[j]] > 0; j++)
+            if (ids[j] != skip) pool[k++] = ids[j];
+    }
+    free(cnt);
+    free(ids);
+    return k;
 }
 
 /* ---- summaries -------------------------------------------------------------------- */

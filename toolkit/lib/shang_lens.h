@@ -11,9 +11,10 @@
  * row on one thread, so results do not depend on the thread count.
  *
  * Text goes in as extraction does it (shang_extract.h): documents, optionally
- * after <|endoftext|>, cut into windows (shang_windows), each position scored
- * once with the most context; or as whole sequences (the repeated-sequence
- * probe). Rows accumulate in a shang_lens_data, (N, L + 1) per quantity.
+ * after <|endoftext|>, cut into windows (shang_windows) that tile each document
+ * evenly, each position scored once (the last window is not moved back, so
+ * that the ends of documents do not gather at the last places of the window);
+ * or as whole sequences (the repeated-sequence probe). Rows accumulate in a shang_lens_data, (N, L + 1) per quantity.
  */
 #ifndef SHANG_LENS_H
 #define SHANG_LENS_H
@@ -65,6 +66,21 @@ int shang_lens_text(const shang_gpt *m, const shang_tokenizer *t, shang_lens_opt
  * sequence, pos = ctx_pos = the position); len <= the model's context. */
 int shang_lens_sequences(const shang_gpt *m, const int32_t *seq, int S, int len, int batch,
                          shang_lens_data *d) SHANG_MUST_CHECK;
+
+/* The repeated-sequence probe (induction): S sequences [eot] r r (eot < 0:
+ * none), r of n tokens drawn uniformly from pool (n_pool ids; pool NULL: the
+ * whole vocabulary but eot) by the stream SHANG_STREAM_BASELINE of `seed`,
+ * scored whole into d. */
+int shang_lens_repeat(const shang_gpt *m, int32_t eot, const int32_t *pool, int n_pool, int S, int n, int batch,
+                      uint64_t seed, shang_lens_data *d) SHANG_MUST_CHECK;
+/* The class of each probe row of d (n tokens repeated, bos 0 or 1): 0 predicts
+ * a token of the first copy (never seen), 1 a token of the second (seen n
+ * positions earlier), -1 the two boundaries (the first token, the first
+ * repeated token). */
+void shang_lens_repeat_classes(const shang_lens_data *d, int n, int bos, int32_t *cls);
+/* The n most frequent next tokens of d's rows (ties: the smaller id), `skip`
+ * left out, into pool; returns how many there are (< n when fewer occur). */
+int shang_lens_frequent(const shang_lens_data *d, int V, int n, int32_t skip, int32_t *pool);
 
 /* The low-level step: runs tokens (B, T) and reads out the n positions rows[i]
  * (= b * T + t) with targets next[i] (-1: no cross-entropy, NaN) into the
