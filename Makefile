@@ -158,7 +158,8 @@ bench-alias: $(BUILD)/shang
 
 # every experiment's figures, one after another (they share experiments/work/;
 # each step is a file target, so an interrupted run resumes where it stopped)
-EXPERIMENTS := e1-token-identity e2-aliasing e3-token-vs-semantic e4-polysemy e5-synonymy e6-geometry e9-training
+EXPERIMENTS := e1-token-identity e2-aliasing e3-token-vs-semantic e4-polysemy e5-synonymy e6-geometry e7-logit-lens \
+               e8-trajectories e9-training
 figures: $(BUILD)/shang
 	@for e in $(EXPERIMENTS); do $(MAKE) --no-print-directory -C experiments/$$e SHANG=$(abspath $(BUILD)/shang) || exit 1; done
 

@@ -54,6 +54,18 @@ $(WORK)/alias-k%-tokens.tsv: $(WORK)/alias-k%.h5
 $(WORK)/alias-k%-clusters.tsv: $(WORK)/alias-k%.h5
 	$(SHANG) export -q $< clusters -o $@
 
+# the logit lens over the same texts, in windows of 256 that overlap by one token
+# (each position once, positions 1..255 about equally often), with the
+# repeated-sequence probe drawn from the 1000 most frequent tokens
+LENS_STRIDE ?= 255
+$(WORK)/lens.h5: $(MODEL) | $(SHANG)
+	@mkdir -p $(WORK)
+	$(SHANG) lens -q -m $(MODEL) --max-tokens $(TOKENS) --stride $(LENS_STRIDE) --repeat 50 --repeat-seqs 100 \
+	    --repeat-vocab 1000 --bootstrap $(BOOT) --seed $(SEED) -o $@ $(TEXTS)
+
+$(WORK)/lens-%.tsv: $(WORK)/lens.h5
+	$(SHANG) export -q $< $* -o $@
+
 # token-space entropies: n-gram models fit on the training split, scored on SPLIT
 $(WORK)/ngram.h5: $(MODEL) | $(SHANG)
 	@mkdir -p $(WORK)
