@@ -9,7 +9,8 @@
 #   make deps       install missing Debian packages (apt-get; needs root)
 #   make bench-gemm sgemm GFLOP/s through shang's BLAS wrapper (experiments/bench/gemm)
 #   make bench-tokenize  GPT-2 tokenizer vs the JS reference (experiments/bench/tokenize)
-#   make bench-analysis  PCA and k-means vs scikit-learn; bench-alias: shang alias at 1M rows
+#   make bench-analysis  PCA and k-means vs scikit-learn; bench-alias: shang alias at 1M rows;
+#   make bench-lens      shang lens vs a PyTorch logit lens
 #   make figures    every experiment's figures (experiments/*/figures), resumable
 #   make install PREFIX=/usr/local
 #   make clean
@@ -67,7 +68,7 @@ TEST_OBJ := $(BUILD)/tests/testutil.o
 BENCH_GEMM := $(BUILD)/bench/bench-gemm
 
 .SECONDARY:
-.PHONY: all test asan strict fuzz demo deps install clean bench-gemm bench-tokenize bench-extract bench-train bench-analysis bench-alias figures FORCE
+.PHONY: all test asan strict fuzz demo deps install clean bench-gemm bench-tokenize bench-extract bench-train bench-analysis bench-alias bench-lens figures FORCE
 all: $(BUILD)/shang $(BUILD)/libshang.a $(BUILD)/libshang.so
 
 # the git commit goes into provenance; rewrite the file only when it changes
@@ -155,6 +156,9 @@ bench-analysis: $(BUILD)/shang
 
 bench-alias: $(BUILD)/shang
 	experiments/bench/alias/run $(BUILD)/shang
+
+bench-lens: $(BUILD)/shang
+	experiments/bench/lens/run $(BUILD)/shang
 
 # every experiment's figures, one after another (they share experiments/work/;
 # each step is a file target, so an interrupted run resumes where it stopped)
