@@ -25,6 +25,7 @@ int cmd_geometry(int argc, char **argv);
 int cmd_senses(int argc, char **argv);
 int cmd_spectrum(int argc, char **argv);
 int cmd_lens(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* Prints "shang <verb>: <message>" and the --help hint; returns SHANG_EXIT_USAGE. */
 int cmd_usage_error(const char *verb, const char *fmt, ...) SHANG_PRINTF(2, 3);

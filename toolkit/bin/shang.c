@@ -35,6 +35,7 @@ static const struct verb {
     {"geometry", cmd_geometry, "anisotropy, self-similarity, norms, rogue dimensions per layer"},
     {"export", cmd_export, "a result table of an artefact as TSV with its provenance"},
     {"info", cmd_info, "describe an artefact: format, provenance, datasets"},
+    {"verify", cmd_verify, "re-run an artefact's recorded command and compare the data"},
 };
 #define N_VERBS (sizeof verbs / sizeof *verbs)
 

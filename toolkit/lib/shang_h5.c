@@ -1003,3 +1003,215 @@ int shang_h5_describe(hid_t file, char **text)
     *text = buf;
     return SHANG_OK;
 }
+
+/* ---- comparing two files ------------------------------------------------------- */
+
+struct cmp {
+    hid_t other;
+    const char *skip;
+    size_t same, n, cap;
+    char **diff;
+    int rc;
+};
+
+static void cmp_note(struct cmp *c, const char *path, const char *attr)
+{
+    if (c->rc) return;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 16;
+        char **d = realloc(c->diff, cap * sizeof *d);
+        if (!d) {
+            c->rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+            return;
+        }
+        c->diff = d;
+        c->cap = cap;
+    }
+    size_t len = strlen(path) + (attr ? strlen(attr) + 1 : 0) + 1;
+    char *s = malloc(len);
+    if (!s) {
+        c->rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        return;
+    }
+    snprintf(s, len, "%s%s%s", path, attr ? "@" : "", attr ? attr : "");
+    c->diff[c->n++] = s;
+}
+
+/* equal contents of two datasets or attributes (space sa/sb, file types ta/tb) */
+static int cmp_values(hid_t oa, hid_t ob, int is_attr, hid_t ta, hid_t tb, hid_t sa, hid_t sb)
+{
+    int ra = H5Sget_simple_extent_ndims(sa), rb = H5Sget_simple_extent_ndims(sb);
+    hsize_t da[H5S_MAX_RANK], db[H5S_MAX_RANK];
+    if (ra < 0 || ra != rb || H5Tget_class(ta) != H5Tget_class(tb)) return 0;
+    H5Sget_simple_extent_dims(sa, da, NULL);
+    H5Sget_simple_extent_dims(sb, db, NULL);
+    if (memcmp(da, db, (size_t)ra * sizeof *da)) return 0;
+    hssize_t np = H5Sget_simple_extent_npoints(sa);
+    if (np <= 0) return np == 0;
+    int same = 0;
+    if (H5Tget_class(ta) == H5T_STRING && H5Tis_variable_str(ta) > 0) {
+        if (H5Tis_variable_str(tb) <= 0) return 0;
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, H5T_VARIABLE);
+        char **va = calloc((size_t)np, sizeof *va), **vb = calloc((size_t)np, sizeof *vb);
+        if (va && vb &&
+            (is_attr ? H5Aread(oa, mt, va) : H5Dread(oa, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, va)) >= 0 &&
+            (is_attr ? H5Aread(ob, mt, vb) : H5Dread(ob, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, vb)) >= 0) {
+            same = 1;
+            for (hssize_t i = 0; i < np && same; i++)
+                same = (!va[i] && !vb[i]) || (va[i] && vb[i] && !strcmp(va[i], vb[i]));
+            H5Dvlen_reclaim(mt, sa, H5P_DEFAULT, va);
+            H5Dvlen_reclaim(mt, sb, H5P_DEFAULT, vb);
+        }
+        free(va);
+        free(vb);
+        H5Tclose(mt);
+        return same;
+    }
+    hid_t na = H5Tget_native_type(ta, H5T_DIR_ASCEND), nb = H5Tget_native_type(tb, H5T_DIR_ASCEND);
+    size_t sz = H5Tget_size(na);
+    if (na >= 0 && nb >= 0 && H5Tequal(na, nb) > 0 && sz > 0) {
+        char *ba = malloc((size_t)np * sz), *bb = malloc((size_t)np * sz);
+        if (ba && bb &&
+            (is_attr ? H5Aread(oa, na, ba) : H5Dread(oa, na, H5S_ALL, H5S_ALL, H5P_DEFAULT, ba)) >= 0 &&
+            (is_attr ? H5Aread(ob, na, bb) : H5Dread(ob, na, H5S_ALL, H5S_ALL, H5P_DEFAULT, bb)) >= 0)
+            same = !memcmp(ba, bb, (size_t)np * sz);
+        free(ba);
+        free(bb);
+    }
+    if (na >= 0) H5Tclose(na);
+    if (nb >= 0) H5Tclose(nb);
+    return same;
+}
+
+struct cmp_walk {
+    struct cmp *c;
+    hid_t other_obj;
+    const char *path;
+};
+
+static herr_t cmp_attr(hid_t obj, const char *name, const H5A_info_t *info, void *op)
+{
+    (void)info;
+    struct cmp_walk *w = op;
+    if (H5Aexists(w->other_obj, name) <= 0) {
+        cmp_note(w->c, w->path, name);
+        return 0;
+    }
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), b = H5Aopen(w->other_obj, name, H5P_DEFAULT);
+    hid_t ta = H5Aget_type(a), tb = H5Aget_type(b), sa = H5Aget_space(a), sb = H5Aget_space(b);
+    if (a >= 0 && b >= 0 && cmp_values(a, b, 1, ta, tb, sa, sb)) w->c->same++;
+    else cmp_note(w->c, w->path, name);
+    H5Sclose(sa);
+    H5Sclose(sb);
+    H5Tclose(ta);
+    H5Tclose(tb);
+    H5Aclose(a);
+    H5Aclose(b);
+    return w->c->rc ? -1 : 0;
+}
+
+/* attributes of a's object at `path` against b's: those of a, then those only in b */
+static herr_t count_missing_attr(hid_t obj, const char *name, const H5A_info_t *info, void *op)
+{
+    (void)info;
+    struct cmp_walk *w = op;
+    if (H5Aexists(w->other_obj, name) <= 0) cmp_note(w->c, w->path, name);
+    return w->c->rc ? -1 : 0;
+}
+
+static void cmp_attrs(struct cmp *c, hid_t oa, hid_t ob, const char *path)
+{
+    struct cmp_walk w = {c, ob, path}, back = {c, oa, path};
+    hsize_t i = 0;
+    H5Aiterate2(oa, H5_INDEX_NAME, H5_ITER_INC, &i, cmp_attr, &w);
+    i = 0;
+    H5Aiterate2(ob, H5_INDEX_NAME, H5_ITER_INC, &i, count_missing_attr, &back);
+}
+
+static int skipped(const struct cmp *c, const char *name)
+{
+    if (!c->skip) return 0;
+    size_t n = strlen(c->skip);
+    return !strncmp(name, c->skip, n) && (name[n] == '\0' || name[n] == '/');
+}
+
+static herr_t cmp_object(hid_t root, const char *name, const H5O_info_t *info, void *op)
+{
+    struct cmp *c = op;
+    if (!strcmp(name, ".") || skipped(c, name)) return 0;
+    size_t len = strlen(name) + 2;
+    char *path = malloc(len);
+    if (!path) {
+        c->rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        return -1;
+    }
+    snprintf(path, len, "/%s", name);
+    if (H5Lexists(c->other, path, H5P_DEFAULT) <= 0) {
+        cmp_note(c, path, NULL);
+        free(path);
+        return c->rc ? -1 : 0;
+    }
+    hid_t a = H5Oopen(root, name, H5P_DEFAULT), b = H5Oopen(c->other, path, H5P_DEFAULT);
+    H5O_info_t ib;
+    int same = a >= 0 && b >= 0 && H5Oget_info2(b, &ib, H5O_INFO_BASIC) >= 0 && ib.type == info->type;
+    if (same && info->type == H5O_TYPE_DATASET) {
+        hid_t ta = H5Dget_type(a), tb = H5Dget_type(b), sa = H5Dget_space(a), sb = H5Dget_space(b);
+        same = cmp_values(a, b, 0, ta, tb, sa, sb);
+        H5Sclose(sa);
+        H5Sclose(sb);
+        H5Tclose(ta);
+        H5Tclose(tb);
+    }
+    if (same) c->same++;
+    else cmp_note(c, path, NULL);
+    if (a >= 0 && b >= 0) cmp_attrs(c, a, b, path);
+    if (a >= 0) H5Oclose(a);
+    if (b >= 0) H5Oclose(b);
+    free(path);
+    return c->rc ? -1 : 0;
+}
+
+/* objects of b that a lacks */
+static herr_t cmp_missing(hid_t root, const char *name, const H5O_info_t *info, void *op)
+{
+    (void)root;
+    (void)info;
+    struct cmp *c = op;
+    if (!strcmp(name, ".") || skipped(c, name)) return 0;
+    size_t len = strlen(name) + 2;
+    char *path = malloc(len);
+    if (!path) {
+        c->rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        return -1;
+    }
+    snprintf(path, len, "/%s", name);
+    if (H5Lexists(c->other, path, H5P_DEFAULT) <= 0) cmp_note(c, path, NULL);
+    free(path);
+    return c->rc ? -1 : 0;
+}
+
+int shang_h5_compare(hid_t a, hid_t b, const char *skip, size_t *n_same, char ***diff, size_t *n_diff)
+{
+    struct cmp c = {.other = b, .skip = skip};
+    *diff = NULL;
+    *n_same = *n_diff = 0;
+    cmp_attrs(&c, a, b, "/");
+    if (!c.rc && H5Ovisit2(a, H5_INDEX_NAME, H5_ITER_INC, cmp_object, &c, H5O_INFO_BASIC) < 0 && !c.rc)
+        c.rc = SHANG_FAIL(SHANG_EIO, "cannot walk the first file");
+    struct cmp back = {.other = a, .skip = skip, .n = c.n, .cap = c.cap, .diff = c.diff};
+    if (!c.rc && H5Ovisit2(b, H5_INDEX_NAME, H5_ITER_INC, cmp_missing, &back, H5O_INFO_BASIC) < 0 && !back.rc)
+        back.rc = SHANG_FAIL(SHANG_EIO, "cannot walk the second file");
+    if (!c.rc) c.rc = back.rc;
+    c.diff = back.diff;
+    c.n = back.n;
+    H5Eclear2(H5E_DEFAULT);
+    if (c.rc) {
+        shang_h5_free_strs(c.diff, c.n);
+        return c.rc;
+    }
+    *n_same = c.same;
+    *diff = c.diff;
+    *n_diff = c.n;
+    return SHANG_OK;
+}

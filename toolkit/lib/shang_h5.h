@@ -121,4 +121,13 @@ int shang_h5_describe_provenance(hid_t file, const char *prefix, char **text) SH
 /* "1.10.8" */
 const char *shang_h5_version(void);
 
+/* Compares two open files object by object: every group, dataset and attribute
+ * (names, types, shapes, bytes; strings by content) except those under `skip`
+ * (a top-level group name such as "provenance", or NULL). *n_same counts the
+ * objects and attributes found equal; *diff (malloc'd, free with
+ * shang_h5_free_strs) lists the paths that differ or exist in one file only
+ * ("/tables/layers/ce", "/tables/layers@description"). */
+int shang_h5_compare(hid_t a, hid_t b, const char *skip, size_t *n_same, char ***diff,
+                     size_t *n_diff) SHANG_MUST_CHECK;
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <gsl/gsl_version.h>
@@ -258,6 +259,7 @@ static int copy_input_provenance(const struct input *in, hid_t dst)
 int shang_prov_write(const shang_prov *p, hid_t file)
 {
     hid_t g = -1, params = -1, inputs = -1;
+    char *cwd = getcwd(NULL, 0); /* relative paths of the command line are relative to it */
     char created[32], gsl[32];
     iso_time(created);
     snprintf(gsl, sizeof gsl, "%s", GSL_VERSION);
@@ -268,6 +270,7 @@ int shang_prov_write(const shang_prov *p, hid_t file)
         (rc = shang_h5_attr_str(g, "git_commit", shang_git_commit())) ||
         (rc = shang_h5_attr_str(g, "verb", p->verb)) ||
         (rc = shang_h5_attr_str(g, "command_line", p->command_line)) ||
+        (rc = shang_h5_attr_str(g, "cwd", cwd ? cwd : "")) ||
         (rc = shang_h5_attr_str(g, "created", created)))
         goto done;
     if (p->has_seed && (rc = shang_h5_attr_i64(g, "seed", (int64_t)p->seed))) goto done;
@@ -298,6 +301,7 @@ int shang_prov_write(const shang_prov *p, hid_t file)
         H5Gclose(r);
     }
 done:
+    free(cwd);
     if (rc) shang_err_prefix("writing provenance");
     if (inputs >= 0) H5Gclose(inputs);
     if (params >= 0) H5Gclose(params);
@@ -312,4 +316,56 @@ int shang_prov_commit(const shang_prov *p, shang_h5_file **f)
     else rc = shang_h5_commit(*f);
     *f = NULL;
     return rc;
+}
+
+int shang_prov_split_command(const char *line, char ***argv, int *argc)
+{
+    *argv = NULL;
+    *argc = 0;
+    size_t n = strlen(line), cap = 8, k = 0;
+    char **v = calloc(cap + 1, sizeof *v);
+    char *buf = malloc(n + 1);
+    int rc = v && buf ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < n;) {
+        while (i < n && line[i] == ' ') i++;
+        if (i == n) break;
+        size_t o = 0;
+        while (i < n && line[i] != ' ') {
+            if (line[i] == '\'') { /* '...' (a quote itself is written '\'') */
+                size_t j = i + 1;
+                while (j < n && line[j] != '\'') buf[o++] = line[j++];
+                if (j == n) {
+                    rc = SHANG_FAIL(SHANG_EFORMAT, "unbalanced quote in the command line");
+                    break;
+                }
+                i = j + 1;
+            } else if (line[i] == '\\' && i + 1 < n) {
+                buf[o++] = line[i + 1];
+                i += 2;
+            } else {
+                buf[o++] = line[i++];
+            }
+        }
+        if (rc) break;
+        if (k == cap) {
+            char **w = realloc(v, (2 * cap + 1) * sizeof *w);
+            if (!w) {
+                rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+                break;
+            }
+            v = w;
+            cap *= 2;
+        }
+        if (!(v[k] = strndup(buf, o))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        else v[++k] = NULL;
+    }
+    free(buf);
+    if (rc) {
+        for (size_t i = 0; v && i < k; i++) free(v[i]);
+        free(v);
+        return rc;
+    }
+    *argv = v;
+    *argc = (int)k;
+    return SHANG_OK;
 }

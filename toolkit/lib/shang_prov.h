@@ -7,7 +7,9 @@
  * its path, size and SHA-256 and, if it is a shang artefact, a copy of its own
  * /provenance (so a figure's data file leads back to the training run).
  * The `created` time is the only field that differs between identical runs; set
- * SOURCE_DATE_EPOCH to fix it. This module does not decide what a program's
+ * SOURCE_DATE_EPOCH to fix it. The working directory (`cwd`) is recorded, since
+ * the command line's relative paths are relative to it: `shang verify` re-runs
+ * the command there. This module does not decide what a program's
  * parameters are; programs add them.
  */
 #ifndef SHANG_PROV_H
@@ -45,6 +47,10 @@ int shang_prov_write(const shang_prov *p, hid_t file) SHANG_MUST_CHECK;
  * common cleanup stays correct. */
 struct shang_h5_file;
 int shang_prov_commit(const shang_prov *p, struct shang_h5_file **f) SHANG_MUST_CHECK;
+
+/* The words of a recorded command line (the inverse of the quoting it was
+ * written with): *argv malloc'd and NULL-terminated, each word malloc'd. */
+int shang_prov_split_command(const char *line, char ***argv, int *argc) SHANG_MUST_CHECK;
 
 /* SHA-256 of a file as 64 lowercase hex digits plus NUL; also its size. */
 int shang_sha256_file(const char *path, char hex[65], uint64_t *bytes) SHANG_MUST_CHECK;
