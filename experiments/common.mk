@@ -74,5 +74,9 @@ $(WORK)/ngram.h5: $(MODEL) | $(SHANG)
 $(WORK)/ngram.tsv: $(WORK)/ngram.h5
 	$(SHANG) export -q $< ngram -o $@
 
-.SECONDARY:
+# Files made by pattern rules on the way to a figure are intermediate: kept
+# (.PRECIOUS), but not marked all secondary (.SECONDARY with no names), which made
+# make take a figure for up to date when the work files it was drawn from were
+# gone. The data files each experiment lists in `all` are ordinary targets.
+.PRECIOUS: $(ROOT)/experiments/work/%
 .DELETE_ON_ERROR:

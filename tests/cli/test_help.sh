@@ -1,6 +1,6 @@
 # Every verb's --help documents every long option its source declares (the
-# getopt table of toolkit/bin/cmd_<verb>.c), ends with the exit statuses, and
-# exits 0; an unknown option exits 2.
+# getopt table of toolkit/bin/cmd_<verb>.c), gives an example, ends with the
+# exit statuses, and exits 0; an unknown option exits 2.
 . tests/cli/tap.sh
 S=$SHANG
 T=$SHANG_TEST_TMP
@@ -15,6 +15,7 @@ for v in $verbs; do
     done
     if [ -z "$missing" ]; then ok "$v --help documents every option"; else notok "$v --help documents every option" "undocumented:$missing"; fi
     contains "$v --help lists the exit statuses" "$T/help.txt" "Exit status"
+    contains "$v --help gives an example" "$T/help.txt" "Example"
     check "$v with an unknown option exits 2" 2 $S "$v" --no-such-option
 done
 echo "1..$n"

@@ -27,12 +27,11 @@ static void usage(FILE *out)
             "  DIFFERS      FILE: the objects that differ\n"
             "  NOT CHECKED  FILE: why (an input changed or is missing, the run failed)\n"
             "The re-run has the recorded command's options, so its thread count too.\n"
-            "Re-running `shang train` trains again (into a temporary checkpoint).\n\n"
+            "Re-running `shang train` trains again (into a temporary checkpoint). The exit\n"
+            "status is 0 only if every artefact was reproduced.\n\n"
             "Options:\n"
             "      --keep DIR   keep the re-run outputs (and their logs) in DIR\n"
             "  -q, --quiet | -v, --verbose (the re-run's stderr) | -h, --help\n\n"
-            "Exit status: 0 every artefact was reproduced; 1 one differs or could not\n"
-            "be checked; 2 usage error.\n\n"
             "Example:\n"
             "  shang verify experiments/work/shang-6l-test-200000/lens.h5\n");
     cmd_print_exit_status(out);
