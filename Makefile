@@ -12,6 +12,7 @@
 #   make bench-analysis  PCA and k-means vs scikit-learn; bench-alias: shang alias at 1M rows;
 #   make bench-lens      shang lens vs a PyTorch logit lens
 #   make figures    every experiment's figures (experiments/*/figures), resumable
+#   make verify     every artefact behind them re-run from its provenance and compared
 #   make install PREFIX=/usr/local
 #   make clean
 
@@ -68,7 +69,7 @@ TEST_OBJ := $(BUILD)/tests/testutil.o
 BENCH_GEMM := $(BUILD)/bench/bench-gemm
 
 .SECONDARY:
-.PHONY: all test asan strict fuzz demo deps install clean bench-gemm bench-tokenize bench-extract bench-train bench-analysis bench-alias bench-lens figures FORCE
+.PHONY: all test asan strict fuzz demo deps install clean bench-gemm bench-tokenize bench-extract bench-train bench-analysis bench-alias bench-lens figures verify FORCE
 all: $(BUILD)/shang $(BUILD)/libshang.a $(BUILD)/libshang.so
 
 # the git commit goes into provenance; rewrite the file only when it changes
@@ -166,6 +167,10 @@ EXPERIMENTS := e1-token-identity e2-aliasing e3-token-vs-semantic e4-polysemy e5
                e8-trajectories e9-training
 figures: $(BUILD)/shang
 	@for e in $(EXPERIMENTS); do $(MAKE) --no-print-directory -C experiments/$$e SHANG=$(abspath $(BUILD)/shang) || exit 1; done
+
+# every artefact behind every figure re-run from its provenance and compared (shang verify)
+verify: $(BUILD)/shang
+	@for e in $(EXPERIMENTS); do $(MAKE) --no-print-directory -C experiments/$$e SHANG=$(abspath $(BUILD)/shang) verify || exit 1; done
 
 bench-gemm: $(BENCH_GEMM)
 	experiments/bench/gemm/run $(BENCH_GEMM)

@@ -74,6 +74,13 @@ $(WORK)/ngram.h5: $(MODEL) | $(SHANG)
 $(WORK)/ngram.tsv: $(WORK)/ngram.h5
 	$(SHANG) export -q $< ngram -o $@
 
+# make verify: every artefact behind the experiment's figures (its VERIFY list)
+# re-run from the provenance recorded in it and compared with it (shang verify)
+verify: all
+	$(SHANG) verify $(VERIFY)
+
+.PHONY: verify
+
 # Files made by pattern rules on the way to a figure are intermediate: kept
 # (.PRECIOUS), but not marked all secondary (.SECONDARY with no names), which made
 # make take a figure for up to date when the work files it was drawn from were
