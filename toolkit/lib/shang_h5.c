@@ -1136,38 +1136,45 @@ static int skipped(const struct cmp *c, const char *name)
     return !strncmp(name, c->skip, n) && (name[n] == '\0' || name[n] == '/');
 }
 
-static herr_t cmp_object(hid_t root, const char *name, const H5O_info_t *info, void *op)
+/* "/name", and whether the other file has it; NULL (c->rc set) out of memory */
+static char *counterpart(struct cmp *c, const char *name, int *present)
 {
-    struct cmp *c = op;
-    if (!strcmp(name, ".") || skipped(c, name)) return 0;
     size_t len = strlen(name) + 2;
     char *path = malloc(len);
     if (!path) {
         c->rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-        return -1;
+        return NULL;
     }
     snprintf(path, len, "/%s", name);
-    if (H5Lexists(c->other, path, H5P_DEFAULT) <= 0) {
-        cmp_note(c, path, NULL);
-        free(path);
-        return c->rc ? -1 : 0;
+    *present = H5Lexists(c->other, path, H5P_DEFAULT) > 0;
+    if (!*present) cmp_note(c, path, NULL);
+    return path;
+}
+
+static herr_t cmp_object(hid_t root, const char *name, const H5O_info_t *info, void *op)
+{
+    struct cmp *c = op;
+    int present;
+    if (!strcmp(name, ".") || skipped(c, name)) return 0;
+    char *path = counterpart(c, name, &present);
+    if (path && present) {
+        hid_t a = H5Oopen(root, name, H5P_DEFAULT), b = H5Oopen(c->other, path, H5P_DEFAULT);
+        H5O_info_t ib;
+        int same = a >= 0 && b >= 0 && H5Oget_info2(b, &ib, H5O_INFO_BASIC) >= 0 && ib.type == info->type;
+        if (same && info->type == H5O_TYPE_DATASET) {
+            hid_t ta = H5Dget_type(a), tb = H5Dget_type(b), sa = H5Dget_space(a), sb = H5Dget_space(b);
+            same = cmp_values(a, b, 0, ta, tb, sa, sb);
+            H5Sclose(sa);
+            H5Sclose(sb);
+            H5Tclose(ta);
+            H5Tclose(tb);
+        }
+        if (same) c->same++;
+        else cmp_note(c, path, NULL);
+        if (a >= 0 && b >= 0) cmp_attrs(c, a, b, path);
+        if (a >= 0) H5Oclose(a);
+        if (b >= 0) H5Oclose(b);
     }
-    hid_t a = H5Oopen(root, name, H5P_DEFAULT), b = H5Oopen(c->other, path, H5P_DEFAULT);
-    H5O_info_t ib;
-    int same = a >= 0 && b >= 0 && H5Oget_info2(b, &ib, H5O_INFO_BASIC) >= 0 && ib.type == info->type;
-    if (same && info->type == H5O_TYPE_DATASET) {
-        hid_t ta = H5Dget_type(a), tb = H5Dget_type(b), sa = H5Dget_space(a), sb = H5Dget_space(b);
-        same = cmp_values(a, b, 0, ta, tb, sa, sb);
-        H5Sclose(sa);
-        H5Sclose(sb);
-        H5Tclose(ta);
-        H5Tclose(tb);
-    }
-    if (same) c->same++;
-    else cmp_note(c, path, NULL);
-    if (a >= 0 && b >= 0) cmp_attrs(c, a, b, path);
-    if (a >= 0) H5Oclose(a);
-    if (b >= 0) H5Oclose(b);
     free(path);
     return c->rc ? -1 : 0;
 }
@@ -1178,16 +1185,9 @@ static herr_t cmp_missing(hid_t root, const char *name, const H5O_info_t *info, 
     (void)root;
     (void)info;
     struct cmp *c = op;
+    int present;
     if (!strcmp(name, ".") || skipped(c, name)) return 0;
-    size_t len = strlen(name) + 2;
-    char *path = malloc(len);
-    if (!path) {
-        c->rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-        return -1;
-    }
-    snprintf(path, len, "/%s", name);
-    if (H5Lexists(c->other, path, H5P_DEFAULT) <= 0) cmp_note(c, path, NULL);
-    free(path);
+    free(counterpart(c, name, &present));
     return c->rc ? -1 : 0;
 }
 
