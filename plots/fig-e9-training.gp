@@ -2,14 +2,19 @@
 # validation loss should pass the unigram, bigram and trigram entropies in that
 # order; the weight matrices' spectra should lose entropy (effective rank,
 # matrix entropy fall from their random start).
-# Usage: gnuplot -c plots/fig-e9-training.gp OUT EVALS.tsv SPECTRA.tsv NGRAM.tsv
+# Usage: gnuplot -c plots/fig-e9-training.gp OUT EVALS.tsv SPECTRA.tsv NGRAM.tsv MATRICES.tsv
+# (SPECTRA.tsv, MATRICES.tsv: `shang export SPECTRUM.h5 training`, `... matrices`;
+# each matrix is drawn relative to a Gaussian matrix of its shape and scale)
 load 'plots/common.gp'
 eval set_output(ARG1)
 set datafile columnheaders
 stats ARG4 every ::0::0 using "heldout_kn" nooutput name "UNI"
 stats ARG4 every ::1::1 using "heldout_kn" nooutput name "BI"
 stats ARG4 every ::2::2 using "heldout_kn" nooutput name "TRI"
-set multiplot layout 1, 2 title "Training as entropy reduction (bundled model; step 0 plotted at 1)"
+if (strstrt(ARG1, '.pdf') > 0) { set terminal pdfcairo enhanced font 'Helvetica,8' size 7.5in,3in } \
+else { set terminal pngcairo enhanced font 'DejaVu Sans,10' size 1300,480 }
+set output ARG1
+set multiplot layout 1, 3 title "Training as entropy reduction (bundled model; step 0 plotted at 1)"
 set logscale x
 set xlabel "optimiser step"
 set title "validation loss against n-gram entropies (held out)"
@@ -19,14 +24,18 @@ plot ARG2 using ($1 + 1):"val_loss" with linespoints lt 1 title "model, validati
      UNI_mean with lines lt 8 dt 2 title "Kneser-Ney unigram", \
      BI_mean with lines lt 8 dt 3 title "bigram", \
      TRI_mean with lines lt 8 dt 4 title "trigram"
-set title "matrix entropy of the weights (1 = flat spectrum)"
-set ylabel "H(s^2 / sum s^2) / ln n"
-set key bottom left noenhanced
-sel(m) = strcol("matrix") eq m ? column("matrix_entropy") : NaN
-plot ARG3 using ($1 + 1):(sel("wte")) with linespoints lt 1 title "wte", \
-     ''   using ($1 + 1):(sel("wpe")) with linespoints lt 2 title "wpe", \
-     ''   using ($1 + 1):(sel("h0.qkv_w")) with linespoints lt 3 title "h0.qkv_w", \
-     ''   using ($1 + 1):(sel("h0.fc_w")) with linespoints lt 4 title "h0.fc_w", \
-     ''   using ($1 + 1):(sel("h5.attproj_w")) with linespoints lt 5 title "h5.attproj_w", \
-     ''   using ($1 + 1):(sel("h5.fcproj_w")) with linespoints lt 6 title "h5.fcproj_w"
+# one matrix's rows of the training log, divided by its random twin's values:
+# step, effective rank ratio, matrix entropy ratio
+ratio(m) = sprintf("< awk -F'\t' -v m='%s' 'FNR == 1 {f++} /^#/ {next} f == 1 && $1 == m {re = $8; rm = $9} f == 2 && $2 == m {print $1 \"\\t\" $3 / re \"\\t\" $4 / rm}' '%s' '%s'", m, ARG5, ARG3)
+MATS = "wte wpe h0.qkv_w h0.fc_w h5.attproj_w h5.fcproj_w"
+unset datafile columnheaders
+set key bottom left noenhanced font ",8"
+set yrange [0.3:1.05]
+set title "effective rank exp H(s / sum s)"
+set ylabel "ratio to the Gaussian twin (1 = random)"
+plot for [i = 1:words(MATS)] ratio(word(MATS, i)) using ($1 + 1):2 with linespoints lt i title word(MATS, i), \
+     1 with lines lt 8 dt 2 notitle
+set title "matrix entropy H(s^2 / sum s^2) / ln n"
+plot for [i = 1:words(MATS)] ratio(word(MATS, i)) using ($1 + 1):3 with linespoints lt i title word(MATS, i), \
+     1 with lines lt 8 dt 2 notitle
 unset multiplot
