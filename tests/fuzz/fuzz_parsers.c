@@ -1,6 +1,8 @@
-/* libFuzzer target: the safetensors and TSV readers on arbitrary bytes. Each
+/* libFuzzer target: the safetensors and TSV readers and the recorded-command
+ * splitter (shang verify reads it from any artefact) on arbitrary bytes. Each
  * must accept or refuse cleanly; an accepted safetensors file must have every
- * tensor inside the data and readable (or refused by dtype). Run: make fuzz. */
+ * tensor inside the data and readable (or refused by dtype); a split command's
+ * words are NUL-terminated and its list NULL-terminated. Run: make fuzz. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,16 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             for (size_t c = 0; c < t->n_cols; c++)
                 if (!shang_tsv_get(t, r, (int)c)) abort();
         shang_tsv_free(t);
+    }
+    /* the command-line splitter, on the same text up to its first NUL */
+    char **words = NULL;
+    int n_words = 0;
+    if (shang_prov_split_command(copy, &words, &n_words) == 0) {
+        size_t total = 0;
+        for (int i = 0; i < n_words; i++) total += strlen(words[i]);
+        if (words[n_words] || total > size) abort();
+        for (int i = 0; i < n_words; i++) free(words[i]);
+        free(words);
     }
     free(copy);
     /* safetensors, from a file */
