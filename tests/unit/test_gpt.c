@@ -21,13 +21,8 @@ enum { B = 2, T = 70 };
 /* every parameter random and O(0.3), so that every tensor matters */
 static shang_gpt *random_model(uint64_t seed)
 {
-    shang_gpt *m;
-    assert_int_equal(shang_gpt_new(&CFG, &m), 0);
-    gsl_rng *r;
-    assert_int_equal(shang_rng_new(seed, SHANG_STREAM_TEST, 0, &r), 0);
-    for (size_t i = 0; i < m->n_params; i++) m->params[i] = (float)gsl_ran_gaussian(r, 0.3);
-    for (size_t i = 0; i < m->desc[SHANG_P_LN1_W].size; i++) m->p[SHANG_P_LN1_W][i] += 1.0f;
-    shang_rng_free(r);
+    shang_gpt *m = test_random_model(&CFG, seed, 0, SHANG_P_LN1_W);
+    assert_non_null(m);
     return m;
 }
 

@@ -1,5 +1,9 @@
 #include "testutil.h"
 
+#include <gsl/gsl_randist.h>
+
+#include "shang.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,4 +36,18 @@ char *test_path(const char *name)
     char *p = malloc(n);
     snprintf(p, n, "%s/%s", d, name);
     return p;
+}
+
+struct shang_gpt *test_random_model(const struct shang_gpt_config *c, uint64_t seed, uint64_t index, int gain)
+{
+    shang_gpt *m = NULL;
+    gsl_rng *r = NULL;
+    if (shang_gpt_new(c, &m) || shang_rng_new(seed, SHANG_STREAM_TEST, index, &r)) {
+        shang_gpt_free(m);
+        return NULL;
+    }
+    for (size_t i = 0; i < m->n_params; i++) m->params[i] = (float)gsl_ran_gaussian(r, 0.3);
+    for (size_t i = 0; i < m->desc[gain].size; i++) m->p[gain][i] += 1.0f;
+    shang_rng_free(r);
+    return m;
 }

@@ -22,4 +22,11 @@ int test_close(double a, double b, double atol, double rtol, const char *what, c
 const char *test_tmpdir(void);
 char *test_path(const char *name);
 
+/* A model of configuration c with every parameter drawn N(0, 0.3) (so that every
+ * tensor matters) from stream SHANG_STREAM_TEST / index, and 1 added to the
+ * LayerNorm gain tensor `gain` (a SHANG_P_* index); NULL if it cannot be made. */
+struct shang_gpt;
+struct shang_gpt_config;
+struct shang_gpt *test_random_model(const struct shang_gpt_config *c, uint64_t seed, uint64_t index, int gain);
+
 #endif
