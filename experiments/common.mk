@@ -39,8 +39,11 @@ $(WORK)/states.h5: $(MODEL) | $(SHANG)
 $(WORK)/pca.h5: $(WORK)/states.h5
 	$(SHANG) pca -q -i $< -k $(DIMS) --exclude-first -o $@
 
+# Lloyd's algorithm: on these 50-dimensional states it gives Yinyang's labels and
+# centres bit for bit, faster (k = 256, 7 layers: 159 s against 194 s; k = 1024,
+# 30 iterations of one layer: 44 s against 56 s)
 $(WORK)/clusters-k%.h5: $(WORK)/states.h5 $(WORK)/pca.h5
-	$(SHANG) cluster -q -i $< --pca $(WORK)/pca.h5 -k $* --exclude-first --seed $(SEED) -o $@
+	$(SHANG) cluster -q -i $< --pca $(WORK)/pca.h5 -k $* --exclude-first --seed $(SEED) --algorithm lloyd -o $@
 
 $(WORK)/alias-k%.h5: $(WORK)/states.h5 $(WORK)/clusters-k%.h5
 	$(SHANG) alias -q -s $< -c $(WORK)/clusters-k$*.h5 --bootstrap $(BOOT) --seed $(SEED) -o $@
