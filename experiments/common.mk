@@ -84,9 +84,9 @@ verify: all
 
 .PHONY: verify
 
-# Files made by pattern rules on the way to a figure are intermediate: kept
-# (.PRECIOUS), but not marked all secondary (.SECONDARY with no names), which made
-# make take a figure for up to date when the work files it was drawn from were
-# gone. The data files each experiment lists in `all` are ordinary targets.
-.PRECIOUS: $(ROOT)/experiments/work/%
+# Every experiment lists its artefacts in VERIFY and names them as targets
+# (`$(VERIFY):` after the list), so none is an intermediate file: make neither
+# deletes them after a run nor takes a figure for up to date when they are gone.
+# (A blanket .SECONDARY did the second; .PRECIOUS with a folder pattern does not
+# stop the first.)
 .DELETE_ON_ERROR:
