@@ -15,7 +15,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: shang lens -m MODEL.h5 [options] -o LENS.h5 FILE...\n\n"
-            "Runs the model over the documents of text FILEs (windows as in shang extract)\n"
+            "Runs the model over the documents of text FILEs, in windows of --ctx tokens\n"
+            "moving by --stride that tile each document evenly (each position scored once),\n"
             "and reads every layer's residual stream h_l out through the final LayerNorm\n"
             "and the unembedding, q_l = softmax(W_U LN_f(h_l)) (the logit lens; layer 0 =\n"
             "embeddings, L = the model's own prediction p). Per layer, averaged over the\n"
