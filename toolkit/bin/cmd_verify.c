@@ -106,11 +106,18 @@ static int read_recorded(const char *path, struct recorded *r, char *why, size_t
         H5G_info_t info;
         H5Gget_info(in, &info);
         for (hsize_t i = 0; !rc && !*why && i < info.nlinks; i++) {
-            char role[256], *ipath = NULL, *sha = NULL, *full = NULL, hex[65];
+            char *role = NULL, *ipath = NULL, *sha = NULL, *full = NULL, hex[65];
             uint64_t bytes;
-            H5Lget_name_by_idx(in, ".", H5_INDEX_NAME, H5_ITER_INC, i, role, sizeof role, H5P_DEFAULT);
-            hid_t ri = H5Gopen2(in, role, H5P_DEFAULT);
-            if (ri < 0) continue;
+            ssize_t rl = H5Lget_name_by_idx(in, ".", H5_INDEX_NAME, H5_ITER_INC, i, NULL, 0, H5P_DEFAULT);
+            hid_t ri = -1;
+            if (rl >= 0 && (role = malloc((size_t)rl + 1)) &&
+                H5Lget_name_by_idx(in, ".", H5_INDEX_NAME, H5_ITER_INC, i, role, (size_t)rl + 1, H5P_DEFAULT) >= 0)
+                ri = H5Gopen2(in, role, H5P_DEFAULT);
+            if (ri < 0) { /* an input that cannot be checked is not skipped */
+                snprintf(why, why_len, "input record %llu of /provenance/inputs cannot be read", (unsigned long long)i);
+                free(role);
+                break;
+            }
             rc = shang_h5_attr_get_str(ri, "path", &ipath);
             if (!rc) rc = shang_h5_attr_get_str(ri, "sha256", &sha);
             H5Gclose(ri);
@@ -122,6 +129,7 @@ static int read_recorded(const char *path, struct recorded *r, char *why, size_t
             } else if (!rc && strcmp(hex, sha)) {
                 snprintf(why, why_len, "input %s (%s) changed since: SHA-256 %.12s..., recorded %.12s...", role, p, hex, sha);
             }
+            free(role);
             free(ipath);
             free(sha);
             free(full);
