@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_cdf.h>
 
 #include "cmd.h"
 
@@ -60,7 +59,7 @@ static void usage(FILE *out)
 
 struct run {
     int boot;
-    double level, z;
+    double level;
     uint64_t seed;
 };
 
@@ -75,13 +74,6 @@ static int means(const struct run *r, const float *v, size_t N, size_t S, const 
     if (!*est || !*sd || !*cnt) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     shang_bootstrap_opts bo = {.replicates = r->boot, .level = r->level, .seed = r->seed, .stream = stream};
     return shang_bootstrap_means(v, N, S, cls, K, contrast, group, r->boot ? &bo : NULL, *est, *sd, *cnt);
-}
-
-static void put(shang_table *t, const int col[3], double est, double sd, const struct run *r)
-{
-    shang_table_f64(t, col[0], est);
-    if (col[1] >= 0) shang_table_f64(t, col[1], est - r->z * sd);
-    if (col[2] >= 0) shang_table_f64(t, col[2], est + r->z * sd);
 }
 
 /* layers: every value per layer */
@@ -107,7 +99,7 @@ static int layers_table(const struct run *r, const shang_lens_data *d, const dou
         shang_table_i64(*out, 0, l);
         for (int q = 0; q < SHANG_LENS_NV; q++) {
             size_t k = (size_t)l * SHANG_LENS_NV + (size_t)q;
-            put(*out, col[q], est[k], sd[k], r);
+            cmd_table_put_estimate(*out, col[q], est[k], sd[k], r->level);
         }
         shang_table_f64(*out, c_med, shang_lens_median_rank(d, l));
         shang_table_f64(*out, c_uni, h_uni);
@@ -125,20 +117,17 @@ static int layers_table(const struct run *r, const shang_lens_data *d, const dou
     return rc;
 }
 
-/* a table of the model's entropy and surprisal (final layer) by class: `key` is
- * the class column (names: class labels; NULL: the class number); rows_of: the
- * count column's description */
-static int final_by_class(const struct run *r, const shang_lens_data *d, const int32_t *cls, size_t K, int contrast,
-                          const char *name, const char *desc, const char *key, const char *const *labels,
-                          uint64_t stream, shang_table **out)
+/* a table of the model's entropy and surprisal by class, from the final layer's
+ * values v (N, S) of d's rows: `key` names the class column (labels: the
+ * classes' names; NULL: their numbers) */
+static int final_by_class(const struct run *r, const shang_lens_data *d, const float *v, size_t S, const int32_t *cls,
+                          size_t K, int contrast, const char *name, const char *desc, const char *key,
+                          const char *const *labels, uint64_t stream, shang_table **out)
 {
-    float *v = NULL;
     double *est = NULL, *sd = NULL;
     uint64_t *cnt = NULL;
-    size_t S;
     int ce[3], cs[3], c_n = -1;
-    int rc = shang_lens_values(d, NULL, d->L1 - 1, &v, &S);
-    if (!rc) rc = means(r, v, d->N, S, cls, K, contrast, d->doc, stream, &est, &sd, &cnt);
+    int rc = means(r, v, d->N, S, cls, K, contrast, d->doc, stream, &est, &sd, &cnt);
     if (!rc) rc = shang_table_new(name, desc, out);
     if (!rc && shang_table_column(*out, key, labels ? SHANG_DT_STR : SHANG_DT_I64, key) < 0) rc = shang_err_code();
     if (!rc) rc = cmd_table_estimate(*out, "entropy", "the model's predictive entropy (nats)", r->boot, "documents", ce);
@@ -149,11 +138,10 @@ static int final_by_class(const struct run *r, const shang_lens_data *d, const i
         if ((rc = shang_table_push(*out))) break;
         if (labels) rc = shang_table_str(*out, 0, labels[k]);
         else shang_table_i64(*out, 0, (int64_t)k);
-        put(*out, ce, est[k * S + SHANG_LENS_ENTROPY], sd[k * S + SHANG_LENS_ENTROPY], r);
-        put(*out, cs, est[k * S + SHANG_LENS_CE], sd[k * S + SHANG_LENS_CE], r);
+        cmd_table_put_estimate(*out, ce, est[k * S + SHANG_LENS_ENTROPY], sd[k * S + SHANG_LENS_ENTROPY], r->level);
+        cmd_table_put_estimate(*out, cs, est[k * S + SHANG_LENS_CE], sd[k * S + SHANG_LENS_CE], r->level);
         shang_table_i64(*out, c_n, k < K ? (int64_t)cnt[k * S] : (int64_t)(cnt[0] + cnt[S]));
     }
-    free(v);
     free(est);
     free(sd);
     free(cnt);
@@ -239,7 +227,7 @@ static int repeat_table(const struct run *r, const shang_lens_data *d, int n, in
         for (int a = 0; a < 3; a++)
             for (int b = 0; b < 3; b++) {
                 size_t k = (size_t)b * S + (size_t)l * SHANG_LENS_NV + (size_t)val[a];
-                put(*out, col[a][b], est[k], sd[k], r);
+                cmd_table_put_estimate(*out, col[a][b], est[k], sd[k], r->level);
             }
         shang_table_f64(*out, c_u, lnV);
         if (shang_log_level() > SHANG_LOG_QUIET)
@@ -304,7 +292,6 @@ int cmd_lens(int argc, char **argv)
     if (missing) return cmd_usage_error("lens", "%s", missing);
     if (run.boot == 1) return cmd_usage_error("lens", "--bootstrap needs 0 or at least 2 replicates");
     if (repeat == 1) return cmd_usage_error("lens", "--repeat needs at least 2 tokens");
-    run.z = gsl_cdf_ugaussian_Pinv(1 - (1 - run.level) / 2);
     shang_threads_set(threads);
     shang_gpt *m = NULL;
     shang_tokenizer *t = NULL;
@@ -314,6 +301,8 @@ int cmd_lens(int argc, char **argv)
     shang_table *tab[6] = {NULL};
     double *logu = NULL, h_uni = 0;
     uint8_t *punct = NULL;
+    float *fin = NULL, *fin_r = NULL; /* (N, S) the final layer's values of d's rows and of the probe's */
+    size_t S = 0;
     int rc = shang_h5_create(output, SHANG_LENS_FORMAT, SHANG_LENS_VERSION, &f);
     if (!rc) rc = shang_gpt_load(mpath, &m, &t);
     const int V = m ? m->cfg.V : 0, bos = o.bos && t && shang_bpe_eot(t) >= 0;
@@ -322,10 +311,7 @@ int cmd_lens(int argc, char **argv)
                         bos ? " + 1" : "", m->cfg.T);
     double t0 = shang_now();
     shang_progress *pr = rc ? NULL : shang_progress_new("lens", "rows", o.max_rows);
-    for (int i = optind; !rc && i < argc && !(o.max_rows && d.N >= o.max_rows); i++) {
-        rc = shang_lens_text(m, t, &o, argv[i], &d);
-        shang_progress_update(pr, d.N, NULL);
-    }
+    if (!rc) rc = shang_lens_text(m, t, &o, argv + optind, argc - optind, pr, &d);
     char extra[64];
     snprintf(extra, sizeof extra, "rows_per_s=%.0f", (double)d.N / (shang_now() - t0 + 1e-9));
     shang_progress_finish(pr, d.N, extra);
@@ -337,18 +323,19 @@ int cmd_lens(int argc, char **argv)
         const char *s = shang_bpe_token(t, id, &len);
         punct[id] = s ? (uint8_t)shang_token_is_punct(s, len) : 0;
     }
-    if (!rc) h_uni = shang_lens_unigram(&d, V, logu);
+    if (!rc) rc = shang_lens_unigram(&d, V, logu, &h_uni);
     if (!rc) rc = layers_table(&run, &d, logu, h_uni, &tab[0]);
     int32_t *cls = rc ? NULL : malloc(d.N * sizeof *cls);
     if (!rc && !cls) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     int32_t K = 0;
     for (size_t i = 0; !rc && i < d.N; i++) K = d.ctx_pos[i] + 1 > K ? d.ctx_pos[i] + 1 : K;
-    if (!rc) rc = final_by_class(&run, &d, d.ctx_pos, (size_t)K, 0, "positions", "the model's entropy and surprisal by position in the window",
-                                 "ctx_pos", NULL, 2, &tab[1]);
+    if (!rc) rc = shang_lens_values(&d, NULL, d.L1 - 1, &fin, &S);
+    if (!rc) rc = final_by_class(&run, &d, fin, S, d.ctx_pos, (size_t)K, 0, "positions",
+                                 "the model's entropy and surprisal by position in the window", "ctx_pos", NULL, 2, &tab[1]);
     for (size_t i = 0; !rc && i < d.N; i++) cls[i] = punct[d.next[i]];
     static const char *const plab[3] = {"other", "punctuation", "difference"};
-    if (!rc) rc = final_by_class(&run, &d, cls, 2, 1, "punctuation", "positions whose next token is punctuation against the rest",
-                                 "next", plab, 3, &tab[2]);
+    if (!rc) rc = final_by_class(&run, &d, fin, S, cls, 2, 1, "punctuation",
+                                 "positions whose next token is punctuation against the rest", "next", plab, 3, &tab[2]);
     free(cls);
     if (!rc && trace) rc = trace_table(&d, t, punct, trace, &tab[3]);
     if (!rc && repeat) {
@@ -356,13 +343,15 @@ int cmd_lens(int argc, char **argv)
         int n_pool = 0;
         if (rvocab) {
             if (!(pool = malloc((size_t)rvocab * sizeof *pool))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-            else n_pool = shang_lens_frequent(&d, V, rvocab, shang_bpe_eot(t), pool);
+            else if ((n_pool = shang_lens_frequent(&d, V, rvocab, shang_bpe_eot(t), pool)) < 0) rc = n_pool;
         }
         if (!rc) rc = shang_lens_repeat(m, bos ? shang_bpe_eot(t) : -1, pool, n_pool, rseqs, repeat, o.batch, run.seed, &dr);
         free(pool);
         if (!rc) rc = repeat_table(&run, &dr, repeat, bos, log((double)V), &tab[4]);
-        if (!rc) rc = final_by_class(&run, &dr, dr.ctx_pos, (size_t)(2 * repeat + bos), 0, "repeat_positions",
-                                     "the model's entropy and surprisal along the repeated sequence", "ctx_pos", NULL, 4, &tab[5]);
+        if (!rc) rc = shang_lens_values(&dr, NULL, dr.L1 - 1, &fin_r, &S);
+        if (!rc) rc = final_by_class(&run, &dr, fin_r, S, dr.ctx_pos, (size_t)(2 * repeat + bos), 0, "repeat_positions",
+                                     "the model's entropy and surprisal along the repeated sequence", "ctx_pos", NULL, 4,
+                                     &tab[5]);
     }
     for (int k = 0; !rc && k < 6; k++)
         if (tab[k]) rc = shang_table_write(tab[k], f->id);
@@ -394,6 +383,8 @@ int cmd_lens(int argc, char **argv)
     shang_lens_data_free(&dr);
     free(logu);
     free(punct);
+    free(fin);
+    free(fin_r);
     shang_bpe_free(t);
     shang_gpt_free(m);
     return status;

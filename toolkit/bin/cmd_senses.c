@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
 #include "cmd.h"
@@ -286,7 +285,6 @@ static int paraphrase_mode(const char *apath, const char *bpath, const char *out
     }
     int c_n = rc ? -1 : shang_table_column(t, "items", SHANG_DT_I64, "paraphrase pairs");
     if (!rc && c_n < 0) rc = shang_err_code();
-    const double z = gsl_cdf_ugaussian_Pinv(1 - (1 - level) / 2);
     if (!rc && shang_log_level() > SHANG_LOG_QUIET)
         fprintf(stderr, "%5s %8s %8s %9s %8s %9s\n", "layer", "aligned", "shuffled", "retrieval", "last", "ret-last");
     for (int l = 0; !rc && l < n_layers; l++) {
@@ -322,11 +320,7 @@ static int paraphrase_mode(const char *apath, const char *bpath, const char *out
         if (!rc && !(rc = shang_table_push(t))) {
             shang_table_i64(t, 0, layers[l]);
             for (int q = 0; q < N_P; q++) {
-                shang_table_f64(t, col[q][0], est[q]);
-                if (boot) {
-                    shang_table_f64(t, col[q][1], est[q] - z * sd[q]);
-                    shang_table_f64(t, col[q][2], est[q] + z * sd[q]);
-                }
+                cmd_table_put_estimate(t, col[q], est[q], boot ? sd[q] : NAN, level);
             }
             shang_table_i64(t, c_n, (int64_t)I);
             if (shang_log_level() > SHANG_LOG_QUIET)
@@ -513,7 +507,6 @@ static int synonym_mode(const char *spath, const char *apath, const char *fpath,
     static const char *const cn_name[3] = {"synonym_pairs", "antonym_pairs", "random_pairs"};
     for (int g = 0; !rc && g < 3; g++)
         if ((c_n[g] = shang_table_column(t, cn_name[g], SHANG_DT_I64, "pairs measured")) < 0) rc = shang_err_code();
-    const double z = gsl_cdf_ugaussian_Pinv(1 - (1 - level) / 2);
     if (!rc && shang_log_level() > SHANG_LOG_QUIET)
         fprintf(stderr, "%5s %9s %9s %9s   (%zu synonym, %zu antonym, %zu random pairs)\n", "layer", "synonyms",
                 "antonyms", "random", np[0], np[1], np[2]);
@@ -538,11 +531,7 @@ static int synonym_mode(const char *spath, const char *apath, const char *fpath,
         if (!rc && !(rc = shang_table_push(t))) {
             shang_table_i64(t, 0, layers[l]);
             for (int q = 0; q < N_Y; q++) {
-                shang_table_f64(t, col[q][0], est[q]);
-                if (boot) {
-                    shang_table_f64(t, col[q][1], est[q] - z * sd[q]);
-                    shang_table_f64(t, col[q][2], est[q] + z * sd[q]);
-                }
+                cmd_table_put_estimate(t, col[q], est[q], boot ? sd[q] : NAN, level);
             }
             for (int g = 0; g < 3; g++) shang_table_i64(t, c_n[g], (int64_t)np[g]);
             if (shang_log_level() > SHANG_LOG_QUIET)
@@ -812,7 +801,6 @@ int cmd_senses(int argc, char **argv)
     int c_np = rc ? -1 : shang_table_column(t, "pairs", SHANG_DT_I64, "balanced WiC pairs (train + test)");
     int c_sc = rc ? -1 : shang_table_column(t, "items_scored", SHANG_DT_I64, "rows scored by the nearest centroid");
     if (!rc && (c_thr < 0 || c_np < 0 || c_sc < 0)) rc = shang_err_code();
-    const double z = gsl_cdf_ugaussian_Pinv(1 - (1 - level) / 2);
     if (!rc && shang_log_level() > SHANG_LOG_QUIET)
         fprintf(stderr, "%5s %7s %7s %7s %7s %7s %7s %7s\n", "layer", "WiC", "WiC-lex", "NC", "MFS", "purity", "AMI",
                 "silh.");
@@ -894,11 +882,7 @@ int cmd_senses(int argc, char **argv)
         if (!rc && !(rc = shang_table_push(t))) {
             shang_table_i64(t, 0, layers[l]);
             for (int q = 0; q < N_S; q++) {
-                shang_table_f64(t, col[q][0], est[q]);
-                if (boot) {
-                    shang_table_f64(t, col[q][1], est[q] - z * sd[q]);
-                    shang_table_f64(t, col[q][2], est[q] + z * sd[q]);
-                }
+                cmd_table_put_estimate(t, col[q], est[q], boot ? sd[q] : NAN, level);
             }
             shang_table_f64(t, c_thr, thr);
             shang_table_i64(t, c_np, (int64_t)cx.np[0]);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_version.h>
 
@@ -52,6 +53,15 @@ int cmd_table_estimate(shang_table *t, const char *name, const char *desc, int c
     snprintf(d, sizeof d, "estimate + z x bootstrap standard error (%s resampled)", unit);
     if ((col[2] = shang_table_column(t, nm, SHANG_DT_F64, d)) < 0) return shang_err_code();
     return SHANG_OK;
+}
+
+void cmd_table_put_estimate(shang_table *t, const int col[3], double est, double sd, double level)
+{
+    shang_table_f64(t, col[0], est);
+    if (col[1] < 0) return;
+    const double z = gsl_cdf_ugaussian_Pinv(1 - (1 - level) / 2);
+    shang_table_f64(t, col[1], est - z * sd);
+    shang_table_f64(t, col[2], est + z * sd);
 }
 
 int cmd_usage_error(const char *verb, const char *fmt, ...)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "shang_blas.h"
+#include "shang_cli.h"
 #include "shang_extract.h"
 #include "shang_kernels.h"
 #include "shang_mem.h"
@@ -239,7 +240,8 @@ struct batcher {
     shang_lens *x;
     shang_lens_data *d;
     int B, ctx;
-    int32_t *tok;          /* (B, ctx) */
+    int32_t *tok;          /* (B, ctx) the windows */
+    int32_t *packed;       /* (B, T) the batch as run, T its longest window */
     int *len;              /* (B) */
     int nb;
     shang_ivec rows, next; /* b * ctx + t, and the targets */
@@ -259,8 +261,9 @@ static int batcher_init(struct batcher *q, const shang_gpt *m, int B, int ctx, u
     if (d->L1 != m->cfg.L + 1) return SHANG_FAIL(SHANG_EINVAL, "rows of a %d-layer model, not %d", d->L1 - 1, m->cfg.L);
     q->first = d->N;
     q->tok = shang_alloc((size_t)B * (size_t)ctx, sizeof *q->tok, "lens batch");
+    q->packed = shang_alloc((size_t)B * (size_t)ctx, sizeof *q->packed, "lens batch");
     q->len = shang_alloc((size_t)B, sizeof *q->len, "lens batch");
-    if (!q->tok || !q->len) return shang_err_code();
+    if (!q->tok || !q->packed || !q->len) return shang_err_code();
     return shang_lens_new(m, B, ctx, &q->x);
 }
 
@@ -268,6 +271,7 @@ static void batcher_free(struct batcher *q)
 {
     shang_lens_free(q->x);
     free(q->tok);
+    free(q->packed);
     free(q->len);
     free(q->rows.v);
     free(q->next.v);
@@ -276,19 +280,17 @@ static void batcher_free(struct batcher *q)
 static int flush(struct batcher *q)
 {
     if (q->nb == 0) return SHANG_OK;
-    int T = 0, rc = SHANG_OK;
+    int T = 0;
     for (int b = 0; b < q->nb; b++) T = q->len[b] > T ? q->len[b] : T;
-    int32_t *packed = shang_alloc((size_t)q->nb * (size_t)T, sizeof *packed, "packed batch"); /* (nb, T) */
-    if (!packed) return shang_err_code();
+    int32_t *packed = q->packed;
     for (int b = 0; b < q->nb; b++) { /* right-padded: harmless, attention is causal */
         memcpy(packed + (size_t)b * T, q->tok + (size_t)b * q->ctx, (size_t)q->len[b] * sizeof *packed);
         for (int t = q->len[b]; t < T; t++) packed[(size_t)b * T + t] = 0;
     }
     for (size_t i = 0; i < q->rows.n; i++) q->rows.v[i] = q->rows.v[i] / q->ctx * T + q->rows.v[i] % q->ctx;
     const size_t o = q->first * (size_t)q->d->L1;
-    rc = shang_lens_run(q->x, packed, q->nb, T, q->rows.v, q->next.v, q->rows.n, q->d->entropy + o, q->d->kl + o,
-                        q->d->ce + o, q->d->rank + o, q->d->top1 + o);
-    free(packed);
+    int rc = shang_lens_run(q->x, packed, q->nb, T, q->rows.v, q->next.v, q->rows.n, q->d->entropy + o, q->d->kl + o,
+                            q->d->ce + o, q->d->rank + o, q->d->top1 + o);
     q->nb = 0;
     q->rows.n = q->next.n = 0;
     q->first = q->d->N;
@@ -316,8 +318,41 @@ static int add_window(struct batcher *q, const int32_t *seq, int total, int star
     return rc;
 }
 
-int shang_lens_text(const shang_gpt *m, const shang_tokenizer *t, shang_lens_opts *o, const char *path,
-                    shang_lens_data *d)
+/* the documents of one file into the batcher */
+static int add_file(struct batcher *q, const shang_tokenizer *t, shang_encoder *enc, const shang_lens_opts *o,
+                    const char *path)
+{
+    const int bos = o->bos ? 1 : 0;
+    char *text = NULL;
+    size_t len, nd = 0;
+    shang_span *docs = NULL;
+    shang_ivec ids = {0}, seq = {0};
+    int rc = shang_text_read(path, &text, &len);
+    if (!rc) rc = shang_text_docs(text, len, o->docs_mode, &docs, &nd);
+    for (size_t k = 0; !rc && k < nd && !q->done; k++) {
+        ids.n = seq.n = 0;
+        rc = shang_encode(enc, text + docs[k].start, docs[k].len, &ids, NULL);
+        if (!rc && ids.n > INT32_MAX / 2) rc = SHANG_FAIL(SHANG_EINVAL, "document %zu is too long", k);
+        if (!rc && bos) rc = shang_ivec_push(&seq, shang_bpe_eot(t));
+        for (size_t i = 0; !rc && i < ids.n; i++) rc = shang_ivec_push(&seq, ids.v[i]);
+        shang_window *w = NULL;
+        int nw = 0;
+        if (!rc) rc = shang_windows((int)seq.n, o->ctx, o->stride, bos, 0, &w, &nw);
+        for (int i = 0; !rc && i < nw && !q->done; i++)
+            rc = add_window(q, seq.v, (int)seq.n, w[i].start, w[i].end, w[i].keep, bos, q->d->n_docs);
+        free(w);
+        if (!rc && ids.n) q->d->n_docs++;
+    }
+    if (rc) shang_err_prefix("%s", path);
+    free(ids.v);
+    free(seq.v);
+    free(docs);
+    free(text);
+    return rc;
+}
+
+int shang_lens_text(const shang_gpt *m, const shang_tokenizer *t, shang_lens_opts *o, char *const *paths, int n_paths,
+                    shang_progress *pr, shang_lens_data *d)
 {
     const int bos = o->bos ? 1 : 0;
     if (!o->ctx) o->ctx = m->cfg.T;
@@ -327,38 +362,17 @@ int shang_lens_text(const shang_gpt *m, const shang_tokenizer *t, shang_lens_opt
         return SHANG_FAIL(SHANG_EINVAL, "stride %d outside [1, %d]", o->stride, o->ctx - bos);
     if (o->batch < 1) return SHANG_FAIL(SHANG_EINVAL, "batch %d", o->batch);
     if (bos && shang_bpe_eot(t) < 0) return SHANG_FAIL(SHANG_EINVAL, "the tokenizer has no <|endoftext|> to prepend");
-    char *text = NULL;
-    size_t len, nd = 0;
-    shang_span *docs = NULL;
     shang_encoder *enc = NULL;
-    shang_ivec ids = {0}, seq = {0};
     struct batcher q;
     int rc = batcher_init(&q, m, o->batch, o->ctx, o->max_rows, d);
-    if (!rc) rc = shang_text_read(path, &text, &len);
-    if (!rc) rc = shang_text_docs(text, len, o->docs_mode, &docs, &nd);
     if (!rc) rc = shang_encoder_new(t, &enc);
-    for (size_t k = 0; !rc && k < nd && !q.done; k++) {
-        ids.n = seq.n = 0;
-        rc = shang_encode(enc, text + docs[k].start, docs[k].len, &ids, NULL);
-        if (!rc && ids.n > INT32_MAX / 2) rc = SHANG_FAIL(SHANG_EINVAL, "document %zu is too long", k);
-        if (!rc && bos) rc = shang_ivec_push(&seq, shang_bpe_eot(t));
-        for (size_t i = 0; !rc && i < ids.n; i++) rc = shang_ivec_push(&seq, ids.v[i]);
-        shang_window *w = NULL;
-        int nw = 0;
-        if (!rc) rc = shang_windows((int)seq.n, o->ctx, o->stride, bos, 0, &w, &nw);
-        for (int i = 0; !rc && i < nw && !q.done; i++)
-            rc = add_window(&q, seq.v, (int)seq.n, w[i].start, w[i].end, w[i].keep, bos, d->n_docs);
-        free(w);
-        if (!rc && ids.n) d->n_docs++;
+    for (int i = 0; !rc && i < n_paths && !q.done; i++) {
+        rc = add_file(&q, t, enc, o, paths[i]);
+        shang_progress_update(pr, d->N, NULL);
     }
     if (!rc) rc = flush(&q);
-    if (rc) shang_err_prefix("%s", path);
     batcher_free(&q);
     shang_encoder_free(enc);
-    free(ids.v);
-    free(seq.v);
-    free(docs);
-    free(text);
     return rc;
 }
 
@@ -414,31 +428,31 @@ void shang_lens_repeat_classes(const shang_lens_data *d, int n, int bos, int32_t
     }
 }
 
-static const double *freq_base; /* qsort has no context; called from one thread */
+struct freq {
+    double n;
+    int32_t id;
+};
 
+/* most frequent first; ties: the smaller id */
 static int by_freq(const void *a, const void *b)
 {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    if (freq_base[x] != freq_base[y]) return freq_base[x] < freq_base[y] ? 1 : -1;
-    return (x > y) - (x < y);
+    const struct freq *x = a, *y = b;
+    if (x->n != y->n) return x->n < y->n ? 1 : -1;
+    return (x->id > y->id) - (x->id < y->id);
 }
 
 int shang_lens_frequent(const shang_lens_data *d, int V, int n, int32_t skip, int32_t *pool)
 {
-    double *cnt = calloc((size_t)V, sizeof *cnt);
-    int32_t *ids = malloc((size_t)V * sizeof *ids);
+    struct freq *f = calloc((size_t)V, sizeof *f);
+    if (!f) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    for (int32_t t = 0; t < V; t++) f[t].id = t;
+    for (size_t i = 0; i < d->N; i++)
+        if (d->next[i] >= 0 && d->next[i] < V) f[d->next[i]].n++;
+    qsort(f, (size_t)V, sizeof *f, by_freq);
     int k = 0;
-    if (cnt && ids) {
-        for (size_t i = 0; i < d->N; i++)
-            if (d->next[i] >= 0 && d->next[i] < V) cnt[d->next[i]]++;
-        for (int32_t t = 0; t < V; t++) ids[t] = t;
-        freq_base = cnt;
-        qsort(ids, (size_t)V, sizeof *ids, by_freq);
-        for (int32_t j = 0; j < V && k < n && cnt[ids[j]] > 0; j++)
-            if (ids[j] != skip) pool[k++] = ids[j];
-    }
-    free(cnt);
-    free(ids);
+    for (int32_t j = 0; j < V && k < n && f[j].n > 0; j++)
+        if (f[j].id != skip) pool[k++] = f[j].id;
+    free(f);
     return k;
 }
 
@@ -480,19 +494,20 @@ int shang_lens_values(const shang_lens_data *d, const double *logu, int layer, f
     return SHANG_OK;
 }
 
-double shang_lens_unigram(const shang_lens_data *d, int V, double *logu)
+int shang_lens_unigram(const shang_lens_data *d, int V, double *logu, double *h)
 {
-    double *n = calloc((size_t)V, sizeof *n), h = 0;
-    if (!n) return NAN;
+    double *n = calloc((size_t)V, sizeof *n);
+    if (!n) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0; i < d->N; i++)
         if (d->next[i] >= 0 && d->next[i] < V) n[d->next[i]]++;
     const double N = (double)d->N;
+    *h = 0;
     for (int t = 0; t < V; t++) {
-        if (n[t] > 0) h -= n[t] / N * log(n[t] / N);
-        if (logu) logu[t] = log((n[t] + 0.5) / (N + 0.5 * V));
+        if (n[t] > 0) *h -= n[t] / N * log(n[t] / N);
+        logu[t] = log((n[t] + 0.5) / (N + 0.5 * V));
     }
     free(n);
-    return h;
+    return SHANG_OK;
 }
 
 static int by_int(const void *a, const void *b)

@@ -57,11 +57,13 @@ typedef struct shang_lens_opts {
     uint64_t max_rows; /* stop after this many scored positions; 0 = all */
 } shang_lens_opts;
 
-/* Scores every document of the text file `path` (plain or gzip) and appends the
- * rows to d; document indices continue from d's. Checks and completes o (ctx,
- * stride). */
-int shang_lens_text(const shang_gpt *m, const shang_tokenizer *t, shang_lens_opts *o, const char *path,
-                    shang_lens_data *d) SHANG_MUST_CHECK;
+/* Scores every document of the text files paths[0..n) (plain or gzip), one
+ * batch stream over all of them, and appends the rows to d; document indices
+ * continue from d's. Reports the rows to pr (NULL: none) after each file. Checks
+ * and completes o (ctx, stride). */
+struct shang_progress;
+int shang_lens_text(const shang_gpt *m, const shang_tokenizer *t, shang_lens_opts *o, char *const *paths, int n_paths,
+                    struct shang_progress *pr, shang_lens_data *d) SHANG_MUST_CHECK;
 /* Scores S sequences seq (S, len) whole, every position but the last (doc = the
  * sequence, pos = ctx_pos = the position); len <= the model's context. */
 int shang_lens_sequences(const shang_gpt *m, const int32_t *seq, int S, int len, int batch,
@@ -79,7 +81,8 @@ int shang_lens_repeat(const shang_gpt *m, int32_t eot, const int32_t *pool, int 
  * repeated token). */
 void shang_lens_repeat_classes(const shang_lens_data *d, int n, int bos, int32_t *cls);
 /* The n most frequent next tokens of d's rows (ties: the smaller id), `skip`
- * left out, into pool; returns how many there are (< n when fewer occur). */
+ * left out, into pool; returns how many there are (< n when fewer occur), or
+ * a negative SHANG_E* code. */
 int shang_lens_frequent(const shang_lens_data *d, int V, int n, int32_t skip, int32_t *pool);
 
 /* The low-level step: runs tokens (B, T) and reads out the n positions rows[i]
@@ -110,8 +113,8 @@ const char *shang_lens_value_help(int v);
  * (shang_lens_unigram). *v malloc'd. */
 int shang_lens_values(const shang_lens_data *d, const double *logu, int layer, float **v, size_t *S) SHANG_MUST_CHECK;
 /* The unigram of the rows' next tokens, add-1/2: logu (V) = ln((n(t) + 1/2) /
- * (N + V/2)); returns the plug-in entropy of the counts (nats). */
-double shang_lens_unigram(const shang_lens_data *d, int V, double *logu);
+ * (N + V/2)), and *h the plug-in entropy of the counts (nats). */
+int shang_lens_unigram(const shang_lens_data *d, int V, double *logu, double *h) SHANG_MUST_CHECK;
 /* The median over rows of the rank of p's top-1 under q_layer. */
 double shang_lens_median_rank(const shang_lens_data *d, int layer);
 
