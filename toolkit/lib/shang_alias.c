@@ -446,20 +446,9 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
     /* held-out documents: the same for every layer (their own stream), a share
      * heldout_frac of the documents in a random order, at least one */
     if (!rc && c.ny) {
-        shang_strmap *dm;
-        rc = shang_strmap_new(1024, &dm);
-        int32_t *dense = rc ? NULL : malloc(n1 * sizeof *dense);
-        if (!rc && !dense) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-        for (size_t j = 0; !rc && j < c.ny; j++) {
-            int added;
-            uint64_t *v = shang_strmap_put(dm, &ydoc[j], sizeof ydoc[j], &added);
-            if (!v) rc = shang_err_code();
-            else {
-                if (added) *v = shang_strmap_size(dm) - 1;
-                dense[j] = (int32_t)*v;
-            }
-        }
-        size_t D = rc ? 0 : shang_strmap_size(dm);
+        uint32_t *dense = malloc(n1 * sizeof *dense);
+        size_t D = 0;
+        rc = dense ? shang_dense_ids(ydoc, sizeof *ydoc, c.ny, dense, &D) : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         unsigned char *is_test = rc ? NULL : calloc(D, 1);
         dord = rc ? NULL : malloc(D * sizeof *dord);
         gsl_rng *r = NULL;
@@ -474,7 +463,6 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
             for (size_t j = 0; j < c.ny; j++) c.test[j] = is_test[dense[j]];
         }
         shang_rng_free(r);
-        shang_strmap_free(dm);
         free(dense);
         free(is_test);
     }

@@ -76,22 +76,11 @@ int shang_geometry_layer(float *x, const int32_t *tok, const int32_t *doc, size_
         g->top3_cosine = m && cs != 0 ? c3 / cs : NAN;
     }
     /* self-similarity: occurrences grouped by token (counting sort by dense id) */
-    shang_strmap *tm = NULL;
     uint32_t *tid = rc ? NULL : malloc(n * sizeof *tid);
     size_t *start = NULL, *order = NULL, *pick = NULL, T = 0;
     if (!rc && !tid) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-    if (!rc) rc = shang_strmap_new(4096, &tm);
-    for (size_t i = 0; !rc && i < n; i++) {
-        int added;
-        uint64_t *v = shang_strmap_put(tm, &tok[i], sizeof tok[i], &added);
-        if (!v) rc = shang_err_code();
-        else {
-            if (added) *v = shang_strmap_size(tm) - 1;
-            tid[i] = (uint32_t)*v;
-        }
-    }
+    if (!rc) rc = shang_dense_ids(tok, sizeof *tok, n, tid, &T);
     if (!rc) {
-        T = shang_strmap_size(tm);
         start = calloc(T + 1, sizeof *start);
         order = malloc(n * sizeof *order);
         pick = malloc((o->max_occ ? o->max_occ : 1) * sizeof *pick);
@@ -128,20 +117,10 @@ int shang_geometry_layer(float *x, const int32_t *tok, const int32_t *doc, size_
     g->self_similarity = st ? ss / (double)st : NAN;
     g->self_similarity_adj = g->self_similarity - g->anisotropy;
     /* intra-document similarity: each row against its document's mean */
-    shang_strmap *dm = NULL;
     double *dsum = NULL;
     uint32_t *did = tid; /* reuse */
-    if (!rc) rc = shang_strmap_new(1024, &dm);
-    for (size_t i = 0; !rc && i < n; i++) {
-        int added;
-        uint64_t *v = shang_strmap_put(dm, &doc[i], sizeof doc[i], &added);
-        if (!v) rc = shang_err_code();
-        else {
-            if (added) *v = shang_strmap_size(dm) - 1;
-            did[i] = (uint32_t)*v;
-        }
-    }
-    size_t D = rc ? 0 : shang_strmap_size(dm);
+    size_t D = 0;
+    if (!rc) rc = shang_dense_ids(doc, sizeof *doc, n, did, &D);
     if (!rc && !(dsum = calloc(D * C, sizeof *dsum))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < n; i++)
         for (size_t d = 0; d < C; d++) dsum[did[i] * C + d] += x[i * C + d];
@@ -164,8 +143,6 @@ int shang_geometry_layer(float *x, const int32_t *tok, const int32_t *doc, size_
         g->intra_doc_adj = g->intra_doc - g->anisotropy;
         free(dn);
     }
-    shang_strmap_free(tm);
-    shang_strmap_free(dm);
     shang_rng_free(r);
     free(nrm); free(mom); free(tid); free(start); free(order); free(pick); free(dsum);
     return rc;
