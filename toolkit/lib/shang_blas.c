@@ -10,6 +10,9 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <omp.h>
+#include <pthread.h>
+
 #include <cblas.h>
 #include <lapacke.h>
 
@@ -98,14 +101,99 @@ const char *shang_blas_kernel_origin(void)
     return buf;
 }
 
-void shang_blas_set_threads(int n)
+/* ---- thread-count-independent products --------------------------------------
+ *
+ * OpenBLAS's own threads split a product in ways that depend on the thread count
+ * and, for some kernels (Haswell), change the order of the K reduction, so its
+ * results are not the same bits for 1 and 2 threads. shang therefore keeps
+ * OpenBLAS single-threaded for good and parallelises itself: a product is cut into
+ * tiles of C whose layout depends only on M, N and K (never on the thread count),
+ * each tile is one single-threaded BLAS call over the whole K (no reduction is
+ * ever split), and OpenMP runs the tiles. Every element of C is then computed by
+ * the same call on the same operands whatever the number of threads. */
+
+/* Debian's OpenMP build of OpenBLAS follows OpenMP: a call runs single-threaded
+ * inside an active parallel region or where omp_get_max_threads() is 1. So each
+ * BLAS call below runs in a parallel region whose implicit tasks have set their
+ * own thread count to 1 (omp_set_num_threads changes only the calling task's).
+ * A pthreads build of OpenBLAS is told once to use one thread. */
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+
+static void blas_single_threaded(void)
 {
-    if (n > 0) openblas_set_num_threads(n);
+    if (openblas_get_parallel() != 2) openblas_set_num_threads(1); /* 2: OpenMP build */
 }
 
-int shang_blas_threads(void) { return openblas_get_num_threads(); }
+static void blas_init(void) { pthread_once(&blas_once, blas_single_threaded); }
+
+void shang_blas_set_threads(int n)
+{
+    blas_init();
+    if (n > 0) omp_set_num_threads(n);
+}
+
+int shang_blas_threads(void) { return omp_get_max_threads(); }
+
+/* runs `call` with OpenBLAS single-threaded, on the calling thread */
+#define BLAS_ALONE(call)                                                                                    \
+    do {                                                                                                    \
+        blas_init();                                                                                        \
+        _Pragma("omp parallel num_threads(1)")                                                              \
+        {                                                                                                   \
+            omp_set_num_threads(1);                                                                         \
+            call;                                                                                           \
+        }                                                                                                   \
+    } while (0)
 
 static int fits(size_t n) { return n <= (size_t)INT_MAX; }
+
+/* n cut into the fewest parts of at most `max`, of equal size rounded up to a
+ * multiple of 16 (the kernels' unrolling); the last part takes the rest */
+static size_t even_tile(size_t n, size_t max)
+{
+    if (n <= max) return n ? n : 1;
+    size_t parts = (n + max - 1) / max, t = (n + parts - 1) / parts;
+    t = (t + 15) / 16 * 16;
+    return t < max ? t : max;
+}
+
+void shang_gemm_tiles(size_t M, size_t N, size_t K, size_t *tile_m, size_t *tile_n)
+{
+    /* a small product is one call */
+    if ((double)M * (double)N * (double)K <= SHANG_GEMM_TILE_FLOPS) {
+        *tile_m = M ? M : 1;
+        *tile_n = N ? N : 1;
+        return;
+    }
+    *tile_m = even_tile(M, SHANG_GEMM_TILE_M);
+    *tile_n = even_tile(N, SHANG_GEMM_TILE_N);
+}
+
+/* C = beta C for an empty reduction (BLAS rejects lda = 0) */
+#define SCALE_C(C, ldc, M, N, beta, upper)                                                                  \
+    for (size_t i = 0; i < (M); i++)                                                                        \
+        for (size_t j = (upper) ? i : 0; j < (N); j++) (C)[i * (ldc) + j] = (beta) == 0 ? 0 : (beta) * (C)[i * (ldc) + j]
+
+/* the tiles of C(M, N): tile t is rows i0.., columns j0.. */
+#define TILE_LOOP(M, N, K, body)                                                                            \
+    do {                                                                                                    \
+        size_t tm_, tn_;                                                                                    \
+        shang_gemm_tiles(M, N, K, &tm_, &tn_);                                                              \
+        const size_t gm_ = ((M) + tm_ - 1) / tm_, gn_ = ((N) + tn_ - 1) / tn_, nt_ = gm_ * gn_;             \
+        blas_init();                                                                                        \
+        int team_ = nt_ > 1 && !omp_in_parallel() ? omp_get_max_threads() : 1;                              \
+        if ((size_t)team_ > nt_) team_ = (int)nt_;                                                          \
+        _Pragma("omp parallel num_threads(team_)")                                                          \
+        {                                                                                                   \
+            omp_set_num_threads(1);                                                                         \
+            _Pragma("omp for schedule(dynamic, 1)")                                                         \
+            for (size_t t_ = 0; t_ < nt_; t_++) {                                                           \
+                const size_t i0 = t_ / gn_ * tm_, j0 = t_ % gn_ * tn_;                                      \
+                const size_t mi = (M) - i0 < tm_ ? (M) - i0 : tm_, nj = (N) - j0 < tn_ ? (N) - j0 : tn_;    \
+                body;                                                                                       \
+            }                                                                                               \
+        }                                                                                                   \
+    } while (0)
 
 void shang_sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha,
                  const float *A, size_t lda, const float *B, size_t ldb, float beta,
@@ -113,26 +201,14 @@ void shang_sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float
 {
     assert(fits(M) && fits(N) && fits(K) && fits(lda) && fits(ldb) && fits(ldc));
     if (M == 0 || N == 0) return;
-    if (K == 0) { /* BLAS rejects lda = 0; the product is empty */
-        for (size_t i = 0; i < M; i++)
-            for (size_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0 ? 0 : beta * C[i * ldc + j];
-        return;
-    }
-    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                trans_b ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, alpha, A,
-                (int)lda, B, (int)ldb, beta, C, (int)ldc);
-}
-
-void shang_ssyrk_t(size_t N, size_t K, float alpha, const float *A, size_t lda, float beta, float *C, size_t ldc)
-{
-    assert(fits(N) && fits(K) && fits(lda) && fits(ldc));
-    if (N == 0) return;
     if (K == 0) {
-        for (size_t i = 0; i < N; i++)
-            for (size_t j = i; j < N; j++) C[i * ldc + j] = beta == 0 ? 0 : beta * C[i * ldc + j];
+        SCALE_C(C, ldc, M, N, beta, 0);
         return;
     }
-    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)N, (int)K, alpha, A, (int)lda, beta, C, (int)ldc);
+    TILE_LOOP(M, N, K,
+              cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+                          (int)mi, (int)nj, (int)K, alpha, trans_a ? A + i0 : A + i0 * lda, (int)lda,
+                          trans_b ? B + j0 * ldb : B + j0, (int)ldb, beta, C + i0 * ldc + j0, (int)ldc));
 }
 
 void shang_dgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, double alpha,
@@ -141,14 +217,48 @@ void shang_dgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, doubl
 {
     assert(fits(M) && fits(N) && fits(K) && fits(lda) && fits(ldb) && fits(ldc));
     if (M == 0 || N == 0) return;
-    if (K == 0) { /* BLAS rejects lda = 0; the product is empty */
-        for (size_t i = 0; i < M; i++)
-            for (size_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0 ? 0 : beta * C[i * ldc + j];
+    if (K == 0) {
+        SCALE_C(C, ldc, M, N, beta, 0);
         return;
     }
-    cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                trans_b ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, alpha, A,
-                (int)lda, B, (int)ldb, beta, C, (int)ldc);
+    TILE_LOOP(M, N, K,
+              cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+                          (int)mi, (int)nj, (int)K, alpha, trans_a ? A + i0 : A + i0 * lda, (int)lda,
+                          trans_b ? B + j0 * ldb : B + j0, (int)ldb, beta, C + i0 * ldc + j0, (int)ldc));
+}
+
+void shang_dsyrk_t(size_t N, size_t K, double alpha, const double *A, size_t lda, double beta, double *C, size_t ldc)
+{
+    assert(fits(N) && fits(K) && fits(lda) && fits(ldc));
+    if (N == 0) return;
+    if (K == 0) {
+        SCALE_C(C, ldc, N, N, beta, 1);
+        return;
+    }
+    /* square tiles on and above the diagonal: a diagonal tile is a SYRK of its
+     * columns, one above it a GEMM of two column ranges */
+    size_t ts = (double)N * (double)N * (double)K <= SHANG_GEMM_TILE_FLOPS ? N : even_tile(N, SHANG_GEMM_TILE_M);
+    const size_t g = (N + ts - 1) / ts, nt = g * (g + 1) / 2;
+    blas_init();
+    int team = nt > 1 && !omp_in_parallel() ? omp_get_max_threads() : 1;
+    if ((size_t)team > nt) team = (int)nt;
+#pragma omp parallel num_threads(team)
+    {
+    omp_set_num_threads(1);
+#pragma omp for schedule(dynamic, 1)
+    for (size_t t = 0; t < nt; t++) {
+        size_t bi = 0, rest = t; /* t-th (bi, bj) with bi <= bj, row by row */
+        while (rest >= g - bi) rest -= g - bi++;
+        const size_t bj = bi + rest, i0 = bi * ts, j0 = bj * ts;
+        const size_t mi = N - i0 < ts ? N - i0 : ts, nj = N - j0 < ts ? N - j0 : ts;
+        if (bi == bj)
+            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)mi, (int)K, alpha, A + i0, (int)lda, beta,
+                        C + i0 * ldc + i0, (int)ldc);
+        else
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)mi, (int)nj, (int)K, alpha, A + i0, (int)lda,
+                        A + j0, (int)lda, beta, C + i0 * ldc + j0, (int)ldc);
+    }
+    }
 }
 
 int shang_singular_values(const float *A, size_t rows, size_t cols, double *s)
@@ -158,8 +268,9 @@ int shang_singular_values(const float *A, size_t rows, size_t cols, double *s)
     double *a = malloc(rows * cols * sizeof *a);
     if (!a) return SHANG_FAIL(SHANG_ENOMEM, "cannot copy a %zu x %zu matrix", rows, cols);
     for (size_t i = 0; i < rows * cols; i++) a[i] = A[i];
-    lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'N', (lapack_int)rows, (lapack_int)cols, a, (lapack_int)cols,
-                                     s, NULL, (lapack_int)rows, NULL, (lapack_int)cols); /* u, vt unused with N */
+    lapack_int info = 0;
+    BLAS_ALONE(info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'N', (lapack_int)rows, (lapack_int)cols, a, (lapack_int)cols, s,
+                                     NULL, (lapack_int)rows, NULL, (lapack_int)cols)); /* u, vt unused with N */
     free(a);
     if (info != 0) return SHANG_FAIL(SHANG_ENUMERIC, "LAPACK dgesdd failed (info %d) on a %zu x %zu matrix", (int)info, rows, cols);
     return SHANG_OK;
@@ -180,8 +291,9 @@ int shang_sym_eigen_top(double *A, size_t n, size_t k, double *w, double *vecs)
     /* eigenvalues il..iu in ascending order: the top k are n-k+1 .. n. The
      * row-major upper triangle is the column-major lower one: called column-major,
      * LAPACKE need not transpose A (and Z comes back column by column). */
-    lapack_int info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'I', 'L', (lapack_int)n, A, (lapack_int)n, 0, 0,
-                                     (lapack_int)(n - k + 1), (lapack_int)n, 0.0, &m, ev, Z, (lapack_int)n, isuppz);
+    lapack_int info = 0;
+    BLAS_ALONE(info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'I', 'L', (lapack_int)n, A, (lapack_int)n, 0, 0,
+                                     (lapack_int)(n - k + 1), (lapack_int)n, 0.0, &m, ev, Z, (lapack_int)n, isuppz));
     int rc = SHANG_OK;
     if (info != 0 || (size_t)m != k) {
         rc = SHANG_FAIL(SHANG_ENUMERIC, "LAPACK dsyevr failed (info %d, %d of %zu eigenvalues)", (int)info, (int)m, k);

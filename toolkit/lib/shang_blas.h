@@ -46,8 +46,23 @@ const char *shang_blas_kernel_origin(void);
 /* Kernel a re-execution would force now, or NULL (for embedders' warnings). */
 const char *shang_blas_kernel_advice(void);
 
+/* Threads for shang's products (and OpenMP's default). OpenBLAS itself always
+ * runs single-threaded: shang parallelises products over fixed tiles (below), so
+ * that every result is the same bits for any thread count. */
 void shang_blas_set_threads(int n);
 int shang_blas_threads(void);
+
+/* Tiling of the products: C(M, N) is cut into the fewest tiles of at most TILE_M
+ * rows and TILE_N columns, of equal size (a multiple of 16) but the last, a product
+ * of at most TILE_FLOPS multiply-adds being one tile; each
+ * tile computed by one single-threaded BLAS call over the whole K, the tiles run
+ * in parallel. The layout depends only on the shapes, never on the thread count;
+ * inside a parallel region the tiles run on the calling thread. */
+#define SHANG_GEMM_TILE_M 512
+#define SHANG_GEMM_TILE_N 1024
+#define SHANG_GEMM_TILE_FLOPS (1 << 21)
+/* The tile size shang_sgemm and shang_dgemm use for these shapes (tests, benchmarks). */
+void shang_gemm_tiles(size_t M, size_t N, size_t K, size_t *tile_m, size_t *tile_n);
 
 /* C(M,N) = alpha * op(A) * op(B) + beta * C, row-major, single precision.
  * op(A) is (M,K): A is (M,K) with lda >= K, or (K,M) with lda >= M if trans_a.
@@ -60,8 +75,9 @@ void shang_sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float
 void shang_dgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, double alpha,
                  const double *A, size_t lda, const double *B, size_t ldb, double beta,
                  double *C, size_t ldc);
-/* Upper triangle of C (N, N) = alpha A^T A + beta C, A (K, N) row-major (ld lda). */
-void shang_ssyrk_t(size_t N, size_t K, float alpha, const float *A, size_t lda, float beta, float *C, size_t ldc);
+/* Upper triangle of C (N, N) = alpha A^T A + beta C, A (K, N) row-major (ld lda),
+ * in double, tiled like the products (square tiles of TILE_M). */
+void shang_dsyrk_t(size_t N, size_t K, double alpha, const double *A, size_t lda, double beta, double *C, size_t ldc);
 
 /* Singular values of A (rows, cols), row-major float32, in double, descending,
  * into s (min(rows, cols) values); LAPACK dgesdd. SHANG_ENUMERIC if it fails. */

@@ -20,8 +20,7 @@ typedef struct shang_pca_acc {
     double n;
     double *mean;    /* (D) */
     double *scatter; /* (D, D) sum of (x - mean)(x - mean)^T, upper triangle kept */
-    float *xf, *Mf;  /* scratch of shang_pca_acc_add, kept between calls */
-    double *mb, *Mb;
+    double *xb, *mb, *Mb; /* scratch of shang_pca_acc_add, kept between calls */
 } shang_pca_acc;
 
 int shang_pca_acc_new(size_t D, shang_pca_acc **out) SHANG_MUST_CHECK;

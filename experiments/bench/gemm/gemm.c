@@ -1,6 +1,9 @@
 /* bench/gemm — sgemm GFLOP/s through shang's BLAS wrapper at the Transformer's
- * linear-layer shapes (M = B*T rows, K -> N features), for 1 and 2 threads.
- * Prints a TSV table on stdout (kernel, threads, M, K, N, seconds, GFLOP/s) and,
+ * linear-layer shapes (M = B*T rows, K -> N features), for 1 and 2 threads, and
+ * OpenBLAS called directly with its own threads in the same run (the partitioning
+ * that depends on the thread count, which shang's fixed tiles replace).
+ * Prints a TSV table on stdout (kernel, threads, M, K, N, seconds, GFLOP/s,
+ * OpenBLAS's seconds and GFLOP/s) and,
  * with --out, writes it as a shang.bench artefact with provenance. Starts like
  * `shang` does, so it runs under the kernel shang would use. */
 #include <getopt.h>
@@ -11,6 +14,8 @@
 #include <gsl/gsl_errno.h>
 
 #include "shang.h"
+
+#include <cblas.h> /* after shang.h: its complex.h defines I */
 
 static void usage(FILE *out)
 {
@@ -26,16 +31,26 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* median seconds of one sgemm over at least 5 runs and 0.5 s (after a warm-up) */
-static double time_sgemm(size_t M, size_t N, size_t K, const float *A, const float *B, float *C)
+static void product(int direct, size_t M, size_t N, size_t K, const float *A, const float *B, float *C)
+{
+    if (direct)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)M, (int)N, (int)K, 1, A, (int)K, B, (int)K, 0, C,
+                    (int)N);
+    else
+        shang_sgemm(false, true, M, N, K, 1, A, K, B, K, 0, C, N);
+}
+
+/* median seconds of one sgemm over at least 5 runs and 0.5 s (after a warm-up);
+ * direct: OpenBLAS's cblas_sgemm with its own threads instead of shang's tiles */
+static double time_sgemm(int direct, size_t M, size_t N, size_t K, const float *A, const float *B, float *C)
 {
     double t[64];
     int n = 0;
-    shang_sgemm(false, true, M, N, K, 1, A, K, B, K, 0, C, N); /* warm-up */
+    product(direct, M, N, K, A, B, C); /* warm-up */
     double start = shang_now();
     while (n < 64 && (n < 5 || shang_now() - start < 0.5)) {
         double t0 = shang_now();
-        shang_sgemm(false, true, M, N, K, 1, A, K, B, K, 0, C, N);
+        product(direct, M, N, K, A, B, C);
         t[n++] = shang_now() - t0;
     }
     qsort(t, (size_t)n, sizeof *t, cmp_double);
@@ -74,17 +89,17 @@ int main(int argc, char **argv)
     /* (K, N): qkv, attn proj, MLP up, MLP down at d = 256 and 768, and 1024 */
     static const size_t full[][2] = {{256, 768},  {256, 256},   {256, 1024}, {1024, 256},
                                      {768, 2304}, {768, 768},   {768, 3072}, {3072, 768},
-                                     {1024, 1024}};
+                                     {1024, 1024}, {256, 8192}};
     static const size_t small[][2] = {{256, 768}, {768, 768}};
     const size_t(*shapes)[2] = quick ? small : full;
     size_t n_shapes = quick ? 2 : sizeof full / sizeof *full, M = quick ? 512 : 4096;
     size_t n_rows = n_shapes * (size_t)max_threads;
     int64_t *th = calloc(n_rows, 8), *mm = calloc(n_rows, 8), *kk = calloc(n_rows, 8),
             *nn = calloc(n_rows, 8);
-    double *sec = calloc(n_rows, 8), *gf = calloc(n_rows, 8);
-    float *A = shang_alloc(M * 3072, 4, "A"), *B = shang_alloc(3072 * 3072, 4, "B"),
-          *C = shang_alloc(M * 3072, 4, "C");
-    if (!th || !mm || !kk || !nn || !sec || !gf || !A || !B || !C) {
+    double *sec = calloc(n_rows, 8), *gf = calloc(n_rows, 8), *osec = calloc(n_rows, 8), *ogf = calloc(n_rows, 8);
+    float *A = shang_alloc(M * 3072, 4, "A"), *B = shang_alloc(3072 * 8192, 4, "B"),
+          *C = shang_alloc(M * 8192, 4, "C");
+    if (!th || !mm || !kk || !nn || !sec || !gf || !osec || !ogf || !A || !B || !C) {
         fprintf(stderr, "gemm: out of memory\n");
         return 1;
     }
@@ -99,22 +114,25 @@ int main(int argc, char **argv)
     gsl_rng *r;
     if (shang_rng_new(SHANG_DEFAULT_SEED, SHANG_STREAM_TEST, 0, &r)) return 1;
     for (size_t i = 0; i < M * 3072; i++) A[i] = (float)gsl_rng_uniform(r) - 0.5f;
-    for (size_t i = 0; i < 3072 * 3072; i++) B[i] = (float)gsl_rng_uniform(r) - 0.5f;
+    for (size_t i = 0; i < 3072 * 8192; i++) B[i] = (float)gsl_rng_uniform(r) - 0.5f;
     shang_rng_free(r);
-    printf("kernel\tthreads\tM\tK\tN\tseconds\tgflops\n");
+    printf("kernel\tthreads\tM\tK\tN\tseconds\tgflops\topenblas_seconds\topenblas_gflops\n");
     size_t row = 0;
     for (int t = 1; t <= max_threads; t++) {
         shang_threads_set(t);
         for (size_t s = 0; s < n_shapes; s++, row++) {
             size_t K = shapes[s][0], N = shapes[s][1];
-            double secs = time_sgemm(M, N, K, A, B, C);
+            double secs = time_sgemm(0, M, N, K, A, B, C), osecs = time_sgemm(1, M, N, K, A, B, C);
             th[row] = t;
             mm[row] = (int64_t)M;
             kk[row] = (int64_t)K;
             nn[row] = (int64_t)N;
             sec[row] = secs;
             gf[row] = 2.0 * (double)M * (double)N * (double)K / secs / 1e9;
-            printf("%s\t%d\t%zu\t%zu\t%zu\t%.6f\t%.1f\n", shang_blas_kernel(), t, M, K, N, secs, gf[row]);
+            osec[row] = osecs;
+            ogf[row] = 2.0 * (double)M * (double)N * (double)K / osecs / 1e9;
+            printf("%s\t%d\t%zu\t%zu\t%zu\t%.6f\t%.1f\t%.6f\t%.1f\n", shang_blas_kernel(), t, M, K, N, secs, gf[row],
+                   osecs, ogf[row]);
             fflush(stdout);
         }
     }
@@ -132,12 +150,18 @@ int main(int argc, char **argv)
         if (!rc) rc = shang_h5_write(f->id, "N", SHANG_DT_I64, 1, d, nn, R, "columns of C", NULL);
         if (!rc) rc = shang_h5_write(f->id, "seconds", SHANG_DT_F64, 1, d, sec, R, "median seconds per sgemm", NULL);
         if (!rc) rc = shang_h5_write(f->id, "gflops", SHANG_DT_F64, 1, d, gf, R, "2 M N K / seconds / 1e9", NULL);
+        if (!rc)
+            rc = shang_h5_write(f->id, "openblas_seconds", SHANG_DT_F64, 1, d, osec, R,
+                                "median seconds per cblas_sgemm called directly (OpenBLAS's own threads)", NULL);
+        if (!rc)
+            rc = shang_h5_write(f->id, "openblas_gflops", SHANG_DT_F64, 1, d, ogf, R,
+                                "2 M N K / openblas_seconds / 1e9", NULL);
         if (!rc) rc = shang_prov_commit(p, &f);
         shang_h5_abort(f); /* NULL once committed */
         shang_prov_free(p);
         if (rc) fprintf(stderr, "gemm: %s\n", shang_err_msg());
     }
-    free(th); free(mm); free(kk); free(nn); free(sec); free(gf);
+    free(th); free(mm); free(kk); free(nn); free(sec); free(gf); free(osec); free(ogf);
     free(A); free(B); free(C);
     return rc ? shang_err_exit_status(rc) : 0;
 }
