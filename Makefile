@@ -2,6 +2,8 @@
 #
 #   make            build build/shang, build/libshang.{a,so}
 #   make test       build and run the whole test suite (tests/run)
+#   make test-kernels  the test suite once under each OpenBLAS kernel this CPU runs
+#                   (tests/kernels: Haswell, SkylakeX, Cooperlake); asan-kernels likewise
 #   make asan       the test suite under AddressSanitizer + UBSan (build/asan/)
 #   make strict     build with -Werror (build/strict/)
 #   make fuzz       libFuzzer targets under ASan+UBSan, FUZZ_SECONDS each (clang)
@@ -69,7 +71,7 @@ TEST_OBJ := $(BUILD)/tests/testutil.o
 BENCH_GEMM := $(BUILD)/bench/bench-gemm
 
 .SECONDARY:
-.PHONY: all test asan strict fuzz demo deps install clean bench-gemm bench-tokenize bench-extract bench-train bench-analysis bench-alias bench-lens figures verify FORCE
+.PHONY: all test test-kernels asan asan-kernels strict fuzz demo deps install clean bench-gemm bench-tokenize bench-extract bench-train bench-analysis bench-alias bench-lens figures verify FORCE
 all: $(BUILD)/shang $(BUILD)/libshang.a $(BUILD)/libshang.so
 
 # the git commit goes into provenance; rewrite the file only when it changes
@@ -131,6 +133,16 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libshang.a
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test
+
+# the same bits for any thread count must hold on every kernel, not only the one
+# OpenBLAS picks here: the whole suite under each kernel this CPU can run
+test-kernels: all $(TEST_BIN) $(BENCH_GEMM)
+	@for k in $$(tests/kernels); do echo "== OPENBLAS_CORETYPE=$$k"; \
+	  OPENBLAS_CORETYPE=$$k SAN=$(SAN) tests/run $(BUILD) > $(BUILD)/test-$$k.log 2>&1; rc=$$?; \
+	  grep -v '^ok ' $(BUILD)/test-$$k.log; [ $$rc -eq 0 ] || exit 1; done
+
+asan-kernels:
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test-kernels
 
 strict:
 	@$(MAKE) --no-print-directory BUILD=build/strict WERROR=1 all $(TEST_BIN:$(BUILD)/%=build/strict/%) $(BENCH_GEMM:$(BUILD)/%=build/strict/%)
