@@ -92,6 +92,37 @@ for name, n, d, k in (("plain", 3000, 20, 8), ("rogue", 9000, 96, 40)):
     if name == "plain":
         check("PCA components agree up to sign", np.allclose(np.abs(np.sum(comp * sk.components_, 1)), 1, atol=1e-6))
 
+
+def shang_pca_variance(x, k):
+    x = np.ascontiguousarray(x, np.float32)
+    acc = C.c_void_p()
+    assert lib.shang_pca_acc_new(x.shape[1], C.byref(acc)) == 0
+    assert lib.shang_pca_acc_add(acc, x.ctypes.data_as(C.c_void_p), x.shape[0], x.shape[1]) == 0
+    pp = C.c_void_p()
+    assert lib.shang_pca_fit(acc, k, 0, C.byref(pp)) == 0
+    p = C.cast(pp, C.POINTER(Pca)).contents
+    return np.array([p.variance[j] for j in range(k)])
+
+
+# ill-conditioned inputs against numpy's float64 eigvalsh of the same float32 data:
+# within 1e-6 relative plus 1e-9 of the largest eigenvalue. Nearly collinear (the
+# float32 scatter gave 3.34e-07 for 5.22e-07), rank-deficient (100 rows of 200
+# features: 101 zero eigenvalues, which float32 gave as 5.6e-07), and an offset
+# of 1e4 (centring in double before the products)
+t = rng.normal(size=1000)
+collinear = np.stack([t, t + 1e-3 * rng.normal(size=1000)], 1)
+lowrank = rng.normal(size=(100, 30)) @ rng.normal(size=(30, 200))
+offset = rng.normal(size=(2000, 12)) * np.exp(-np.arange(12)) + 1e4
+for name, x in (("nearly collinear 1000 x 2", collinear), ("rank 30, 100 x 200", lowrank),
+                ("offset 1e4, spread 6e4", offset)):
+    x = x.astype(np.float32)
+    ref = np.linalg.eigvalsh(np.cov(x.astype(np.float64), rowvar=False))[::-1]
+    ref = np.maximum(ref, 0)
+    mine = shang_pca_variance(x, x.shape[1])
+    err = np.abs(mine - ref) - (1e-6 * np.abs(ref) + 1e-9 * ref[0])
+    check("PCA (%s) eigenvalues within 1e-6 rel + 1e-9 of the largest of numpy float64 (smallest %.3g vs %.3g)"
+          % (name, mine[-1], ref[-1]), np.all(err <= 0), (mine, ref))
+
 # k-means inertia from the same initial centroids
 class Km(C.Structure):
     _fields_ = [("K", C.c_size_t), ("D", C.c_size_t), ("N", C.c_size_t), ("centers", C.POINTER(C.c_double)),

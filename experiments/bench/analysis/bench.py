@@ -1,5 +1,5 @@
 """bench/analysis: shang's PCA and k-means against scikit-learn 1.2 (Debian), same
-run, same data, 2 threads. Usage: bench.py SHANG BUILD_DIR RESULTS_DIR [--quick]
+run, same data, 2 threads. Usage: bench.py SHANG BUILD_DIR RESULTS_DIR [--quick] [--pca-only]
 
 Data: float32 rows from a mixture of 64 anisotropic Gaussians (hidden-state-like:
 clustered, a few dominant directions), written as a shang.states file for the
@@ -19,6 +19,7 @@ from sklearn.decomposition import PCA
 
 shang, build, res = sys.argv[1:4]
 quick = "--quick" in sys.argv
+pca_only = "--pca-only" in sys.argv  # the PCA rows alone (about a minute)
 os.makedirs(res, exist_ok=True)
 rng = np.random.default_rng(2026)
 
@@ -148,6 +149,9 @@ for n, d, k in shapes:
     rows.append(dict(task="PCA 50 comp", shape="%dx%d" % (n, d), shang_cli_s=t_sh, shang_lib_s=t_lib,
                      sklearn_full_s=t_full, sklearn_randomized_s=t_rand, ratio_full_cli=t_full / t_sh,
                      ratio_full_lib=t_full / t_lib, ratio_randomized_lib=t_rand / t_lib, max_rel_diff_variance=rel))
+    if pca_only:
+        os.remove(path)
+        continue
     # whole k-means fit (seeding + iterations), same tolerance; seeds 1..3 where
     # scikit-learn takes seconds (one seed at k=1024: it takes a minute or two)
     for seed in (1,) if k >= 1024 and not quick else (1, 2, 3):
