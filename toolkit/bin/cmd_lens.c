@@ -101,7 +101,9 @@ static int layers_table(const struct run *r, const shang_lens_data *d, const dou
             size_t k = (size_t)l * SHANG_LENS_NV + (size_t)q;
             cmd_table_put_estimate(*out, col[q], est[k], sd[k], r->level);
         }
-        shang_table_f64(*out, c_med, shang_lens_median_rank(d, l));
+        double med;
+        if ((rc = shang_lens_median_rank(d, l, &med))) break;
+        shang_table_f64(*out, c_med, med);
         shang_table_f64(*out, c_uni, h_uni);
         shang_table_i64(*out, c_n, (int64_t)cnt[(size_t)l * SHANG_LENS_NV]);
         if (shang_log_level() > SHANG_LOG_QUIET)

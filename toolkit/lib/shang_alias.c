@@ -11,6 +11,7 @@
 #include "shang_bootstrap.h"
 #include "shang_entropy.h"
 #include "shang_heldout.h"
+#include "shang_mem.h"
 #include "shang_metrics.h"
 #include "shang_rng.h"
 #include "shang_strmap.h"
@@ -31,9 +32,16 @@ static const struct {
     [SHANG_A_HOMOGENEITY] = {"homogeneity", "1 - H(X|K)/H(X)", 1},
     [SHANG_A_COMPLETENESS] = {"completeness", "1 - H(K|X)/H(K)", 1},
     [SHANG_A_V] = {"v_measure", "harmonic mean of homogeneity and completeness", 1},
-    [SHANG_A_NMI] = {"nmi", "I(X;K) / mean(H(X), H(K))", 1},
-    [SHANG_A_AMI] = {"ami", "adjusted mutual information (hypergeometric expectation, arithmetic)", 0},
-    [SHANG_A_ARI] = {"ari", "adjusted Rand index", 1},
+    [SHANG_A_NMI] = {"nmi", "I(X;K) / mean(H(X), H(K)) (scikit-learn's arithmetic; 1 if X and K are both constant, 0 if one is)", 1},
+    [SHANG_A_AMI] = {"ami", "adjusted mutual information (hypergeometric expectation, arithmetic normaliser; 0 where the normaliser equals E[MI]; NaN with --no-ami)", 0},
+    [SHANG_A_ARI] = {"ari", "adjusted Rand index (1 if X and K are both constant or both all-distinct)", 1},
+    [SHANG_A_H_XK] = {"h_xk", "H(X,K), joint entropy of token and cluster", 1},
+    [SHANG_A_NMI_GEOMETRIC] = {"nmi_geometric", "I(X;K) / sqrt(H(X) H(K))", 1},
+    [SHANG_A_NMI_MIN] = {"nmi_min", "I(X;K) / min(H(X), H(K))", 1},
+    [SHANG_A_NMI_MAX] = {"nmi_max", "I(X;K) / max(H(X), H(K))", 1},
+    [SHANG_A_AMI_GEOMETRIC] = {"ami_geometric", "AMI, geometric normaliser (NaN with --no-ami)", 0},
+    [SHANG_A_AMI_MIN] = {"ami_min", "AMI, min normaliser (NaN with --no-ami)", 0},
+    [SHANG_A_AMI_MAX] = {"ami_max", "AMI, max normaliser (NaN with --no-ami)", 0},
     [SHANG_A_MI_XK] = {"mi_xk", "I(X;K)", 1},
     [SHANG_A_MI_YK] = {"mi_yk", "I(Y;K), next token and cluster", 1},
     [SHANG_A_H_Y] = {"h_y", "H(Y), next-token entropy (plug-in)", 1},
@@ -234,41 +242,40 @@ struct ctx {
     const shang_alias_opts *o;
 };
 
-/* H(Y | A) with estimator e from the table (A, Y) */
-static double cond_h(const shang_contingency *t, int e)
+/* H(Y | A) with estimator e from the table (A, Y) into *h */
+static int cond_h(const shang_contingency *t, int e, double *h)
 {
     double hj, ha;
-    if (shang_contingency_entropy(t, 'j', e, 0, &hj, NULL) || shang_contingency_entropy(t, 'a', e, 0, &ha, NULL)) {
-        shang_err_clear();
-        return NAN;
-    }
-    return hj - ha;
+    int rc = shang_contingency_entropy(t, 'j', e, 0, &hj, NULL);
+    if (!rc) rc = shang_contingency_entropy(t, 'a', e, 0, &ha, NULL);
+    *h = rc ? NAN : hj - ha;
+    return rc;
 }
 
 /* held-out CE of Y given the rows' conditions (ids cond < n_cond, (condition,
- * outcome) ids cell < n_cell), rows split by c->test; NaN if a side is empty */
-static double heldout_ids(const struct ctx *c, const uint32_t *cond, size_t n_cond, const uint32_t *cell,
-                          size_t n_cell, const uint32_t *wy)
+ * outcome) ids cell < n_cell), rows split by c->test, into *ce (NaN if no test
+ * row has weight: undefined) */
+static int heldout_ids(const struct ctx *c, const uint32_t *cond, size_t n_cond, const uint32_t *cell, size_t n_cell,
+                       const uint32_t *wy, double *ce)
 {
-    double ce = NAN, *scratch = malloc((n_cond + n_cell + c->o->V) * sizeof *scratch);
-    if (scratch && shang_heldout_ce_ids(cond, cell, c->yy, wy, c->test, c->ny, n_cond, n_cell, c->o->alpha, c->o->V,
-                                        scratch, &ce)) {
-        shang_err_clear();
-        ce = NAN;
-    }
+    *ce = NAN;
+    double *scratch = shang_alloc(n_cond + n_cell + c->o->V, sizeof *scratch, "held-out counts");
+    if (!scratch) return shang_err_code();
+    int rc = shang_heldout_ce_ids(cond, cell, c->yy, wy, c->test, c->ny, n_cond, n_cell, c->o->alpha, c->o->V,
+                                  scratch, ce);
     free(scratch);
-    return ce;
+    return rc;
 }
 
 /* held-out CE of Y given the condition a (baselines: labels that change) */
-static double heldout(const struct ctx *c, const int32_t *a)
+static int heldout(const struct ctx *c, const int32_t *a, double *ce)
 {
     struct ftab f;
-    double ce = NAN;
-    if (!ftab_build(&f, a, c->yy, c->ny)) ce = heldout_ids(c, f.row, f.R, f.cell, f.nnz, NULL);
-    else shang_err_clear();
+    *ce = NAN;
+    int rc = ftab_build(&f, a, c->yy, c->ny);
+    if (!rc) rc = heldout_ids(c, f.row, f.R, f.cell, f.nnz, NULL, ce);
     ftab_free(&f);
-    return ce;
+    return rc;
 }
 
 /* every statistic of the rows weighted by w (NULL: 1 each); full adds AMI.
@@ -304,6 +311,13 @@ static int compute(const struct ctx *c, const uint32_t *w, int full, double *st)
         st[SHANG_A_NMI] = sc.nmi_arithmetic;
         st[SHANG_A_AMI] = sc.ami;
         st[SHANG_A_ARI] = sc.ari;
+        st[SHANG_A_H_XK] = sc.h_ab;
+        st[SHANG_A_NMI_GEOMETRIC] = sc.nmi_geometric;
+        st[SHANG_A_NMI_MIN] = sc.nmi_min;
+        st[SHANG_A_NMI_MAX] = sc.nmi_max;
+        st[SHANG_A_AMI_GEOMETRIC] = sc.ami_geometric;
+        st[SHANG_A_AMI_MIN] = sc.ami_min;
+        st[SHANG_A_AMI_MAX] = sc.ami_max;
         st[SHANG_A_MI_XK] = sc.mi;
     }
     free(buf);
@@ -326,9 +340,9 @@ static int compute(const struct ctx *c, const uint32_t *w, int full, double *st)
         const struct ftab *f = &c->fy[v];
         if ((rc = ftab_fill(f, wy, &t, &buf))) break;
         if (v < 3) {
-            for (int e = 0; e < 4; e++) st[first[v] + e] = cond_h(&t, est[e]);
+            for (int e = 0; e < 4 && !rc; e++) rc = cond_h(&t, est[e], &st[first[v] + e]);
         } else {
-            st[SHANG_A_H_Y_XTOP] = cond_h(&t, SHANG_H_PLUGIN);
+            rc = cond_h(&t, SHANG_H_PLUGIN, &st[SHANG_A_H_Y_XTOP]);
         }
         if (v < 2) { /* sum over conditions of (outcomes seen - 1) / 2N */
             size_t cells = 0, conds = 0;
@@ -343,7 +357,7 @@ static int compute(const struct ctx *c, const uint32_t *w, int full, double *st)
         }
         free(buf);
         buf = NULL;
-        st[ce_of[v]] = heldout_ids(c, f->row, f->R, f->cell, f->nnz, wy);
+        if (!rc) rc = heldout_ids(c, f->row, f->R, f->cell, f->nnz, wy, &st[ce_of[v]]);
     }
     if (!rc) {
         st[SHANG_A_BIAS_Y_X] = bias[0];
@@ -351,7 +365,7 @@ static int compute(const struct ctx *c, const uint32_t *w, int full, double *st)
         st[SHANG_A_BIAS_WARNING] = fabs(bias[0] - bias[1]) >= fabs(st[SHANG_A_H_Y_X_PLUGIN] - st[SHANG_A_H_Y_K_PLUGIN]);
         st[SHANG_A_GAIN_PLUGIN] = st[SHANG_A_H_Y_X_PLUGIN] - st[SHANG_A_H_Y_XK_PLUGIN];
         /* no condition: one condition, the outcome's own id as the cell */
-        st[SHANG_A_CE_Y] = heldout_ids(c, c->zeros, 1, c->fy[1].col, c->fy[1].C, wy);
+        rc = heldout_ids(c, c->zeros, 1, c->fy[1].col, c->fy[1].C, wy, &st[SHANG_A_CE_Y]);
         st[SHANG_A_GAIN_CE] = st[SHANG_A_CE_Y_X] - st[SHANG_A_CE_Y_XK];
         st[SHANG_A_ADV_CE] = st[SHANG_A_CE_Y_X] - st[SHANG_A_CE_Y_K];
         st[SHANG_A_ADV_TOP_CE] = st[SHANG_A_CE_Y_XTOP] - st[SHANG_A_CE_Y_K];
@@ -393,7 +407,7 @@ static int baselines(const struct ctx *c, double *st)
         }
         shang_contingency_free(t);
         t = NULL;
-        st[SHANG_A_RAND_CE_Y_K] = heldout(c, kpy);
+        if (!rc) rc = heldout(c, kpy, &st[SHANG_A_RAND_CE_Y_K]);
         memcpy(yp, c->yy, c->ny * sizeof *yp);
         gsl_ran_shuffle(r, yp, c->ny, sizeof *yp);
         if (!rc && !(rc = shang_contingency_new(c->yk, yp, c->ny, &t)) && !(rc = shang_cluster_scores_of(t, 0, &sc))) {

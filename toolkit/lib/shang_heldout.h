@@ -29,7 +29,9 @@ int shang_heldout_ce(const int64_t *c_train, const int32_t *y_train, const uint3
  * weights (bootstrap replicates): item i has condition cond[i] < n_cond, cell
  * (condition, outcome) cell[i] < n_cell, outcome y[i] < V, weight w[i] (NULL:
  * 1) and is a test item if test[i], else a training item. scratch: n_cond +
- * n_cell + V doubles. shang_heldout_ce computes these ids and calls this. */
+ * n_cell + V doubles. shang_heldout_ce computes these ids and calls this.
+ * With no test item of positive weight (a bootstrap replicate that drew none)
+ * the cross-entropy is undefined: *ce is NaN and the call succeeds. */
 int shang_heldout_ce_ids(const uint32_t *cond, const uint32_t *cell, const int32_t *y, const uint32_t *w,
                          const unsigned char *test, size_t n, size_t n_cond, size_t n_cell, double alpha, size_t V,
                          double *scratch, double *ce) SHANG_MUST_CHECK;

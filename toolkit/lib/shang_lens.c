@@ -516,16 +516,18 @@ static int by_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-double shang_lens_median_rank(const shang_lens_data *d, int layer)
+int shang_lens_median_rank(const shang_lens_data *d, int layer, double *median)
 {
-    if (d->N == 0 || layer < 0 || layer >= d->L1) return NAN;
-    int32_t *r = malloc(d->N * sizeof *r);
-    if (!r) return NAN;
+    *median = NAN;
+    if (layer < 0 || layer >= d->L1) return SHANG_FAIL(SHANG_EINVAL, "layer %d outside [0, %d)", layer, d->L1);
+    if (d->N == 0) return SHANG_OK;
+    int32_t *r = shang_alloc(d->N, sizeof *r, "lens ranks");
+    if (!r) return shang_err_code();
     for (size_t i = 0; i < d->N; i++) r[i] = d->rank[i * (size_t)d->L1 + (size_t)layer];
     qsort(r, d->N, sizeof *r, by_int);
-    double med = d->N % 2 ? r[d->N / 2] : 0.5 * ((double)r[d->N / 2 - 1] + r[d->N / 2]);
+    *median = d->N % 2 ? r[d->N / 2] : 0.5 * ((double)r[d->N / 2 - 1] + r[d->N / 2]);
     free(r);
-    return med;
+    return SHANG_OK;
 }
 
 int shang_token_is_punct(const char *s, size_t len)

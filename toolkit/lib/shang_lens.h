@@ -115,8 +115,8 @@ int shang_lens_values(const shang_lens_data *d, const double *logu, int layer, f
 /* The unigram of the rows' next tokens, add-1/2: logu (V) = ln((n(t) + 1/2) /
  * (N + V/2)), and *h the plug-in entropy of the counts (nats). */
 int shang_lens_unigram(const shang_lens_data *d, int V, double *logu, double *h) SHANG_MUST_CHECK;
-/* The median over rows of the rank of p's top-1 under q_layer. */
-double shang_lens_median_rank(const shang_lens_data *d, int layer);
+/* The median over rows of the rank of p's top-1 under q_layer (NaN without rows). */
+int shang_lens_median_rank(const shang_lens_data *d, int layer, double *median) SHANG_MUST_CHECK;
 
 /* 1 if the token's text, spaces and line breaks trimmed, is non-empty ASCII
  * punctuation (".", ",", " ?", "!\n", "--", "'"). */

@@ -227,24 +227,38 @@ int shang_cluster_scores_of(const shang_contingency *t, int with_ami, shang_clus
     s->completeness = s->h_b > 0 ? 1 - s->h_b_given_a / s->h_b : 1;
     s->v_measure = s->homogeneity + s->completeness > 0
                        ? 2 * s->homogeneity * s->completeness / (s->homogeneity + s->completeness) : 0;
-    double ar = (s->h_a + s->h_b) / 2, ge = sqrt(s->h_a * s->h_b), mn = fmin(s->h_a, s->h_b), mx = fmax(s->h_a, s->h_b);
-    s->nmi_arithmetic = ar > 0 ? s->mi / ar : 1;
-    s->nmi_geometric = ge > 0 ? s->mi / ge : 1;
-    s->nmi_min = mn > 0 ? s->mi / mn : 1;
-    s->nmi_max = mx > 0 ? s->mi / mx : 1;
+    /* scikit-learn 1.2's conventions: two labelings that do not split the data
+     * (one class and one cluster, or none) score 1; NMI is MI over the
+     * normaliser, 0 when MI is 0 (a normaliser of 0 then means one side is
+     * constant); AMI is (MI - E[MI]) / (normaliser - E[MI]), 0 where the
+     * denominator vanishes (then MI = E[MI]: the labelings are as agreeing as
+     * chance); ARI is 1 also when both labelings put every item apart. */
+    const int unsplit = t->R == t->C && t->R <= 1;
+    double norm[4] = {(s->h_a + s->h_b) / 2, sqrt(s->h_a * s->h_b), fmin(s->h_a, s->h_b), fmax(s->h_a, s->h_b)};
+    double *nmi[4] = {&s->nmi_arithmetic, &s->nmi_geometric, &s->nmi_min, &s->nmi_max};
+    for (int m = 0; m < 4; m++) *nmi[m] = unsplit ? 1 : s->mi > 0 && norm[m] > 0 ? s->mi / norm[m] : 0;
     /* ARI from pair counts */
     double sum_ij = 0, sum_a = 0, sum_b = 0;
     for (size_t k = 0; k < t->nnz; k++) sum_ij += pairs((double)t->cn[k]);
     for (size_t i = 0; i < t->R; i++) sum_a += pairs((double)t->a_sum[i]);
     for (size_t j = 0; j < t->C; j++) sum_b += pairs((double)t->b_sum[j]);
-    double expect = sum_a * sum_b / pairs(N), maxi = (sum_a + sum_b) / 2;
-    s->ari = maxi - expect != 0 ? (sum_ij - expect) / (maxi - expect) : 1;
+    if (unsplit || (t->R == t->C && t->R == t->N)) {
+        s->ari = 1;
+    } else {
+        double expect = sum_a * sum_b / pairs(N), maxi = (sum_a + sum_b) / 2;
+        s->ari = maxi - expect != 0 ? (sum_ij - expect) / (maxi - expect) : 1;
+    }
+    double *ami[4] = {&s->ami, &s->ami_geometric, &s->ami_min, &s->ami_max};
     if (with_ami) {
         s->emi = expected_mi(t);
-        double den = ar - s->emi;
-        s->ami = (t->R == t->C && t->R <= 1) ? 1 : fabs(den) > 1e-15 ? (s->mi - s->emi) / den : 0;
+        if (isnan(s->emi)) return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate the expected mutual information's tables");
+        for (int m = 0; m < 4; m++) {
+            double den = norm[m] - s->emi;
+            *ami[m] = unsplit ? 1 : fabs(den) > 1e-15 ? (s->mi - s->emi) / den : 0;
+        }
     } else {
-        s->emi = s->ami = NAN;
+        s->emi = NAN;
+        for (int m = 0; m < 4; m++) *ami[m] = NAN;
     }
     return SHANG_OK;
 }

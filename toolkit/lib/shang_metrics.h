@@ -44,6 +44,7 @@ typedef struct shang_cluster_scores {
     double nmi_arithmetic, nmi_geometric, nmi_min, nmi_max;
     double ari, ami;              /* AMI with the arithmetic normaliser, as scikit-learn */
     double emi;                   /* expected MI under the hypergeometric model */
+    double ami_geometric, ami_min, ami_max; /* AMI with scikit-learn's other average_method */
 } shang_cluster_scores;
 
 /* All scores; the expected MI (hence AMI) costs O(R C min(a, b)) and is computed
