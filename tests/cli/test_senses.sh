@@ -24,11 +24,14 @@ check "senses on states of text exits 1" 1 $S senses -q -s "$T/poly.h5.none" --p
 $S extract -q -m "$T/smodel.h5" --max-tokens 500 -o "$T/text.h5" datasets/corpus/devil.valid.txt.gz
 check "senses on states without items exits 1" 1 $S senses -q -s "$T/text.h5" --pairs "$T/pairs.tsv" -o "$T/x.h5"
 contains "the missing items are explained" "$err" "extract it with --items"
+check "senses with 200 bootstrap replicates" 0 $S senses -q -s "$T/poly.h5" --pairs "$T/pairs.tsv" --bootstrap 200 -o "$T/senses200.h5"
+$S export -q --no-header "$T/senses200.h5" layers -o "$T/senses200.tsv"
 check "export the senses table" 0 $S export --no-header "$T/senses.h5" layers
 $PY - "$out" "$T" > "$T/senses.out" 2>&1 <<'PYEOF'
 import sys, h5py, numpy as np
 t = np.genfromtxt(sys.argv[1], delimiter="\t", names=True)
 T = sys.argv[2]
+t200 = np.genfromtxt(T + "/senses200.tsv", delimiter="\t", names=True)
 f = h5py.File(T + "/poly.h5")
 lem = [a.decode() + "/" + b.decode() for a, b in zip(f["items/lemma"][...], f["items/pos"][...])]
 sk = [a.decode() for a in f["items/sense_key"][...]]
@@ -59,7 +62,13 @@ for li, layer in enumerate(f["states/resid_layers"][...]):
     r = t[t["layer"] == layer][0]
     # an item may flip where two centroids tie to 1e-6 (summation order)
     if abs(r["nc"] - ok / n) > (ties + 0.01) / n or abs(r["mfs"] - okm / n) > 1e-9: bad.append("layer %d nc %g vs %g (n %d, mfs %g vs %g)" % (layer, r["nc"], ok / n, n, r["mfs"], okm / n))
-    if not (0 <= r["wic"] <= 1 and r["wic_lo"] <= r["wic"] <= r["wic_hi"]): bad.append("wic range")
+    if not 0 <= r["wic"] <= 1: bad.append("wic range")
+    # the interval's width: bootstrap over lemmas with the threshold refitted,
+    # 200 replicates; it cannot be much narrower than the binomial error of all
+    # the pairs (lemma clusters and the refit only widen it), nor many times wider
+    r200 = t200[t200["layer"] == layer][0]
+    sd, se = (r200["wic_hi"] - r200["wic_lo"]) / 2 / 1.959963984540054, np.sqrt(r200["wic"] * (1 - r200["wic"]) / r200["pairs"])
+    if not 0.8 < sd / se < 3: bad.append("layer %d WiC bootstrap sd %.4g against binomial %.4g" % (layer, sd, se))
 print("senses ok" if not bad else "wrong: " + "; ".join(bad))
 PYEOF
 contains "nearest centroid and MFS equal a numpy recomputation; WiC in range with its interval" "$T/senses.out" "senses ok"

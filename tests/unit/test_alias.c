@@ -111,10 +111,49 @@ static void test_function_of_cluster(void **state)
     free(doc);
 }
 
+/* coverage of a known value: X uniform over 8 tokens, K = 2X with probability
+ * 0.8, else 2X + 1, so H(K|X) = h(0.8) = 0.500402 nats exactly; 200 simulated
+ * data sets of 50 documents x 24 rows, each with a 95% interval from 200
+ * bootstrap replicates over documents. The plug-in's bias (8/2N = 0.003) is a
+ * tenth of the sd (0.03), so about 95% of the intervals must hold the truth:
+ * the binomial 99.9% range for 200 intervals is 171..199 */
+static void test_interval_coverage(void **state)
+{
+    (void)state;
+    enum { DOCS = 50, PER = 24, N = DOCS * PER, SETS = 200 };
+    int32_t x[N], y[N], k[N], doc[N];
+    const double truth = -(0.8 * log(0.8) + 0.2 * log(0.2));
+    gsl_rng *r;
+    assert_int_equal(shang_rng_new(9, SHANG_STREAM_TEST, 0, &r), 0);
+    int covered = 0;
+    double mean_half = 0;
+    for (int set = 0; set < SETS; set++) {
+        for (int i = 0; i < N; i++) {
+            x[i] = (int32_t)gsl_rng_uniform_int(r, 8);
+            k[i] = 2 * x[i] + (gsl_rng_uniform(r) < 0.2);
+            y[i] = (int32_t)gsl_rng_uniform_int(r, 4);
+            doc[i] = i / PER;
+        }
+        shang_alias_opts o = {.V = 4, .alpha = 0.1, .heldout_frac = 0.2, .bootstrap = 200, .level = 0.95,
+                              .seed = (uint64_t)set + 1};
+        double st[SHANG_A_N_STATS], lo[SHANG_A_N_STATS], hi[SHANG_A_N_STATS];
+        assert_int_equal(shang_alias_layer(x, y, k, doc, N, &o, st, lo, hi), 0);
+        covered += lo[SHANG_A_H_K_X] <= truth && truth <= hi[SHANG_A_H_K_X];
+        mean_half += (hi[SHANG_A_H_K_X] - lo[SHANG_A_H_K_X]) / 2 / SETS;
+    }
+    shang_rng_free(r);
+    /* sd of the plug-in: sqrt(p(1-p)) |ln(p/(1-p))| / sqrt(N) = 0.0160 */
+    fprintf(stderr, "# %d of %d intervals cover H(K|X) = %.6f; mean half-width %.4f (1.96 x 0.0160 = %.4f)\n",
+            covered, SETS, truth, mean_half, 1.96 * 0.0160);
+    assert_true(covered >= 171 && covered <= 199);
+    assert_close(mean_half, 1.96 * 0.0160, 0, 0.15);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
     if (shang_blas_reexec_if_generic(argv)) fprintf(stderr, "# %s\n", shang_err_msg());
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_golden), cmocka_unit_test(test_function_of_cluster)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_golden), cmocka_unit_test(test_function_of_cluster),
+                                       cmocka_unit_test(test_interval_coverage)};
     return cmocka_run_group_tests_name("alias", tests, NULL, NULL);
 }
