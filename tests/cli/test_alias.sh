@@ -144,4 +144,48 @@ ok = list(t["context"]) == [0, 1, 2, 3] and np.all(np.diff(t["plugin_train"]) < 
 print("ngram ok" if ok else "wrong: %s" % t)
 PYEOF
 contains "ngram: plug-in falls with context, below held-out, Miller-Madow above plug-in" "$T/ng.out" "ngram ok"
+# k-means from given centres: --init FILE with --max-iter M --tol 0 is exactly M
+# Lloyd updates, so the inertia equals scikit-learn's KMeans(init=..., max_iter=M,
+# tol=0, algorithm="lloyd") from the same start
+$PY - "$T" <<'PYEOF'
+import sys, h5py, numpy as np
+T = sys.argv[1]
+x = h5py.File(T + "/ast.h5")["states/resid"][1]
+g = np.random.default_rng(3)
+with h5py.File(T + "/init.h5", "w") as f:
+    f["centers"] = x[g.choice(len(x), 12, replace=False)].astype(np.float64)
+with h5py.File(T + "/init_bad.h5", "w") as f:
+    f["centers"] = x[:5].astype(np.float64)
+with h5py.File(T + "/init_none.h5", "w") as f:
+    f["other"] = x[:5]
+PYEOF
+for m in 1 3 10; do
+    for alg in lloyd yinyang; do
+        check "cluster --init, $m $alg iterations" 0 $S cluster -q -i "$T/ast.h5" --layers 1 -k 12 --init "$T/init.h5" --max-iter $m --tol 0 --algorithm $alg -o "$T/ainit-$alg-$m.h5"
+    done
+done
+$PY - "$T" > "$T/init.out" 2>&1 <<'PYEOF'
+import sys, h5py, numpy as np
+from sklearn.cluster import KMeans
+T = sys.argv[1]
+x = h5py.File(T + "/ast.h5")["states/resid"][1].astype(np.float64)
+init = h5py.File(T + "/init.h5")["centers"][...]
+bad = []
+for m in (1, 3, 10):
+    sk = KMeans(12, init=init, n_init=1, max_iter=m, tol=0, algorithm="lloyd").fit(x)
+    for alg in ("lloyd", "yinyang"):
+        f = h5py.File("%s/ainit-%s-%d.h5" % (T, alg, m))
+        mine = f["inertia"][0]
+        if not abs(mine / sk.inertia_ - 1) < 1e-4: bad.append("%s %d: %.8g vs %.8g" % (alg, m, mine, sk.inertia_))
+        if f["iterations"][0] != min(m, sk.n_iter_): bad.append("%s %d iterations %d vs %d" % (alg, m, f["iterations"][0], sk.n_iter_))
+print("init ok" if not bad else "wrong: " + "; ".join(bad))
+PYEOF
+contains "Lloyd from given centres: scikit-learn's inertia after exactly 1, 3, 10 iterations" "$T/init.out" "init ok"
+check "cluster --init from a clusters artefact (its own centres, each layer)" 0 $S cluster -q -i "$T/ast.h5" --pca "$T/apca.h5" -k 12 --init "$T/acl.h5" --max-iter 2 -o "$T/ainit2.h5"
+check "cluster --init with the wrong number of centres" 1 $S cluster -q -i "$T/ast.h5" --layers 1 -k 12 --init "$T/init_bad.h5" -o "$T/x.h5"
+contains "wrong centre count is explained" "$err" "holds 5 centres of width 32, the run needs 12 of width 32"
+check "cluster --init without centres" 1 $S cluster -q -i "$T/ast.h5" --layers 1 -k 12 --init "$T/init_none.h5" -o "$T/x.h5"
+contains "missing centres are named" "$err" "has no dataset 'centers'"
+check "cluster --init with --n-init 3" 2 $S cluster -q -i "$T/ast.h5" -k 12 --init "$T/init.h5" --n-init 3 -o "$T/x.h5"
+if [ -e "$T/x.h5" ]; then notok "failed cluster --init leaves no output"; else ok "failed cluster --init leaves no output"; fi
 echo "1..$n"

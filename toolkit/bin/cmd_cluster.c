@@ -1,6 +1,7 @@
 /* shang cluster — k-means of the hidden states, per layer, on raw or
  * PCA-projected states. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +28,15 @@ static void usage(FILE *out)
             "      --exclude-first   leave out the first position of every document/item\n"
             "      --balanced F,S    cluster only S occurrences (drawn by --seed) of each\n"
             "                        of the F most frequent tokens (Voita et al. 2019)\n"
-            "      --n-init N        restarts [default 1]\n"
+            "      --init FILE       start from the centres in FILE's dataset 'centers':\n"
+            "                        (K, D) for every layer, or a shang.clusters file\n"
+            "                        (each layer's own); D is --dims with --pca\n"
+            "      --n-init N        restarts [default 1; 1 with --init]\n"
             "      --max-iter N      iterations per restart (minibatch: passes over the\n"
             "                        rows) [default 100]\n"
-            "      --tol X           stop when centres move less than X x mean variance\n"
+            "      --tol X           stop when centres move less than X x mean variance;\n"
+            "                        0: exactly --max-iter updates (fewer only at a\n"
+            "                        fixed point, where the centres no longer move)\n"
             "                        (not minibatch) [default 1e-4]\n"
             "      --algorithm A     yinyang: Lloyd's iterations with Yinyang's group\n"
             "                        bounds skipping most distances (same result);\n"
@@ -44,6 +50,53 @@ static void usage(FILE *out)
             "Example:\n"
             "  shang cluster -i states.h5 --pca pca.h5 --dims 50 -k 256 -o clusters.h5\n");
     cmd_print_exit_status(out);
+}
+
+/* initial centres for `layer` from FILE's dataset `centers`: (K, D), the same for
+ * every layer, or (L, K, D) with a `layers` dataset (a shang.clusters file) */
+static int load_init(const char *path, int layer, size_t K, size_t D, float **out)
+{
+    *out = NULL;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return SHANG_FAIL(SHANG_EIO, "--init %s: cannot open it as HDF5", path);
+    int rank = 0, rl = 0, rc = SHANG_OK;
+    size_t dc[3] = {0}, dl[1] = {0};
+    double *c = NULL;
+    int32_t *layers = NULL;
+    if (H5Lexists(f, "centers", H5P_DEFAULT) <= 0)
+        rc = SHANG_FAIL(SHANG_EFORMAT, "--init %s has no dataset 'centers'", path);
+    if (!rc) rc = shang_h5_read(f, "centers", SHANG_DT_F64, 3, &rank, dc, (void **)&c);
+    size_t off = 0, k = rank == 3 ? dc[1] : dc[0], d = rank == 3 ? dc[2] : dc[1];
+    if (!rc && rank != 2 && rank != 3)
+        rc = SHANG_FAIL(SHANG_EFORMAT, "--init %s: 'centers' has rank %d, expected (K, D) or (L, K, D)", path, rank);
+    if (!rc && (k != K || d != D))
+        rc = SHANG_FAIL(SHANG_EINVAL, "--init %s: 'centers' holds %zu centres of width %zu, the run needs %zu of width %zu",
+                        path, k, d, K, D);
+    if (!rc && rank == 3) {
+        if (H5Lexists(f, "layers", H5P_DEFAULT) <= 0)
+            rc = SHANG_FAIL(SHANG_EFORMAT, "--init %s: (L, K, D) centres need a 'layers' dataset", path);
+        if (!rc) rc = shang_h5_read(f, "layers", SHANG_DT_I32, 1, &rl, dl, (void **)&layers);
+        if (!rc && dl[0] != dc[0])
+            rc = SHANG_FAIL(SHANG_EFORMAT, "--init %s: %zu layers for %zu sets of centres", path, dl[0], dc[0]);
+        size_t li = dl[0];
+        for (size_t i = 0; !rc && i < dl[0]; i++)
+            if (layers[i] == layer) li = i;
+        if (!rc && li == dl[0]) rc = SHANG_FAIL(SHANG_EINVAL, "--init %s has no centres for layer %d", path, layer);
+        off = li * K * D;
+    }
+    float *fc = rc ? NULL : shang_alloc(K * D, sizeof *fc, "initial centres");
+    if (!rc && !fc) rc = shang_err_code();
+    for (size_t i = 0; !rc && i < K * D; i++) {
+        if (!isfinite(c[off + i]))
+            rc = SHANG_FAIL(SHANG_ENUMERIC, "--init %s: centre %zu is NaN or infinite", path, i / D);
+        fc[i] = (float)c[off + i];
+    }
+    H5Fclose(f);
+    free(c);
+    free(layers);
+    if (rc) free(fc);
+    else *out = fc;
+    return rc;
 }
 
 /* the PCA of `layer` from a shang.pca file, as a shang_pca */
@@ -92,7 +145,7 @@ static int load_pca(const char *path, int layer, size_t dims, size_t C, shang_pc
 
 int cmd_cluster(int argc, char **argv)
 {
-    enum { O_PCA = 256, O_DIMS, O_SITE, O_LAYERS, O_EXCL, O_NINIT, O_MAXIT, O_TOL, O_SEED, O_THREADS, O_ALGO, O_BATCH, O_BAL };
+    enum { O_PCA = 256, O_DIMS, O_SITE, O_LAYERS, O_EXCL, O_NINIT, O_MAXIT, O_TOL, O_SEED, O_THREADS, O_ALGO, O_BATCH, O_BAL, O_INIT };
     static const struct option opts[] = {
         {"input", required_argument, 0, 'i'}, {"output", required_argument, 0, 'o'},
         {"clusters", required_argument, 0, 'k'}, {"pca", required_argument, 0, O_PCA},
@@ -102,9 +155,10 @@ int cmd_cluster(int argc, char **argv)
         {"tol", required_argument, 0, O_TOL}, {"seed", required_argument, 0, O_SEED},
         {"threads", required_argument, 0, O_THREADS}, {"algorithm", required_argument, 0, O_ALGO},
         {"batch", required_argument, 0, O_BATCH}, {"balanced", required_argument, 0, O_BAL},
+        {"init", required_argument, 0, O_INIT},
         {"quiet", no_argument, 0, 'q'},
         {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *input = NULL, *output = NULL, *pca_path = NULL, *site_name = "resid", *layers_arg = "all";
+    const char *input = NULL, *output = NULL, *pca_path = NULL, *init_path = NULL, *site_name = "resid", *layers_arg = "all";
     int bal_f = 0, bal_s = 0;
     const char *balanced = NULL;
     int K = 0, dims = 0, site = SHANG_SITE_RESID, *layers = NULL, n_layers = 0, exclude_first = 0, c;
@@ -119,6 +173,7 @@ int cmd_cluster(int argc, char **argv)
         case 'o': output = optarg; break;
         case 'k': bad = shang_parse_int(optarg, 2, 1 << 24, &K); break;
         case O_PCA: pca_path = optarg; break;
+        case O_INIT: init_path = optarg; break;
         case O_DIMS: bad = shang_parse_int(optarg, 1, 1 << 20, &dims); break;
         case O_SITE: site_name = optarg; bad = shang_site_parse(optarg, &site); break;
         case O_LAYERS:
@@ -165,7 +220,8 @@ int cmd_cluster(int argc, char **argv)
         }
     }
     const char *missing = !input ? "no input (-i)" : !output ? "no output (-o)" : !K ? "no cluster count (-k)"
-                          : dims && !pca_path ? "--dims needs --pca" : optind < argc ? "unexpected argument" : NULL;
+                          : dims && !pca_path ? "--dims needs --pca" : optind < argc ? "unexpected argument"
+                          : init_path && ko.n_init > 1 ? "--init gives one start: --n-init must be 1" : NULL;
     if (missing) {
         free(layers);
         return cmd_usage_error("cluster", "%s", missing);
@@ -204,7 +260,11 @@ int cmd_cluster(int argc, char **argv)
             rc = proj ? shang_pca_project(pc, rows, n, s->C, proj) : shang_err_code();
         }
         size_t d = pc ? pc->K : s->C;
+        float *init = NULL;
+        if (!rc && init_path && !(rc = load_init(init_path, layers[l], (size_t)K, d, &init))) ko.init = init;
         if (!rc) rc = shang_kmeans_fit(proj ? proj : rows, n, d, &ko, &km);
+        ko.init = NULL;
+        free(init);
         if (!rc) {
             if (!centers) {
                 D = d;
@@ -240,6 +300,7 @@ int cmd_cluster(int argc, char **argv)
     if (!rc) rc = cmd_prov_new("cluster", argc, argv, &p);
     if (!rc) rc = shang_prov_input(p, "states", input);
     if (!rc && pca_path) rc = shang_prov_input(p, "pca", pca_path);
+    if (!rc && init_path) rc = shang_prov_input(p, "init", init_path);
     if (!rc) {
         shang_prov_seed(p, ko.seed);
         shang_prov_threads(p, threads);
