@@ -22,7 +22,7 @@ contains "the missing file is named" "$err" "none.txt"
 check "lens of an empty text exits 1" 1 $S lens -q -m "$T/lmodel.h5" -o "$L" "$T/empty.txt"
 check "--repeat longer than the context exits 1" 1 $S lens -q -m "$T/lmodel.h5" --repeat 40 -o "$L" "$T/l.txt"
 contains "the context is named" "$err" "context 64"
-check "--ctx beyond the model's exits 1" 1 $S lens -q -m "$T/lmodel.h5" --ctx 65 -o "$L" "$T/l.txt"
+check "--ctx beyond the model's exits 2 (usage)" 2 $S lens -q -m "$T/lmodel.h5" --ctx 65 -o "$L" "$T/l.txt"
 if [ -e "$L" ]; then notok "no output after failures"; else ok "no output after failures"; fi
 check "lens" 0 $S lens -m "$T/lmodel.h5" --trace 1 --repeat 8 --repeat-seqs 3 -o "$L" "$T/l.txt"
 contains "per-layer summary on stderr" "$err" "layer  2"

@@ -21,7 +21,7 @@ check "extract without a model" 2 $S extract -o "$T/s.h5" datasets/corpus/devil.
 check "extract with text and items" 2 $S extract -m "$T/tiny.h5" --items datasets/senses/polysemy.tsv.gz -o "$T/s.h5" datasets/corpus/devil.valid.txt.gz
 check "extract --targets-only without items" 2 $S extract -m "$T/tiny.h5" --targets-only -o "$T/s.h5" datasets/corpus/devil.valid.txt.gz
 check "extract with a bad site" 2 $S extract -m "$T/tiny.h5" --sites resid,foo -o "$T/s.h5" datasets/corpus/devil.valid.txt.gz
-check "extract with a layer past the model" 1 $S extract -q -m "$T/tiny.h5" --layers 0-5 -o "$T/s.h5" datasets/corpus/devil.valid.txt.gz
+check "extract with a layer past the model (usage, exit 2)" 2 $S extract -q -m "$T/tiny.h5" --layers 0-5 -o "$T/s.h5" datasets/corpus/devil.valid.txt.gz
 contains "bad layer is explained" "$err" "layer 3 outside [0, 2]"
 if [ -e "$T/s.h5" ]; then notok "failed extract leaves no output"; else ok "failed extract leaves no output"; fi
 check "extract with a missing model" 1 $S extract -m "$T/none.h5" -o "$T/s.h5" datasets/corpus/devil.valid.txt.gz

@@ -90,6 +90,9 @@ int cmd_bpe(int argc, char **argv)
     shang_progress_finish(pr, (uint64_t)(argc - optind), NULL);
     double t1 = shang_now();
     shang_bpe_opts o = {(size_t)vocab, (uint64_t)min_count};
+    if (!rc && shang_strmap_size(counts) == 0)
+        rc = SHANG_FAIL(SHANG_EINVAL, "the corpus (%d file%s) has no text to learn merges from", argc - optind,
+                        argc - optind == 1 ? "" : "s");
     if (!rc) rc = shang_bpe_learn(counts, &o, &t);
     double t2 = shang_now();
     if (!rc) rc = shang_prov_i64(p, "vocab_size", vocab);

@@ -94,6 +94,12 @@ int cmd_ngram(int argc, char **argv)
     if (!rc) rc = tok ? shang_bpe_load_file(tok, &t) : shang_bpe_load_gpt2_dir(gpt2, &t);
     if (!rc) rc = shang_tokens_stream(t, train_files, n_train, &train);
     if (!rc) rc = shang_tokens_stream(t, eval_files, n_eval, &eval);
+    if (!rc && train.n < 2)
+        rc = SHANG_FAIL(SHANG_EINVAL, "--train %s%s: %zu token%s, too few to count n-grams", train_files[0],
+                        n_train > 1 ? " ..." : "", train.n, train.n == 1 ? "" : "s");
+    if (!rc && eval.n < 2)
+        rc = SHANG_FAIL(SHANG_EINVAL, "--eval %s%s: %zu token%s, too few to score", eval_files[0], n_eval > 1 ? " ..." : "",
+                        eval.n, eval.n == 1 ? "" : "s");
     if (!rc) rc = shang_ngram_fit(train.v, train.n, maxc, (int)shang_bpe_vocab_size(t), &g);
     if (!rc) rc = shang_table_new("ngram", "token-space entropies H(Y | n previous tokens), nats", &tab);
     for (size_t q = 0; !rc && q < sizeof cols / sizeof *cols; q++)

@@ -79,7 +79,7 @@ int cmd_pca(int argc, char **argv)
     int rc = shang_h5_create(output, "shang.pca", 1, &f);
     if (!rc) rc = shang_states_open(input, &s);
     if (!rc) rc = shang_states_layers(s, site, &layers, &n_layers);
-    if (!rc && (size_t)K > s->C) rc = SHANG_FAIL(SHANG_EINVAL, "%d components of %zu features", K, s->C);
+    if (!rc && (size_t)K > s->C) rc = SHANG_FAIL(SHANG_EUSAGE, "-k %d: %s has only %zu features", K, input, s->C);
     if (!rc) rc = shang_states_keep(s, exclude_first, &keep);
     size_t L = (size_t)n_layers, C = s ? s->C : 0, Kz = (size_t)K, n_rows = 0;
     double *mean = NULL, *scale = NULL, *comp = NULL, *var = NULL, *ratio = NULL, *total = NULL;

@@ -1,11 +1,13 @@
 /* shang — dispatcher: `shang <verb> [options]`, samtools style. Each verb lives in
  * cmd_<verb>.c. Before anything else the OpenBLAS kernel is checked (and the
  * program re-executed with a better one if OpenBLAS chose its generic kernel). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
@@ -111,7 +113,14 @@ int cmd_parse_layers(const char *s, int **out, int *n)
     *n = 0;
     char *copy = shang_strdup(s);
     int *v = NULL, cap = 0, rc = copy ? SHANG_OK : shang_err_code();
-    for (char *tok = copy ? strtok(copy, ",") : NULL; tok && !rc; tok = strtok(NULL, ",")) {
+    /* items split by hand: strtok would pass over an empty item ("0,,1") */
+    for (char *tok = copy, *next; tok && !rc; tok = next) {
+        next = strchr(tok, ',');
+        if (next) *next++ = '\0';
+        if (!*tok) {
+            rc = SHANG_FAIL(SHANG_EINVAL, "empty item in the list '%s'", s);
+            break;
+        }
         char *dash = strchr(tok, '-');
         int a, b;
         if (dash) *dash = '\0';
@@ -140,7 +149,14 @@ int cmd_parse_sites(const char *s, unsigned *mask)
     char *copy = shang_strdup(s);
     int rc = copy ? SHANG_OK : shang_err_code();
     *mask = 0;
-    for (char *tok = copy ? strtok(copy, ",") : NULL; tok && !rc; tok = strtok(NULL, ",")) {
+    /* items split by hand: strtok would pass over an empty item ("0,,1") */
+    for (char *tok = copy, *next; tok && !rc; tok = next) {
+        next = strchr(tok, ',');
+        if (next) *next++ = '\0';
+        if (!*tok) {
+            rc = SHANG_FAIL(SHANG_EINVAL, "empty item in the list '%s'", s);
+            break;
+        }
         int site;
         rc = shang_site_parse(tok, &site);
         if (!rc) *mask |= 1u << site;
@@ -192,6 +208,57 @@ static void version(void)
     printf("BLAS kernel: %s (%s)\n", shang_blas_kernel(), shang_blas_kernel_origin());
 }
 
+/* The value of -o / --output in a verb's arguments, or NULL. */
+static const char *output_arg(int argc, char **argv, int *at)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--")) break;
+        if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) {
+            *at = i + 1;
+            return argv[i + 1];
+        }
+        if (!strncmp(argv[i], "--output=", 9)) {
+            *at = i;
+            return argv[i] + 9;
+        }
+        if (!strncmp(argv[i], "-o", 2) && argv[i][2] && argv[i][1] != '-') {
+            *at = i;
+            return argv[i] + 2;
+        }
+    }
+    return NULL;
+}
+
+/* An output that is already a file named elsewhere on the command line (an
+ * input, under any name: the same device and inode) would be overwritten by the
+ * result: refused before anything runs. Returns the argument or NULL. */
+static const char *output_is_input(int argc, char **argv, const char **out)
+{
+    int at = -1;
+    struct stat so, si;
+    *out = output_arg(argc, argv, &at);
+    if (!*out || stat(*out, &so) != 0 || !S_ISREG(so.st_mode)) return NULL;
+    for (int i = 1; i < argc; i++) {
+        if (i == at || (i + 1 == at && argv[i][0] == '-')) continue;
+        const char *a = argv[i], *eq = a[0] == '-' && a[1] == '-' ? strchr(a, '=') : NULL;
+        if (eq) a = eq + 1;
+        if (stat(a, &si) == 0 && S_ISREG(si.st_mode) && si.st_dev == so.st_dev && si.st_ino == so.st_ino) return argv[i];
+    }
+    return NULL;
+}
+
+/* stdout is flushed and closed before exit: a full disk or a closed pipe is a
+ * failure (exit 1), not a silently truncated result */
+static int close_stdout(const char *verb, int status)
+{
+    if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+        int e = errno ? errno : EIO;
+        fprintf(stderr, "shang %s: cannot write standard output: %s\n", verb, strerror(e));
+        return status ? status : SHANG_EXIT_FAILURE;
+    }
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (shang_blas_reexec_if_generic(argv) != 0)
@@ -209,10 +276,14 @@ int main(int argc, char **argv)
     }
     if (!strcmp(v, "--version") || !strcmp(v, "-V")) {
         version();
-        return SHANG_EXIT_OK;
+        return close_stdout("--version", SHANG_EXIT_OK);
     }
-    for (size_t i = 0; i < N_VERBS; i++)
-        if (!strcmp(v, verbs[i].name)) return verbs[i].run(argc - 1, argv + 1);
+    for (size_t i = 0; i < N_VERBS; i++) {
+        if (strcmp(v, verbs[i].name)) continue;
+        const char *out, *in = output_is_input(argc - 1, argv + 1, &out);
+        if (in) return cmd_usage_error(v, "the output %s is also an input (%s): write it elsewhere", out, in);
+        return close_stdout(v, verbs[i].run(argc - 1, argv + 1));
+    }
     fprintf(stderr, "shang: unknown verb '%s'\nTry 'shang --help' for the list of verbs.\n", v);
     return SHANG_EXIT_USAGE;
 }

@@ -82,6 +82,7 @@ const char *shang_strerror(int code)
     case SHANG_ENUMERIC: return "numerical failure";
     case SHANG_EUNSUPPORTED: return "unsupported";
     case SHANG_EINTERRUPTED: return "interrupted";
+    case SHANG_EUSAGE: return "option value not allowed by the input";
     default: return "unknown error";
     }
 }
@@ -90,6 +91,7 @@ int shang_err_exit_status(int code)
 {
     if (code == SHANG_OK) return SHANG_EXIT_OK;
     if (code == SHANG_ENUMERIC) return SHANG_EXIT_NUMERIC;
+    if (code == SHANG_EUSAGE) return SHANG_EXIT_USAGE;
     return SHANG_EXIT_FAILURE;
 }
 

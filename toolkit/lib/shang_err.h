@@ -27,6 +27,7 @@ enum shang_status {
     SHANG_ENUMERIC = -5,     /* NaN/Inf, or a LAPACK/GSL numerical failure */
     SHANG_EUNSUPPORTED = -6, /* valid request this build or machine cannot do */
     SHANG_EINTERRUPTED = -7, /* stopped by a signal after saving state */
+    SHANG_EUSAGE = -8,       /* an option value the inputs rule out (--ctx past the model's context): exit 2 */
 };
 
 /* Exit statuses of the `shang` program (documented in every --help). */

@@ -69,9 +69,11 @@ int shang_extract_new(const shang_gpt *m, const shang_tokenizer *t, const shang_
     if (!o->site_mask) o->site_mask = 1u << SHANG_SITE_RESID;
     if (!o->ctx) o->ctx = m->cfg.T;
     if (!o->stride) o->stride = o->ctx / 2 > 0 ? o->ctx / 2 : 1;
-    if (o->ctx < 2 || o->ctx > m->cfg.T) rc = SHANG_FAIL(SHANG_EINVAL, "context %d outside [2, %d]", o->ctx, m->cfg.T);
+    if (o->ctx < 2 || o->ctx > m->cfg.T)
+        rc = SHANG_FAIL(SHANG_EUSAGE, "--ctx %d outside [2, %d] (the model's context)", o->ctx, m->cfg.T);
     else if (o->stride < 1 || o->stride > o->ctx - (o->bos ? 1 : 0))
-        rc = SHANG_FAIL(SHANG_EINVAL, "stride %d outside [1, %d]", o->stride, o->ctx - (o->bos ? 1 : 0));
+        rc = SHANG_FAIL(SHANG_EUSAGE, "--stride %d outside [1, %d] (the window%s)", o->stride, o->ctx - (o->bos ? 1 : 0),
+                        o->bos ? " less its <|endoftext|>" : "");
     else if (o->batch < 1) rc = SHANG_FAIL(SHANG_EINVAL, "batch %d < 1", o->batch);
     else if (o->bos && shang_bpe_eot(t) < 0) rc = SHANG_FAIL(SHANG_EINVAL, "the tokenizer has no <|endoftext|> to prepend");
     else if (x->L > 1024) rc = SHANG_FAIL(SHANG_EUNSUPPORTED, "more than 1024 layers");
@@ -81,7 +83,7 @@ int shang_extract_new(const shang_gpt *m, const shang_tokenizer *t, const shang_
     if (!o->layers) for (int l = 0; l <= x->L; l++) want[l] = 1;
     for (int i = 0; o->layers && i < o->n_layers; i++) {
         if (o->layers[i] < 0 || o->layers[i] > x->L) {
-            rc = SHANG_FAIL(SHANG_EINVAL, "layer %d outside [0, %d]", o->layers[i], x->L);
+            rc = SHANG_FAIL(SHANG_EUSAGE, "--layers: layer %d outside [0, %d] (the model's)", o->layers[i], x->L);
             goto fail;
         }
         want[o->layers[i]] = 1;

@@ -357,9 +357,10 @@ int shang_lens_text(const shang_gpt *m, const shang_tokenizer *t, shang_lens_opt
     const int bos = o->bos ? 1 : 0;
     if (!o->ctx) o->ctx = m->cfg.T;
     if (!o->stride) o->stride = o->ctx / 2 > 0 ? o->ctx / 2 : 1;
-    if (o->ctx < 2 || o->ctx > m->cfg.T) return SHANG_FAIL(SHANG_EINVAL, "window %d outside [2, %d]", o->ctx, m->cfg.T);
+    if (o->ctx < 2 || o->ctx > m->cfg.T)
+        return SHANG_FAIL(SHANG_EUSAGE, "--ctx %d outside [2, %d] (the model's context)", o->ctx, m->cfg.T);
     if (o->stride < 1 || o->stride > o->ctx - bos)
-        return SHANG_FAIL(SHANG_EINVAL, "stride %d outside [1, %d]", o->stride, o->ctx - bos);
+        return SHANG_FAIL(SHANG_EUSAGE, "--stride %d outside [1, %d] (the window)", o->stride, o->ctx - bos);
     if (o->batch < 1) return SHANG_FAIL(SHANG_EINVAL, "batch %d", o->batch);
     if (bos && shang_bpe_eot(t) < 0) return SHANG_FAIL(SHANG_EINVAL, "the tokenizer has no <|endoftext|> to prepend");
     shang_encoder *enc = NULL;

@@ -151,7 +151,9 @@ int shang_pca_fit(const shang_pca_acc *a, size_t K, int standardize, shang_pca *
                 cov[i * D + j] = cov[j * D + i] = c;
                 if (i == j) p->total_variance += c;
             }
-        rc = shang_sym_eigen_top(cov, D, K, p->variance, p->components);
+        if (!(p->total_variance > 0))
+            rc = SHANG_FAIL(SHANG_ENUMERIC, "every feature is constant over the %.0f rows: no principal components", a->n);
+        if (!rc) rc = shang_sym_eigen_top(cov, D, K, p->variance, p->components);
     }
     for (size_t k = 0; !rc && k < K; k++) { /* sign: the largest-magnitude entry positive */
         double *v = p->components + k * D;

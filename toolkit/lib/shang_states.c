@@ -3,6 +3,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,7 +79,14 @@ int shang_states_read(const shang_states *s, int site, int layer, size_t r0, siz
     if (idx < 0) return SHANG_FAIL(SHANG_EINVAL, "%s has no layer %d at site %s", s->path, layer, shang_site_name(site));
     if (r0 + n > s->N) return SHANG_FAIL(SHANG_EINVAL, "rows %zu..%zu past the %zu stored", r0, r0 + n, s->N);
     size_t start[3] = {(size_t)idx, r0, 0}, count[3] = {1, n, s->C};
-    return n ? shang_h5_dset_read_slab(s->dset[site], SHANG_DT_F32, start, count, out) : SHANG_OK;
+    int rc = n ? shang_h5_dset_read_slab(s->dset[site], SHANG_DT_F32, start, count, out) : SHANG_OK;
+    /* a NaN or infinite state is a numerical failure of whatever made it: no
+     * analysis of it has a meaning */
+    for (size_t i = 0; !rc && i < n * s->C; i++)
+        if (!isfinite(out[i]))
+            rc = SHANG_FAIL(SHANG_ENUMERIC, "%s: %s layer %d row %zu feature %zu is NaN or infinite", s->path,
+                            shang_site_name(site), layer, r0 + i / s->C, i % s->C);
+    return rc;
 }
 
 int shang_states_column(const shang_states *s, const char *name, int32_t **out)

@@ -1,0 +1,83 @@
+# Regression tests of the bad-input survey (issue 17): each bad input gets a
+# clear message naming the file or option, its documented exit status, and no
+# output file.
+. tests/cli/tap.sh
+S=$SHANG
+T=$SHANG_TEST_TMP
+PY=/usr/bin/python3
+M=datasets/models/shang-6l.h5
+V=datasets/corpus/devil.valid.txt.gz
+no_output() { if [ -e "$1" ]; then notok "$2 leaves no output" "$1 exists"; else ok "$2 leaves no output"; fi; }
+
+$S bpe -q -V 300 -o "$T/btok.h5" datasets/corpus/devil.train.txt.gz
+$S init -q -t "$T/btok.h5" -L 2 -C 32 -H 4 -T 64 -o "$T/bm.h5"
+$S extract -q -m "$T/bm.h5" --max-tokens 600 -o "$T/bst.h5" $V
+
+# output = input (any name for the same file): refused before anything runs
+cp "$T/bst.h5" "$T/copy.h5"
+check "pca onto its own input" 2 $S pca -q -i "$T/copy.h5" -o "$T/copy.h5"
+contains "output = input is named" "$err" "the output $T/copy.h5 is also an input ($T/copy.h5)"
+ln -f "$T/copy.h5" "$T/hard.h5"
+check "pca onto a hard link of its input" 2 $S pca -q -i "$T/copy.h5" --output="$T/hard.h5"
+check "export onto its input" 2 $S export -q "$T/copy.h5" layers -o "$T/copy.h5"
+check "extract onto its model" 2 $S extract -q -m "$T/hard.h5" -o "$T/copy.h5" $V
+if cmp -s "$T/copy.h5" "$T/bst.h5"; then ok "the input is untouched"; else notok "the input is untouched"; fi
+
+# standard output that cannot be written: exit 1 with the reason
+if [ -w /dev/full ]; then
+    check "info > /dev/full" 1 sh -c "$S info $T/bst.h5 > /dev/full"
+    contains "stdout failure explained" "$err" "cannot write standard output: No space left on device"
+    check "generate > /dev/full" 1 sh -c "$S generate -m $T/bm.h5 -n 20 --seed 1 > /dev/full"
+    check "--version > /dev/full" 1 sh -c "$S --version > /dev/full"
+else
+    skip "info > /dev/full" "no /dev/full"
+    skip "stdout failure explained" "no /dev/full"
+    skip "generate > /dev/full" "no /dev/full"
+    skip "--version > /dev/full" "no /dev/full"
+fi
+
+# options the model rules out are usage errors naming the option
+check "--ctx past the model's context" 2 $S extract -q -m "$T/bm.h5" --ctx 65 -o "$T/x.h5" $V
+contains "--ctx named" "$err" "--ctx 65 outside [2, 64] (the model's context)"
+check "--stride past the window" 2 $S extract -q -m "$T/bm.h5" --ctx 32 --stride 40 -o "$T/x.h5" $V
+contains "--stride named" "$err" "--stride 40 outside [1, 31]"
+check "--layers past the model" 2 $S extract -q -m "$T/bm.h5" --layers 7 -o "$T/x.h5" $V
+contains "--layers named" "$err" "--layers: layer 7 outside [0, 2]"
+check "--layers with an empty item" 2 $S extract -q -m "$T/bm.h5" --layers 0,,1 -o "$T/x.h5" $V
+contains "empty item named" "$err" "--layers: empty item in the list '0,,1'"
+check "--layers with a trailing comma" 2 $S pca -q -i "$T/bst.h5" --layers 1, -o "$T/x.h5"
+no_output "$T/x.h5" "the usage errors"
+
+# empty corpora
+printf '' | gzip > "$T/empty.txt.gz"
+check "bpe on an empty corpus" 1 $S bpe -q -V 300 -o "$T/x.h5" "$T/empty.txt.gz"
+contains "empty corpus explained" "$err" "has no text to learn merges from"
+check "ngram on an empty training file" 1 $S ngram -q -t "$T/btok.h5" --train "$T/empty.txt.gz" --eval $V -o "$T/x.h5"
+contains "empty training file named" "$err" "--train $T/empty.txt.gz: 0 tokens"
+no_output "$T/x.h5" "the empty corpora"
+
+# numerical failures exit 3
+$PY - "$T" <<'PY'
+import sys, shutil, h5py, numpy as np
+T = sys.argv[1]
+for name in ("const", "nan", "inf"):
+    shutil.copy(T + "/bst.h5", "%s/%s.h5" % (T, name))
+    with h5py.File("%s/%s.h5" % (T, name), "r+") as f:
+        d = f["states/resid"]
+        x = d[...]
+        if name == "const": x[...] = 1.5
+        if name == "nan": x[1, 5, 2] = np.nan
+        if name == "inf": x[2, 7, 0] = np.inf
+        d[...] = x
+PY
+check "pca on constant states" 3 $S pca -q -k 4 -i "$T/const.h5" -o "$T/x.h5"
+contains "constant states explained" "$err" "every feature is constant"
+check "pca on a NaN state" 3 $S pca -q -k 4 -i "$T/nan.h5" -o "$T/x.h5"
+contains "the NaN is located" "$err" "$T/nan.h5: resid layer 1 row 5 feature 2 is NaN or infinite"
+check "geometry on a NaN state" 3 $S geometry -q -i "$T/nan.h5" -o "$T/x.h5"
+check "cluster on an infinite state" 3 $S cluster -q -i "$T/inf.h5" -k 4 -o "$T/x.h5"
+contains "the infinity is located" "$err" "resid layer 2 row 7 feature 0 is NaN or infinite"
+no_output "$T/x.h5" "the numerical failures"
+check "pca -k past the width" 2 $S pca -q -k 50 -i "$T/bst.h5" -o "$T/x.h5"
+contains "-k past the width explained" "$err" "-k 50: $T/bst.h5 has only 32 features"
+echo "1..$n"
