@@ -80,4 +80,36 @@ contains "the infinity is located" "$err" "resid layer 2 row 7 feature 0 is NaN 
 no_output "$T/x.h5" "the numerical failures"
 check "pca -k past the width" 2 $S pca -q -k 50 -i "$T/bst.h5" -o "$T/x.h5"
 contains "-k past the width explained" "$err" "-k 50: $T/bst.h5 has only 32 features"
+
+# a full disk: exit 1 naming the output (not an input), no file left, no crash
+mkdir -p "$T/full"
+if mount -t tmpfs -o size=200k tmpfs "$T/full" 2>/dev/null; then
+    check "extract onto a full disk" 1 $S extract -q -m $M -o "$T/full/s.h5" $V
+    contains "the full output is named" "$err" "shang extract: $T/full/s.h5: No space left on device"
+    if [ -z "$(ls -A "$T/full")" ]; then ok "a full disk leaves no file"; else notok "a full disk leaves no file" "$(ls "$T/full")"; fi
+    dd if=/dev/zero of="$T/full/filler" bs=1k count=400 2>/dev/null # fills it
+    check "pca onto a full disk" 1 $S pca -q -k 2 -i "$T/bst.h5" -o "$T/full/p.h5"
+    contains "the full pca output is named" "$err" "$T/full/p.h5"
+    rm -f "$T/full/filler"
+    if [ -z "$(ls -A "$T/full")" ]; then ok "pca on a full disk leaves no file"; else notok "pca on a full disk leaves no file" "$(ls "$T/full")"; fi
+    umount "$T/full"
+else
+    for t in "extract onto a full disk" "the full output is named" "a full disk leaves no file" "pca onto a full disk" \
+        "the full pca output is named" "pca on a full disk leaves no file"; do
+        skip "$t" "cannot mount a small tmpfs here (not root, or no privilege)"
+    done
+fi
+
+# SIGTERM while extracting: the temporary file goes with the process
+mkdir -p "$T/sig"
+$S extract -q -m $M -o "$T/sig/s.h5" datasets/corpus/kjv.train.txt.gz &
+pid=$!
+i=0
+while [ -z "$(ls -A "$T/sig")" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.3
+kill -TERM $pid
+wait $pid
+rc=$?
+if [ $rc -eq 143 ]; then ok "SIGTERM ends extract (status 143)"; else notok "SIGTERM ends extract (status 143)" "status $rc"; fi
+if [ -z "$(ls -A "$T/sig")" ]; then ok "SIGTERM leaves no temporary file"; else notok "SIGTERM leaves no temporary file" "$(ls "$T/sig")"; fi
 echo "1..$n"

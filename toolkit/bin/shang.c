@@ -261,6 +261,7 @@ static int close_stdout(const char *verb, int status)
 
 int main(int argc, char **argv)
 {
+    shang_h5_init();
     if (shang_blas_reexec_if_generic(argv) != 0)
         fprintf(stderr, "shang: warning: %s\n", shang_err_msg());
     shang_err_clear();

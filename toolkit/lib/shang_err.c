@@ -9,6 +9,7 @@
 static _Thread_local char *err_msg;     /* heap, grows */
 static _Thread_local char err_where[256]; /* site only; truncation harmless */
 static _Thread_local int err_code;
+static _Thread_local int err_keep; /* the message names its culprit: no prefixes */
 static int log_level = SHANG_LOG_INFO;
 
 static void set_msg(char *m)
@@ -39,11 +40,15 @@ int shang_err_set(int code, const char *func, const char *file, int line, const 
     const char *base = strrchr(file, '/');
     snprintf(err_where, sizeof err_where, "%s (%s:%d)", func, base ? base + 1 : file, line);
     err_code = code;
+    err_keep = 0;
     return code;
 }
 
+void shang_err_keep_message(void) { err_keep = 1; }
+
 int shang_err_prefix(const char *fmt, ...)
 {
+    if (err_keep) return err_code;
     va_list ap;
     va_start(ap, fmt);
     char *p = vformat(fmt, ap);
@@ -69,6 +74,7 @@ void shang_err_clear(void)
     set_msg(NULL);
     err_where[0] = '\0';
     err_code = 0;
+    err_keep = 0;
 }
 
 const char *shang_strerror(int code)

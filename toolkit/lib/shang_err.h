@@ -49,6 +49,9 @@ int shang_err_set(int code, const char *func, const char *file, int line,
 /* Prepends "context: " to the current message (for callers that know the file or
  * object name the callee did not). Returns the current code. */
 int shang_err_prefix(const char *fmt, ...) SHANG_PRINTF(1, 2);
+/* The current message already names its culprit (an output on a full disk):
+ * later shang_err_prefix calls leave it as it is, until the next error. */
+void shang_err_keep_message(void);
 
 const char *shang_err_msg(void);   /* the message, "" if none; owned by the library */
 const char *shang_err_where(void); /* "function (file:line)" of the first failure */

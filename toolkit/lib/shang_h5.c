@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,6 +34,8 @@ typedef H5L_info_t link_info;
 
 /* ---- errors ------------------------------------------------------------------ */
 
+static const char *output_in(const char *detail);
+
 static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
 {
     (void)n;
@@ -49,6 +52,12 @@ static int h5fail(int code, const char *func, int line, const char *fmt, ...)
     char detail[256] = "";
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, innermost_cb, detail);
     H5Eclear2(H5E_DEFAULT);
+    const char *full = strstr(detail, "No space left on device") || strstr(detail, "errno = 28") ? output_in(detail) : NULL;
+    if (full) { /* the artefact is the culprit whatever was being done */
+        shang_err_set(code, func, __FILE__, line, "%s: No space left on device", full);
+        shang_err_keep_message();
+        return code;
+    }
     char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
@@ -63,14 +72,79 @@ static int h5fail(int code, const char *func, int line, const char *fmt, ...)
 }
 #define H5FAIL(...) h5fail(SHANG_EIO, __func__, __LINE__, __VA_ARGS__)
 
-static void init_once(void)
+/* ---- outputs being written: their temporary files ---------------------------
+ * Each shang_h5_create registers its temporary file until commit or abort, so
+ * that (1) a write that fails for want of space names the artefact, not the
+ * temporary file or whatever input was being read, and (2) SIGTERM, SIGINT or
+ * SIGHUP removes every temporary file before the process dies (a program with
+ * its own handler, such as train's checkpointing, keeps it). */
+#define MAX_OUTPUTS 16
+static char *volatile out_tmp[MAX_OUTPUTS];
+static char *out_final[MAX_OUTPUTS];
+
+static void on_fatal_signal(int sig)
+{
+    for (int i = 0; i < MAX_OUTPUTS; i++)
+        if (out_tmp[i]) unlink(out_tmp[i]); /* async-signal-safe */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void register_output(char *tmp, char *final)
+{
+    static int handlers;
+    if (!handlers) {
+        static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+        for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+            struct sigaction old;
+            if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL) signal(sigs[i], on_fatal_signal);
+        }
+        handlers = 1;
+    }
+    for (int i = 0; i < MAX_OUTPUTS; i++)
+        if (!out_tmp[i]) {
+            out_final[i] = final;
+            out_tmp[i] = tmp;
+            return;
+        }
+}
+
+static void unregister_output(const char *tmp)
+{
+    for (int i = 0; i < MAX_OUTPUTS; i++)
+        if (out_tmp[i] == tmp) {
+            out_tmp[i] = NULL;
+            out_final[i] = NULL;
+        }
+}
+
+/* the artefact whose temporary file HDF5's message names, or the only one open */
+static const char *output_in(const char *detail)
+{
+    const char *only = NULL;
+    int n = 0;
+    for (int i = 0; i < MAX_OUTPUTS; i++)
+        if (out_tmp[i]) {
+            if (strstr(detail, out_tmp[i])) return out_final[i];
+            only = out_final[i];
+            n++;
+        }
+    return n == 1 ? only : NULL;
+}
+
+void shang_h5_init(void)
 {
     static int done;
     if (!done) {
+        /* no HDF5 clean-up at exit: every artefact is closed explicitly, and HDF5
+         * 1.10 crashes at exit flushing a file whose close failed (a full disk) */
+        H5dont_atexit();
         H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
         done = 1;
     }
 }
+
+static void init_once(void) { shang_h5_init(); }
 
 const char *shang_h5_version(void)
 {
@@ -173,6 +247,7 @@ int shang_h5_create(const char *path, const char *format, int version, shang_h5_
     close(fd);
     fcpl = new_fcpl();
     fapl = strong_fapl();
+    register_output(f->tmp_path, f->path);
     f->id = H5Fcreate(f->tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
     if (f->id < 0) {
         rc = H5FAIL("cannot create %s", path);
@@ -194,6 +269,7 @@ fail:
 
 static void free_file(shang_h5_file *f)
 {
+    unregister_output(f->tmp_path);
     free(f->path);
     free(f->tmp_path);
     free(f);

@@ -55,6 +55,10 @@ int shang_h5_commit(shang_h5_file *f) SHANG_MUST_CHECK;
 /* Closes and removes the temporary file; frees `f`. NULL-safe. */
 void shang_h5_abort(shang_h5_file *f);
 
+/* Sets HDF5 up for shang (errors reported, not printed; no clean-up at exit);
+ * programs call it before any other HDF5 call. The other functions call it too. */
+void shang_h5_init(void);
+
 /* Opens an artefact read-only and checks its format: `format` NULL accepts any
  * shang format; a version above `max_version` is refused (SHANG_EFORMAT) with a
  * message naming the file, its version and the shang that wrote it.
