@@ -32,6 +32,25 @@ DEB_PKGS := build-essential pkg-config libhdf5-dev hdf5-tools libgsl-dev libopen
 # commands that may come from elsewhere than Debian (a newer node): command:package
 DEB_CMDS := node:nodejs npm:npm
 
+# A fresh machine: any goal but deps/clean first checks the Debian packages (one
+# dpkg-query) and, as root, installs what is missing (make deps) before the
+# compiler flags below are read from pkg-config; otherwise it stops naming them.
+ifneq ($(filter-out deps clean,$(or $(MAKECMDGOALS),all)),)
+DEPS_MISSING := $(shell dpkg-query -W -f='$${Package} $${Status}\n' $(DEB_PKGS) 2>/dev/null | \
+                  awk '$$NF == "installed" { ok[$$1] = 1 } END { n = split("$(DEB_PKGS)", p, " "); \
+                  for (i = 1; i <= n; i++) if (!(p[i] in ok)) printf "%s ", p[i] }')
+ifneq ($(strip $(DEPS_MISSING)),)
+ifeq ($(shell id -u),0)
+$(info make: missing Debian packages: $(DEPS_MISSING)- installing them (make deps))
+ifneq ($(shell $(MAKE) --no-print-directory deps >&2; echo $$?),0)
+$(error make deps failed: install $(DEPS_MISSING)by hand)
+endif
+else
+$(error missing: $(DEPS_MISSING)- run "make deps" as root (apt-get install))
+endif
+endif
+endif
+
 PKGS      := hdf5 gsl openblas lapacke nettle zlib libpcre2-8 jansson
 # Debian's OpenMP build of OpenBLAS: its threads are OpenMP's, so sgemm and shang's
 # own OpenMP loops share one pool (the pthread build's spinning threads fight
