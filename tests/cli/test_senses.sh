@@ -26,6 +26,16 @@ check "senses on states without items exits 1" 1 $S senses -q -s "$T/text.h5" --
 contains "the missing items are explained" "$err" "extract it with --items"
 check "senses with 200 bootstrap replicates" 0 $S senses -q -s "$T/poly.h5" --pairs "$T/pairs.tsv" --bootstrap 200 -o "$T/senses200.h5"
 $S export -q --no-header "$T/senses200.h5" layers -o "$T/senses200.tsv"
+# a malformed pairs file is refused at its first bad line (file:line), exit 1
+awk -F'\t' -v OFS='\t' 'NR == 4 { $6 = "yes" } { print }' "$T/pairs.tsv" > "$T/pairs-bad.tsv"
+check "senses with a bad same_sense" 1 $S senses -q -s "$T/poly.h5" --pairs "$T/pairs-bad.tsv" -o "$T/x.h5"
+contains "the bad line is named" "$err" "$T/pairs-bad.tsv:4: same_sense (0 or 1) 'yes' is not allowed"
+awk -F'\t' -v OFS='\t' 'NR == 3 { $4 = "99999" } { print }' "$T/pairs.tsv" > "$T/pairs-bad2.tsv"
+check "senses with an unknown item" 1 $S senses -q -s "$T/poly.h5" --pairs "$T/pairs-bad2.tsv" -o "$T/x.h5"
+contains "the unknown item is named" "$err" "$T/pairs-bad2.tsv:3: item a '99999' is not an item of the states"
+awk -F'\t' -v OFS='\t' 'NR == 2 { $8 = "dev" } { print }' "$T/pairs.tsv" > "$T/pairs-bad3.tsv"
+check "senses with an unknown split" 1 $S senses -q -s "$T/poly.h5" --pairs "$T/pairs-bad3.tsv" -o "$T/x.h5"
+if [ -e "$T/x.h5" ]; then notok "a bad pairs file leaves no output"; else ok "a bad pairs file leaves no output"; fi
 check "export the senses table" 0 $S export --no-header "$T/senses.h5" layers
 $PY - "$out" "$T" > "$T/senses.out" 2>&1 <<'PYEOF'
 import sys, h5py, numpy as np

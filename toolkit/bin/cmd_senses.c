@@ -694,6 +694,22 @@ int cmd_senses(int argc, char **argv)
         if (!v) rc = shang_err_code();
         else *v = i + 1;
     }
+    /* every line well formed, or the file is refused at its first bad line: an
+     * item the states never had, a label not 0/1, a split not train/test */
+    for (size_t q = 0; !rc && q < pt->n_rows; q++) {
+        const char *sa = shang_tsv_get(pt, q, ca), *sb = shang_tsv_get(pt, q, cb), *sp = shang_tsv_get(pt, q, csp);
+        const char *bad = NULL, *what = NULL;
+        if (!shang_strmap_get(idm, sa, strlen(sa))) bad = sa, what = "item a";
+        else if (!shang_strmap_get(idm, sb, strlen(sb))) bad = sb, what = "item b";
+        for (int g = 0; !bad && g < 2; g++) {
+            const char *v = shang_tsv_get(pt, q, cs[g]);
+            if (strcmp(v, "0") && strcmp(v, "1")) bad = v, what = g ? "same_lexfile (0 or 1)" : "same_sense (0 or 1)";
+        }
+        if (!bad && strcmp(sp, "train") && strcmp(sp, "test")) bad = sp, what = "split (train or test)";
+        if (bad)
+            rc = SHANG_FAIL(SHANG_EFORMAT, "%s:%zu: %s '%s'%s", ppath, q + 2, what, bad,
+                            what[0] == 'i' ? " is not an item of the states" : " is not allowed");
+    }
     gsl_rng *r = NULL;
     if (!rc) rc = shang_rng_new(seed, SHANG_STREAM_SUBSAMPLE, UINT64_C(4) << 40, &r);
     for (int g = 0; !rc && g < 2; g++) {
