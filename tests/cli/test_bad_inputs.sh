@@ -81,6 +81,35 @@ no_output "$T/x.h5" "the numerical failures"
 check "pca -k past the width" 2 $S pca -q -k 50 -i "$T/bst.h5" -o "$T/x.h5"
 contains "-k past the width explained" "$err" "-k 50: $T/bst.h5 has only 32 features"
 
+# inconsistent inputs: a named error (which file, expected and found), exit 1
+$S extract -q -m "$T/bm.h5" --max-tokens 600 -o "$T/bst2.h5" datasets/corpus/austen.valid.txt.gz
+$S pca -q -k 4 -i "$T/bst.h5" -o "$T/bpca.h5"
+$S cluster -q -k 5 -i "$T/bst.h5" -o "$T/bcl.h5"
+check "alias with clusters of other states" 1 $S alias -q -s "$T/bst2.h5" -c "$T/bcl.h5" -o "$T/x.h5"
+contains "other states named" "$err" "$T/bcl.h5 was made from other states ($T/bst.h5"
+check "cluster --pca with a PCA of other states" 1 $S cluster -q -k 5 -i "$T/bst2.h5" --pca "$T/bpca.h5" -o "$T/x.h5"
+contains "other PCA named" "$err" "$T/bpca.h5 was made from other states"
+cp "$T/bcl.h5" "$T/bcl-bad.h5"
+$PY - "$T" <<'PY'
+import sys, h5py, shutil
+T = sys.argv[1]
+with h5py.File(T + "/bcl-bad.h5", "r+") as f:
+    lab = f["labels"][...]
+    lab[0, 3] = 7
+    f["labels"][...] = lab
+shutil.copy(T + "/bst.h5", T + "/bst-tok.h5")
+with h5py.File(T + "/bst-tok.h5", "r+") as f:
+    t = f["tokens"][...]
+    t[4] = 100000
+    f["tokens"][...] = t
+PY
+check "alias with a cluster label >= k" 1 $S alias -q -s "$T/bst.h5" -c "$T/bcl-bad.h5" -o "$T/x.h5"
+contains "bad label named" "$err" "layer 0 row 3 has cluster 7, outside [0, k = 5)"
+$S cluster -q -k 5 -i "$T/bst-tok.h5" -o "$T/bcl-tok.h5"
+check "alias with a token id past the vocabulary" 1 $S alias -q -s "$T/bst-tok.h5" -c "$T/bcl-tok.h5" -o "$T/x.h5"
+contains "bad token named" "$err" "token 100000 / next token"
+no_output "$T/x.h5" "the inconsistent inputs"
+
 # a full disk: exit 1 naming the output (not an input), no file left, no crash
 mkdir -p "$T/full"
 if mount -t tmpfs -o size=200k tmpfs "$T/full" 2>/dev/null; then

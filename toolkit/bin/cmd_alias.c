@@ -232,6 +232,7 @@ int cmd_alias(int argc, char **argv)
         tok = NULL;
     }
     if (!rc) rc = shang_h5_open(cpath, "shang.clusters", 1, &cf, NULL);
+    if (!rc) rc = shang_prov_same_input(cf, cpath, "states", spath);
     if (!rc) rc = shang_h5_read(cf, "layers", SHANG_DT_I32, 1, &rank, dl, (void **)&layers);
     if (!rc) rc = shang_h5_read(cf, "rows", SHANG_DT_I64, 1, &rank, dr, (void **)&rows);
     if (!rc) rc = shang_h5_attr_get_i64(cf, "k", &K);
@@ -255,6 +256,12 @@ int cmd_alias(int argc, char **argv)
         }
         x[i] = tokens[rows[i]];
         y[i] = next[rows[i]];
+        if (x[i] < 0 || y[i] < -1 || (tok && ((size_t)x[i] >= shang_bpe_vocab_size(tok) ||
+                                              (y[i] >= 0 && (size_t)y[i] >= shang_bpe_vocab_size(tok))))) {
+            rc = SHANG_FAIL(SHANG_EFORMAT, "%s row %lld: token %d / next token %d outside its tokenizer's vocabulary "
+                            "[0, %zu)", spath, (long long)rows[i], x[i], y[i], tok ? shang_bpe_vocab_size(tok) : 0);
+            break;
+        }
         d[i] = doc[rows[i]];
         vmax = x[i] > vmax ? x[i] : vmax;
         vmax = y[i] > vmax ? y[i] : vmax;
@@ -312,6 +319,10 @@ int cmd_alias(int argc, char **argv)
         if (!rc) rc = shang_h5_dset_shape(ds, 2, &rank, dlab);
         if (!rc && (dlab[0] != L || dlab[1] != N)) rc = SHANG_FAIL(SHANG_EFORMAT, "%s: labels are not (layers, rows)", cpath);
         if (!rc) rc = shang_h5_dset_read_slab(ds, SHANG_DT_I32, start, count, labels);
+        for (size_t i = 0; !rc && i < N; i++)
+            if (labels[i] < 0 || labels[i] >= K)
+                rc = SHANG_FAIL(SHANG_EFORMAT, "%s: layer %d row %zu has cluster %d, outside [0, k = %lld)", cpath,
+                                layers[l], i, labels[i], (long long)K);
         if (ds >= 0) H5Dclose(ds);
         double st[SHANG_A_N_STATS], lo[SHANG_A_N_STATS], hi[SHANG_A_N_STATS];
         ao.stream = (uint64_t)layers[l];

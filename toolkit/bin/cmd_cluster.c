@@ -100,10 +100,11 @@ static int load_init(const char *path, int layer, size_t K, size_t D, float **ou
 }
 
 /* the PCA of `layer` from a shang.pca file, as a shang_pca */
-static int load_pca(const char *path, int layer, size_t dims, size_t C, shang_pca **out)
+static int load_pca(const char *path, const char *states, int layer, size_t dims, size_t C, shang_pca **out)
 {
     hid_t f;
     int rc = shang_h5_open(path, "shang.pca", 1, &f, NULL), rank;
+    if (!rc && states) rc = shang_prov_same_input(f, path, "states", states);
     size_t dl[1], dm[2], dc[3];
     int32_t *layers = NULL;
     double *mean = NULL, *scale = NULL, *comp = NULL;
@@ -255,7 +256,7 @@ int cmd_cluster(int argc, char **argv)
         shang_pca *pc = NULL;
         shang_kmeans *km = NULL;
         rc = shang_states_gather(s, site, layers[l], keep, &rows, &n);
-        if (!rc && pca_path && !(rc = load_pca(pca_path, layers[l], (size_t)dims, s->C, &pc))) {
+        if (!rc && pca_path && !(rc = load_pca(pca_path, l == 0 ? input : NULL, layers[l], (size_t)dims, s->C, &pc))) {
             proj = shang_alloc(n, pc->K * sizeof(float), "projected states");
             rc = proj ? shang_pca_project(pc, rows, n, s->C, proj) : shang_err_code();
         }

@@ -369,3 +369,27 @@ int shang_prov_split_command(const char *line, char ***argv, int *argc)
     *argc = (int)k;
     return SHANG_OK;
 }
+
+int shang_prov_same_input(hid_t file, const char *name, const char *role, const char *path)
+{
+    char *where = shang_asprintf("provenance/inputs/%s", role);
+    if (!where) return shang_err_code();
+    char *want = NULL, *was = NULL, got[65];
+    int rc = SHANG_OK;
+    if (H5Lexists(file, "provenance", H5P_DEFAULT) > 0 && H5Lexists(file, "provenance/inputs", H5P_DEFAULT) > 0 &&
+        H5Lexists(file, where, H5P_DEFAULT) > 0) {
+        hid_t g = H5Gopen2(file, where, H5P_DEFAULT);
+        if (g < 0) rc = SHANG_FAIL(SHANG_EFORMAT, "%s: cannot read /%s", name, where);
+        if (!rc) rc = shang_h5_attr_get_str(g, "sha256", &want);
+        if (!rc && shang_h5_attr_get_str(g, "path", &was)) shang_err_clear();
+        if (g >= 0) H5Gclose(g);
+        if (!rc) rc = shang_sha256_file(path, got, NULL);
+        if (!rc && strcmp(want, got) != 0)
+            rc = SHANG_FAIL(SHANG_EINVAL, "%s was made from other %s (%s, sha256 %.12s...) than %s (sha256 %.12s...)", name,
+                            role, was ? was : "?", want, path, got);
+    }
+    free(where);
+    free(want);
+    free(was);
+    return rc;
+}

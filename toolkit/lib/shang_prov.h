@@ -54,5 +54,9 @@ int shang_prov_split_command(const char *line, char ***argv, int *argc) SHANG_MU
 
 /* SHA-256 of a file as 64 lowercase hex digits plus NUL; also its size. */
 int shang_sha256_file(const char *path, char hex[65], uint64_t *bytes) SHANG_MUST_CHECK;
+/* The artefact `file` (named `name` in messages) was made from an input of `role`
+ * (its /provenance/inputs/ROLE record): `path` must be that input, the same bytes
+ * (SHA-256), or SHANG_EINVAL names both. An artefact without the record passes. */
+int shang_prov_same_input(hid_t file, const char *name, const char *role, const char *path) SHANG_MUST_CHECK;
 
 #endif
