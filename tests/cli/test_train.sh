@@ -27,6 +27,20 @@ import sys, h5py
 print(int(h5py.File(sys.argv[1])["optimizer"].attrs["step"]), file=open(sys.argv[2], "w"))
 PY
 contains "the checkpoint is at step 6" "$T/ck6.txt" "6"
+cp "$T/ck.h5" "$T/ck-a.h5"
+cp "$T/ck.h5" "$T/ck-b.h5"
+cp "$T/ck.h5" "$T/ck-c.h5"
+check "resume with another --seed" 2 $S train -q $ARGS --seed 7 --steps 12 --checkpoint "$T/ck-a.h5" --resume -o "$T/x.h5"
+contains "the seed conflict is explained" "$err" "--seed 7, but the checkpoint's run has seed 42"
+check "resume with another -L" 2 $S train -q $ARGS -L 3 --steps 12 --checkpoint "$T/ck-b.h5" --resume -o "$T/x.h5"
+contains "the shape conflict is explained" "$err" "-L 3, but the checkpoint $T/ck-b.h5 has 2"
+check "resume with a new --lr" 0 $S train -q $ARGS --lr 5e-4 --steps 12 --checkpoint "$T/ck-c.h5" --ckpt-every 6 --resume -o "$T/lr.h5"
+$PY - "$T/lr.h5" > "$T/lr.txt" <<'PY'
+import sys, h5py
+a = h5py.File(sys.argv[1])["provenance/parameters"].attrs
+print(a["setting_changes"], "| resumed at", a["resumed_at_step"])
+PY
+contains "the change of --lr is recorded with its step" "$T/lr.txt" "lr 0.001 -> 0.00050000000000000001 at step 6 | resumed at 6"
 check "resume from step 6 to 12" 0 $S train -q $ARGS --steps 12 --checkpoint "$T/ck.h5" --ckpt-every 6 --resume -o "$T/resumed.h5"
 $PY - "$T/full.h5" "$T/resumed.h5" > "$T/same.txt" <<'PY'
 import sys, h5py, numpy as np

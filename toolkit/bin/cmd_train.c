@@ -102,7 +102,7 @@ int cmd_train(int argc, char **argv)
         {0, 0, 0, 0}};
     const char *tok_path = NULL, *init_path = NULL, *output = NULL, *ckpt = NULL;
     char *train_files[MAX_FILES], *valid_files[MAX_FILES];
-    int n_train = 0, n_valid = 0, ctx = 0, resume = 0, spectra = 12, threads = shang_threads_default(), c;
+    int n_train = 0, n_valid = 0, ctx = 0, resume = 0, shape_given = 0, spectra = 12, threads = shang_threads_default(), c;
     int64_t ckpt_every = 200;
     shang_gpt_config cfg = {.L = 6, .C = 256, .NH = 8, .T = 256, .eps = 1e-5f};
     shang_train_opts o = {.B = 16, .steps = 1000, .lr = 1e-3, .min_lr = 1e-4, .warmup = 100, .weight_decay = 0.1,
@@ -114,9 +114,9 @@ int cmd_train(int argc, char **argv)
         switch (c) {
         case 't': tok_path = optarg; break;
         case O_INIT: init_path = optarg; break;
-        case 'L': bad = shang_parse_int(optarg, 1, 1024, &cfg.L); break;
-        case 'C': bad = shang_parse_int(optarg, 1, 65536, &cfg.C); break;
-        case 'H': bad = shang_parse_int(optarg, 1, 65536, &cfg.NH); break;
+        case 'L': bad = shang_parse_int(optarg, 1, 1024, &cfg.L); shape_given |= 1; break;
+        case 'C': bad = shang_parse_int(optarg, 1, 65536, &cfg.C); shape_given |= 2; break;
+        case 'H': bad = shang_parse_int(optarg, 1, 65536, &cfg.NH); shape_given |= 4; break;
         case 'T': bad = shang_parse_int(optarg, 2, 65536, &cfg.T); break;
         case O_TRAIN: case O_VALID: {
             /* the option's value and the non-option words after it */
@@ -176,6 +176,13 @@ int cmd_train(int argc, char **argv)
         if (rc) shang_err_prefix("%s", ckpt);
         if (h >= 0) H5Fclose(h);
         resumed = !rc;
+        /* the shape is the checkpoint's: a different one asked for is a conflict */
+        static const char *const opt[3] = {"-L", "-C", "-H"};
+        const int want[3] = {cfg.L, cfg.C, cfg.NH}, have[3] = {m ? m->cfg.L : 0, m ? m->cfg.C : 0, m ? m->cfg.NH : 0};
+        for (int q = 0; !rc && q < 3; q++)
+            if ((shape_given >> q & 1) && want[q] != have[q])
+                rc = SHANG_FAIL(SHANG_EUSAGE, "%s %d, but the checkpoint %s has %d: resume keeps the model's shape",
+                                opt[q], want[q], ckpt, have[q]);
     } else if (init_path) {
         rc = shang_gpt_load(init_path, &m, &tok);
     } else {
@@ -202,6 +209,7 @@ int cmd_train(int argc, char **argv)
         if (!rc) {
             rc = shang_trainer_load(tr, h);
             H5Fclose(h);
+            if (rc) shang_err_prefix("--resume from %s", ckpt);
         }
         if (!rc) shang_log(SHANG_LOG_INFO, "train: resumed at step %lld from %s\n", (long long)shang_trainer_step_index(tr), ckpt);
     }
@@ -228,6 +236,9 @@ int cmd_train(int argc, char **argv)
                     (rc = shang_prov_i64(p, "valid_tokens", (int64_t)valid.n)))) {
             /* rc holds the failure */
         }
+        /* the values above hold from the resume on; what they replaced, and when */
+        if (!rc) rc = shang_prov_i64(p, "resumed_at_step", resumed ? shang_trainer_step_index(tr) : 0);
+        if (!rc) rc = shang_prov_str(p, "setting_changes", shang_trainer_setting_changes(tr));
     }
     /* log-spaced spectrum steps: 0 and round(steps^(k/(K-1))) */
     int64_t *spec_at = calloc((size_t)spectra + 1, sizeof *spec_at);

@@ -3,6 +3,7 @@
 #include "shang_train.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -279,7 +280,31 @@ struct shang_trainer {
     table evals;   /* step, val_loss, val_entropy */
     table spectra; /* step, then per matrix: effective rank, matrix entropy, stable rank */
     int n_mats;
+    char *changes;   /* resumable settings changed on resume: "lr 0.0003 -> 0.0001 at step 400; ..." */
 };
+
+/* the settings a checkpoint records: resuming may change them (each change is
+ * recorded with its step), except the seed, which fixes the data order */
+static const struct {
+    const char *name;
+    size_t off;
+    int is_int;
+} settings[] = {
+    {"B", offsetof(shang_train_opts, B), 1},          {"T", offsetof(shang_train_opts, T), 1},
+    {"steps", offsetof(shang_train_opts, steps), 2},  {"lr", offsetof(shang_train_opts, lr), 0},
+    {"min_lr", offsetof(shang_train_opts, min_lr), 0}, {"warmup", offsetof(shang_train_opts, warmup), 2},
+    {"weight_decay", offsetof(shang_train_opts, weight_decay), 0}, {"beta1", offsetof(shang_train_opts, beta1), 0},
+    {"beta2", offsetof(shang_train_opts, beta2), 0},  {"clip", offsetof(shang_train_opts, clip), 0},
+};
+
+static double setting_value(const shang_train_opts *o, size_t i)
+{
+    const char *p = (const char *)o + settings[i].off;
+    return settings[i].is_int == 1 ? *(const int *)p : settings[i].is_int == 2 ? (double)*(const int64_t *)p
+                                                                               : *(const double *)p;
+}
+
+const char *shang_trainer_setting_changes(const shang_trainer *t) { return t->changes ? t->changes : ""; }
 
 int64_t shang_trainer_step_index(const shang_trainer *t) { return t->step; }
 
@@ -323,6 +348,7 @@ int shang_trainer_new(shang_gpt *m, const shang_train_opts *o, const int32_t *tr
 void shang_trainer_free(shang_trainer *t)
 {
     if (!t) return;
+    free(t->changes);
     shang_train_ws_free(t->ws);
     shang_rng_free(t->data);
     free(t->grads);
@@ -541,6 +567,10 @@ int shang_trainer_save(const shang_trainer *t, hid_t file)
         !(rc = shang_h5_write(g, "data_rng", SHANG_DT_U8, 1, ns, gsl_rng_state(t->data), dS,
                               "state of the data-order generator (GSL mt19937)", NULL)))
         rc = shang_h5_attr_i64(g, "step", t->step);
+    if (!rc) rc = shang_h5_attr_i64(g, "seed", (int64_t)t->o.seed);
+    for (size_t i = 0; !rc && i < sizeof settings / sizeof *settings; i++)
+        rc = shang_h5_attr_f64(g, settings[i].name, setting_value(&t->o, i));
+    if (!rc) rc = shang_h5_attr_str(g, "setting_changes", shang_trainer_setting_changes(t));
     H5Gclose(g);
     return rc;
 }
@@ -554,6 +584,37 @@ int shang_trainer_load(shang_trainer *t, hid_t file)
     void *v = NULL;
     int64_t step;
     if ((rc = shang_h5_attr_get_i64(g, "step", &step))) goto done;
+    if (H5Aexists(g, "seed") > 0) { /* checkpoints that record their settings */
+        int64_t seed;
+        if ((rc = shang_h5_attr_get_i64(g, "seed", &seed))) goto done;
+        if ((uint64_t)seed != t->o.seed) {
+            rc = SHANG_FAIL(SHANG_EUSAGE, "--seed %llu, but the checkpoint's run has seed %lld (it fixes the data order)",
+                            (unsigned long long)t->o.seed, (long long)seed);
+            goto done;
+        }
+        char *old = NULL;
+        if (H5Aexists(g, "setting_changes") > 0 && (rc = shang_h5_attr_get_str(g, "setting_changes", &old))) goto done;
+        size_t cap = sizeof settings / sizeof *settings * 128 + 1, len = 0; /* 128 bytes a change at most */
+        char *ch = malloc(cap + (old ? strlen(old) : 0));
+        if (!ch) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        if (!rc) len = (size_t)sprintf(ch, "%s", old ? old : "");
+        free(old);
+        for (size_t i = 0; !rc && i < sizeof settings / sizeof *settings; i++) {
+            double was;
+            if (H5Aexists(g, settings[i].name) <= 0) continue;
+            if ((rc = shang_h5_attr_get_f64(g, settings[i].name, &was))) break;
+            double now = setting_value(&t->o, i);
+            if (was != now)
+                len += (size_t)snprintf(ch + len, 128, "%s%s %.17g -> %.17g at step %lld", len ? "; " : "",
+                                        settings[i].name, was, now, (long long)step);
+        }
+        if (rc) {
+            free(ch);
+            goto done;
+        }
+        free(t->changes);
+        t->changes = ch;
+    }
     const char *names[2] = {"m", "v"};
     float *dst[2] = {t->mom, t->vel};
     for (int i = 0; i < 2 && !rc; i++) {

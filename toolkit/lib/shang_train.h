@@ -75,6 +75,11 @@ int shang_trainer_log_spectra(shang_trainer *t) SHANG_MUST_CHECK;
  * into a trainer built with the same options and streams. */
 int shang_trainer_save(const shang_trainer *t, hid_t file) SHANG_MUST_CHECK;
 int shang_trainer_load(shang_trainer *t, hid_t file) SHANG_MUST_CHECK;
+/* After shang_trainer_load: refuses (SHANG_EUSAGE) a seed other than the
+ * checkpoint's; every other recorded setting that changed is listed, with the step
+ * it took effect ("lr 0.0003 -> 0.0001 at step 400; ..."), here and in the next
+ * checkpoint; "" if none. */
+const char *shang_trainer_setting_changes(const shang_trainer *t);
 /* The training log alone (/training), for the final model file. */
 int shang_trainer_write_log(const shang_trainer *t, hid_t file) SHANG_MUST_CHECK;
 
