@@ -108,6 +108,29 @@ contains "bad label named" "$err" "layer 0 row 3 has cluster 7, outside [0, k = 
 $S cluster -q -k 5 -i "$T/bst-tok.h5" -o "$T/bcl-tok.h5"
 check "alias with a token id past the vocabulary" 1 $S alias -q -s "$T/bst-tok.h5" -c "$T/bcl-tok.h5" -o "$T/x.h5"
 contains "bad token named" "$err" "token 100000 / next token"
+$PY - "$T" <<'PY'
+import sys, shutil, h5py, numpy as np
+T = sys.argv[1]
+shutil.copy(T + "/bm.h5", T + "/bm-eot.h5")
+with h5py.File(T + "/bm-eot.h5", "r+") as f:
+    f["tokenizer"].attrs["eot_id"] = 100000
+shutil.copy(T + "/bst.h5", T + "/bst-rows.h5")
+with h5py.File(T + "/bst-rows.h5", "r+") as f:
+    t = f["tokens"][...]
+    del f["tokens"]
+    f["tokens"] = t[:-3]
+shutil.copy(T + "/bst.h5", T + "/bst-layers.h5")
+with h5py.File(T + "/bst-layers.h5", "r+") as f:
+    l = f["states/resid_layers"][...]
+    l[1] = l[0]
+    f["states/resid_layers"][...] = l
+PY
+check "extract with a model whose eot_id is wrong" 1 $S extract -q -m "$T/bm-eot.h5" -o "$T/x.h5" $V
+contains "the eot_id is explained" "$err" "eot_id 100000, but <|endoftext|> is token"
+check "pca on states with fewer tokens than rows" 1 $S pca -q -k 2 -i "$T/bst-rows.h5" -o "$T/x.h5"
+contains "the row count is explained" "$err" "tokens has"
+check "pca on states listing a layer twice" 1 $S pca -q -k 2 -i "$T/bst-layers.h5" -o "$T/x.h5"
+contains "the duplicate layer is explained" "$err" "lists layer 0 twice"
 no_output "$T/x.h5" "the inconsistent inputs"
 
 # a full disk: exit 1 naming the output (not an input), no file left, no crash

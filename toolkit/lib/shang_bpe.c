@@ -945,6 +945,12 @@ int shang_bpe_read(hid_t loc, const char *name, shang_tokenizer **out)
         origin = NULL;
         rc = finish(t);
     }
+    if (!rc && H5Aexists(g, "eot_id") > 0) { /* the recorded id must be the token's */
+        int64_t eot;
+        if (!(rc = shang_h5_attr_get_i64(g, "eot_id", &eot)) && eot != t->eot)
+            rc = SHANG_FAIL(SHANG_EFORMAT, "%s: eot_id %lld, but <|endoftext|> is token %d of %zu", name, (long long)eot,
+                            (int)t->eot, dv[0]);
+    }
     free(isspec);
     if (rc) {
         shang_err_prefix("tokenizer %s", name);

@@ -218,8 +218,9 @@ int shang_gpt_load(const char *path, shang_gpt **m, struct shang_tokenizer **tok
     if (rc) return rc;
     rc = shang_gpt_read(f, m);
     if (!rc && tok) rc = shang_bpe_read(f, "tokenizer", tok);
-    if (!rc && tok && shang_bpe_vocab_size(*tok) > (size_t)(*m)->cfg.V)
-        rc = SHANG_FAIL(SHANG_EFORMAT, "the tokenizer has %zu tokens, the model %d", shang_bpe_vocab_size(*tok), (*m)->cfg.V);
+    if (!rc && tok && shang_bpe_vocab_size(*tok) != (size_t)(*m)->cfg.V)
+        rc = SHANG_FAIL(SHANG_EFORMAT, "%s: the tokenizer has %zu tokens, the model's vocab_size is %d", path,
+                        shang_bpe_vocab_size(*tok), (*m)->cfg.V);
     H5Fclose(f);
     if (rc) {
         shang_err_prefix("%s", path);

@@ -56,6 +56,24 @@ int shang_states_open(const char *path, shang_states **out)
         }
     }
     if (!rc && !any) rc = SHANG_FAIL(SHANG_EFORMAT, "no states/<site> dataset");
+    /* the per-row columns have one value per stored row; layers are distinct */
+    static const char *const cols[] = {"tokens", "next_tokens", "doc", "pos"};
+    for (size_t c = 0; !rc && c < sizeof cols / sizeof *cols; c++) {
+        if (H5Lexists(s->file, cols[c], H5P_DEFAULT) <= 0) continue;
+        hid_t d = H5Dopen2(s->file, cols[c], H5P_DEFAULT);
+        size_t dims[1];
+        int rank;
+        rc = d < 0 ? SHANG_FAIL(SHANG_EIO, "cannot open %s", cols[c]) : shang_h5_dset_shape(d, 1, &rank, dims);
+        if (d >= 0) H5Dclose(d);
+        if (!rc && dims[0] != s->N)
+            rc = SHANG_FAIL(SHANG_EFORMAT, "%s has %zu values, the states %zu rows", cols[c], dims[0], s->N);
+    }
+    for (int i = 0; !rc && i < SHANG_N_SITES; i++)
+        for (int a = 0; !rc && a < s->n_layers[i]; a++)
+            for (int b = a + 1; !rc && b < s->n_layers[i]; b++)
+                if (s->layers[i][a] == s->layers[i][b] || s->layers[i][a] < 0)
+                    rc = SHANG_FAIL(SHANG_EFORMAT, "states/%s_layers lists layer %d twice (or a negative layer)",
+                                    shang_site_name(i), s->layers[i][a]);
     if (rc) {
         shang_err_prefix("%s", path);
         shang_states_close(s);
