@@ -105,6 +105,18 @@ int cmd_bad_value(const char *verb, char **argv)
     return cmd_usage_error(verb, "%s: %s", argv[optind - 1], shang_err_msg());
 }
 
+/* The next comma-separated item of a list split in place at *cur (NULL after
+ * the last). Split by hand: strtok would pass over an empty item ("0,,1"),
+ * which is an error here. */
+static int list_item(char **cur, const char *list, char **item)
+{
+    *item = *cur;
+    char *comma = strchr(*item, ',');
+    if (comma) *comma++ = '\0';
+    *cur = comma;
+    return **item ? SHANG_OK : SHANG_FAIL(SHANG_EINVAL, "empty item in the list '%s'", list);
+}
+
 /* "0,3,6" or "0-6" or "1-3,7" */
 int cmd_parse_layers(const char *s, int **out, int *n)
 {
@@ -113,14 +125,7 @@ int cmd_parse_layers(const char *s, int **out, int *n)
     *n = 0;
     char *copy = shang_strdup(s);
     int *v = NULL, cap = 0, rc = copy ? SHANG_OK : shang_err_code();
-    /* items split by hand: strtok would pass over an empty item ("0,,1") */
-    for (char *tok = copy, *next; tok && !rc; tok = next) {
-        next = strchr(tok, ',');
-        if (next) *next++ = '\0';
-        if (!*tok) {
-            rc = SHANG_FAIL(SHANG_EINVAL, "empty item in the list '%s'", s);
-            break;
-        }
+    for (char *cur = copy, *tok; !rc && cur && !(rc = list_item(&cur, s, &tok));) {
         char *dash = strchr(tok, '-');
         int a, b;
         if (dash) *dash = '\0';
@@ -149,14 +154,7 @@ int cmd_parse_sites(const char *s, unsigned *mask)
     char *copy = shang_strdup(s);
     int rc = copy ? SHANG_OK : shang_err_code();
     *mask = 0;
-    /* items split by hand: strtok would pass over an empty item ("0,,1") */
-    for (char *tok = copy, *next; tok && !rc; tok = next) {
-        next = strchr(tok, ',');
-        if (next) *next++ = '\0';
-        if (!*tok) {
-            rc = SHANG_FAIL(SHANG_EINVAL, "empty item in the list '%s'", s);
-            break;
-        }
+    for (char *cur = copy, *tok; !rc && cur && !(rc = list_item(&cur, s, &tok));) {
         int site;
         rc = shang_site_parse(tok, &site);
         if (!rc) *mask |= 1u << site;
@@ -181,9 +179,11 @@ void cmd_print_exit_status(FILE *out)
 {
     fprintf(out, "\nExit status:\n"
                  "  0  success\n"
-                 "  1  runtime failure (missing or unreadable file, bad file content, memory)\n"
-                 "  2  usage error (unknown option, bad option value)\n"
-                 "  3  numerical failure (NaN/Inf, no convergence)\n");
+                 "  1  runtime failure (missing, unreadable or inconsistent file, full disk,\n"
+                 "     unwritable standard output, memory)\n"
+                 "  2  usage error (unknown option, bad option value, a value the inputs rule\n"
+                 "     out, an output that is also an input)\n"
+                 "  3  numerical failure (NaN/Inf in the data, constant data, no convergence)\n");
 }
 
 static void usage(FILE *out)
