@@ -108,12 +108,17 @@ contains "bad label named" "$err" "layer 0 row 3 has cluster 7, outside [0, k = 
 $S cluster -q -k 5 -i "$T/bst-tok.h5" -o "$T/bcl-tok.h5"
 check "alias with a token id past the vocabulary" 1 $S alias -q -s "$T/bst-tok.h5" -c "$T/bcl-tok.h5" -o "$T/x.h5"
 contains "bad token named" "$err" "token 100000 / next token"
+$S bpe -q -V 400 -o "$T/btok400.h5" datasets/corpus/devil.train.txt.gz
 $PY - "$T" <<'PY'
 import sys, shutil, h5py, numpy as np
 T = sys.argv[1]
 shutil.copy(T + "/bm.h5", T + "/bm-eot.h5")
 with h5py.File(T + "/bm-eot.h5", "r+") as f:
     f["tokenizer"].attrs["eot_id"] = 100000
+shutil.copy(T + "/bm.h5", T + "/bm-vocab.h5")
+with h5py.File(T + "/bm-vocab.h5", "r+") as f, h5py.File(T + "/btok400.h5", "r") as g:
+    del f["tokenizer"]
+    g.copy("tokenizer", f)  # 400 tokens for a model of 300
 shutil.copy(T + "/bst.h5", T + "/bst-rows.h5")
 with h5py.File(T + "/bst-rows.h5", "r+") as f:
     t = f["tokens"][...]
@@ -127,6 +132,8 @@ with h5py.File(T + "/bst-layers.h5", "r+") as f:
 PY
 check "extract with a model whose eot_id is wrong" 1 $S extract -q -m "$T/bm-eot.h5" -o "$T/x.h5" $V
 contains "the eot_id is explained" "$err" "eot_id 100000, but <|endoftext|> is token"
+check "extract with a model whose tokenizer is not its vocabulary" 1 $S extract -q -m "$T/bm-vocab.h5" -o "$T/x.h5" $V
+contains "the vocabulary mismatch is explained" "$err" "the tokenizer has 400 tokens, the model's vocab_size is 300"
 check "pca on states with fewer tokens than rows" 1 $S pca -q -k 2 -i "$T/bst-rows.h5" -o "$T/x.h5"
 contains "the row count is explained" "$err" "tokens has"
 check "pca on states listing a layer twice" 1 $S pca -q -k 2 -i "$T/bst-layers.h5" -o "$T/x.h5"
