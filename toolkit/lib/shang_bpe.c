@@ -948,7 +948,7 @@ int shang_bpe_read(hid_t loc, const char *name, shang_tokenizer **out)
     if (!rc && H5Aexists(g, "eot_id") > 0) { /* the recorded id must be the token's */
         int64_t eot;
         if (!(rc = shang_h5_attr_get_i64(g, "eot_id", &eot)) && eot != t->eot)
-            rc = SHANG_FAIL(SHANG_EFORMAT, "%s: eot_id %lld, but <|endoftext|> is token %d of %zu", name, (long long)eot,
+            rc = SHANG_FAIL(SHANG_EFORMAT, "eot_id %lld, but <|endoftext|> is token %d of %zu", (long long)eot,
                             (int)t->eot, dv[0]);
     }
     free(isspec);

@@ -219,7 +219,7 @@ int shang_gpt_load(const char *path, shang_gpt **m, struct shang_tokenizer **tok
     rc = shang_gpt_read(f, m);
     if (!rc && tok) rc = shang_bpe_read(f, "tokenizer", tok);
     if (!rc && tok && shang_bpe_vocab_size(*tok) != (size_t)(*m)->cfg.V)
-        rc = SHANG_FAIL(SHANG_EFORMAT, "%s: the tokenizer has %zu tokens, the model's vocab_size is %d", path,
+        rc = SHANG_FAIL(SHANG_EFORMAT, "the tokenizer has %zu tokens, the model's vocab_size is %d",
                         shang_bpe_vocab_size(*tok), (*m)->cfg.V);
     H5Fclose(f);
     if (rc) {
