@@ -134,17 +134,6 @@ void shang_blas_set_threads(int n)
 
 int shang_blas_threads(void) { return omp_get_max_threads(); }
 
-/* runs `call` with OpenBLAS single-threaded, on the calling thread */
-#define BLAS_ALONE(call)                                                                                    \
-    do {                                                                                                    \
-        blas_init();                                                                                        \
-        _Pragma("omp parallel num_threads(1)")                                                              \
-        {                                                                                                   \
-            omp_set_num_threads(1);                                                                         \
-            call;                                                                                           \
-        }                                                                                                   \
-    } while (0)
-
 static int fits(size_t n) { return n <= (size_t)INT_MAX; }
 
 /* n cut into the fewest parts of at most `max`, of equal size rounded up to a
@@ -157,7 +146,8 @@ static size_t even_tile(size_t n, size_t max)
     return t < max ? t : max;
 }
 
-void shang_gemm_tiles(size_t M, size_t N, size_t K, size_t *tile_m, size_t *tile_n)
+/* tile sizes for C(M, N) over K: from the shapes only */
+static void gemm_tiles(size_t M, size_t N, size_t K, size_t *tile_m, size_t *tile_n)
 {
     /* a small product is one call */
     if ((double)M * (double)N * (double)K <= SHANG_GEMM_TILE_FLOPS) {
@@ -174,25 +164,37 @@ void shang_gemm_tiles(size_t M, size_t N, size_t K, size_t *tile_m, size_t *tile
     for (size_t i = 0; i < (M); i++)                                                                        \
         for (size_t j = (upper) ? i : 0; j < (N); j++) (C)[i * (ldc) + j] = (beta) == 0 ? 0 : (beta) * (C)[i * (ldc) + j]
 
-/* the tiles of C(M, N): tile t is rows i0.., columns j0.. */
-#define TILE_LOOP(M, N, K, body)                                                                            \
+/* Runs the statement for t = 0 .. nt-1, each tile once, on a team of up to the OpenMP
+ * thread count (one thread inside a parallel region) whose tasks have set their
+ * own thread count to 1, so that OpenBLAS runs single-threaded in each. */
+#define TILES(nt, t, ...)                                                                                   \
     do {                                                                                                    \
-        size_t tm_, tn_;                                                                                    \
-        shang_gemm_tiles(M, N, K, &tm_, &tn_);                                                              \
-        const size_t gm_ = ((M) + tm_ - 1) / tm_, gn_ = ((N) + tn_ - 1) / tn_, nt_ = gm_ * gn_;             \
         blas_init();                                                                                        \
-        int team_ = nt_ > 1 && !omp_in_parallel() ? omp_get_max_threads() : 1;                              \
-        if ((size_t)team_ > nt_) team_ = (int)nt_;                                                          \
+        int team_ = (nt) > 1 && !omp_in_parallel() ? omp_get_max_threads() : 1;                             \
+        if ((size_t)team_ > (nt)) team_ = (int)(nt);                                                        \
         _Pragma("omp parallel num_threads(team_)")                                                          \
         {                                                                                                   \
             omp_set_num_threads(1);                                                                         \
             _Pragma("omp for schedule(dynamic, 1)")                                                         \
-            for (size_t t_ = 0; t_ < nt_; t_++) {                                                           \
-                const size_t i0 = t_ / gn_ * tm_, j0 = t_ % gn_ * tn_;                                      \
-                const size_t mi = (M) - i0 < tm_ ? (M) - i0 : tm_, nj = (N) - j0 < tn_ ? (N) - j0 : tn_;    \
-                body;                                                                                       \
-            }                                                                                               \
+            for (size_t t = 0; t < (nt); t++) __VA_ARGS__                                                   \
         }                                                                                                   \
+    } while (0)
+
+/* one call with OpenBLAS single-threaded, on the calling thread (LAPACK) */
+#define BLAS_ALONE(call) TILES(1, one_, { (void)one_; call; })
+
+/* the tiles of C(M, N), row-major over the grid: tile t is rows i0 .. i0 + mi,
+ * columns j0 .. j0 + nj */
+#define TILE_LOOP(M, N, K, ...)                                                                             \
+    do {                                                                                                    \
+        size_t tm_, tn_;                                                                                    \
+        gemm_tiles(M, N, K, &tm_, &tn_);                                                                    \
+        const size_t gn_ = ((N) + tn_ - 1) / tn_, nt_ = ((M) + tm_ - 1) / tm_ * gn_;                        \
+        TILES(nt_, t_, {                                                                                    \
+            const size_t i0 = t_ / gn_ * tm_, j0 = t_ % gn_ * tn_;                                          \
+            const size_t mi = (M) - i0 < tm_ ? (M) - i0 : tm_, nj = (N) - j0 < tn_ ? (N) - j0 : tn_;        \
+            __VA_ARGS__;                                                                                    \
+        });                                                                                                 \
     } while (0)
 
 void shang_sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha,
@@ -239,14 +241,7 @@ void shang_dsyrk_t(size_t N, size_t K, double alpha, const double *A, size_t lda
      * columns, one above it a GEMM of two column ranges */
     size_t ts = (double)N * (double)N * (double)K <= SHANG_GEMM_TILE_FLOPS ? N : even_tile(N, SHANG_GEMM_TILE_M);
     const size_t g = (N + ts - 1) / ts, nt = g * (g + 1) / 2;
-    blas_init();
-    int team = nt > 1 && !omp_in_parallel() ? omp_get_max_threads() : 1;
-    if ((size_t)team > nt) team = (int)nt;
-#pragma omp parallel num_threads(team)
-    {
-    omp_set_num_threads(1);
-#pragma omp for schedule(dynamic, 1)
-    for (size_t t = 0; t < nt; t++) {
+    TILES(nt, t, {
         size_t bi = 0, rest = t; /* t-th (bi, bj) with bi <= bj, row by row */
         while (rest >= g - bi) rest -= g - bi++;
         const size_t bj = bi + rest, i0 = bi * ts, j0 = bj * ts;
@@ -257,8 +252,7 @@ void shang_dsyrk_t(size_t N, size_t K, double alpha, const double *A, size_t lda
         else
             cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)mi, (int)nj, (int)K, alpha, A + i0, (int)lda,
                         A + j0, (int)lda, beta, C + i0 * ldc + j0, (int)ldc);
-    }
-    }
+    });
 }
 
 int shang_singular_values(const float *A, size_t rows, size_t cols, double *s)

@@ -61,8 +61,6 @@ int shang_blas_threads(void);
 #define SHANG_GEMM_TILE_M 512
 #define SHANG_GEMM_TILE_N 1024
 #define SHANG_GEMM_TILE_FLOPS (1 << 21)
-/* The tile size shang_sgemm and shang_dgemm use for these shapes (tests, benchmarks). */
-void shang_gemm_tiles(size_t M, size_t N, size_t K, size_t *tile_m, size_t *tile_n);
 
 /* C(M,N) = alpha * op(A) * op(B) + beta * C, row-major, single precision.
  * op(A) is (M,K): A is (M,K) with lda >= K, or (K,M) with lda >= M if trans_a.
