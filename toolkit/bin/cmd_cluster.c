@@ -52,6 +52,14 @@ static void usage(FILE *out)
     cmd_print_exit_status(out);
 }
 
+/* the index of `layer` in a file's list of n layers, or an error naming the file */
+static int layer_index(const int32_t *layers, size_t n, int layer, const char *path, size_t *li)
+{
+    for (*li = 0; *li < n; ++*li)
+        if (layers[*li] == layer) return SHANG_OK;
+    return SHANG_FAIL(SHANG_EINVAL, "%s has no layer %d", path, layer);
+}
+
 /* initial centres for `layer` from FILE's dataset `centers`: (K, D), the same for
  * every layer, or (L, K, D) with a `layers` dataset (a shang.clusters file) */
 static int load_init(const char *path, int layer, size_t K, size_t D, float **out)
@@ -63,7 +71,7 @@ static int load_init(const char *path, int layer, size_t K, size_t D, float **ou
     size_t dc[3] = {0}, dl[1] = {0};
     double *c = NULL;
     int32_t *layers = NULL;
-    if (H5Lexists(f, "centers", H5P_DEFAULT) <= 0)
+    if (!shang_h5_exists(f, "centers"))
         rc = SHANG_FAIL(SHANG_EFORMAT, "--init %s has no dataset 'centers'", path);
     if (!rc) rc = shang_h5_read(f, "centers", SHANG_DT_F64, 3, &rank, dc, (void **)&c);
     size_t off = 0, k = rank == 3 ? dc[1] : dc[0], d = rank == 3 ? dc[2] : dc[1];
@@ -73,15 +81,13 @@ static int load_init(const char *path, int layer, size_t K, size_t D, float **ou
         rc = SHANG_FAIL(SHANG_EINVAL, "--init %s: 'centers' holds %zu centres of width %zu, the run needs %zu of width %zu",
                         path, k, d, K, D);
     if (!rc && rank == 3) {
-        if (H5Lexists(f, "layers", H5P_DEFAULT) <= 0)
+        if (!shang_h5_exists(f, "layers"))
             rc = SHANG_FAIL(SHANG_EFORMAT, "--init %s: (L, K, D) centres need a 'layers' dataset", path);
         if (!rc) rc = shang_h5_read(f, "layers", SHANG_DT_I32, 1, &rl, dl, (void **)&layers);
         if (!rc && dl[0] != dc[0])
             rc = SHANG_FAIL(SHANG_EFORMAT, "--init %s: %zu layers for %zu sets of centres", path, dl[0], dc[0]);
-        size_t li = dl[0];
-        for (size_t i = 0; !rc && i < dl[0]; i++)
-            if (layers[i] == layer) li = i;
-        if (!rc && li == dl[0]) rc = SHANG_FAIL(SHANG_EINVAL, "--init %s has no centres for layer %d", path, layer);
+        size_t li = 0;
+        if (!rc) rc = layer_index(layers, dl[0], layer, path, &li);
         off = li * K * D;
     }
     float *fc = rc ? NULL : shang_alloc(K * D, sizeof *fc, "initial centres");
@@ -100,11 +106,10 @@ static int load_init(const char *path, int layer, size_t K, size_t D, float **ou
 }
 
 /* the PCA of `layer` from a shang.pca file, as a shang_pca */
-static int load_pca(const char *path, const char *states, int layer, size_t dims, size_t C, shang_pca **out)
+static int load_pca(const char *path, int layer, size_t dims, size_t C, shang_pca **out)
 {
     hid_t f;
     int rc = shang_h5_open(path, "shang.pca", 1, &f, NULL), rank;
-    if (!rc && states) rc = shang_prov_same_input(f, path, "states", states);
     size_t dl[1], dm[2], dc[3];
     int32_t *layers = NULL;
     double *mean = NULL, *scale = NULL, *comp = NULL;
@@ -113,10 +118,8 @@ static int load_pca(const char *path, const char *states, int layer, size_t dims
     if (!rc) rc = shang_h5_read(f, "mean", SHANG_DT_F64, 2, &rank, dm, (void **)&mean);
     if (!rc) rc = shang_h5_read(f, "scale", SHANG_DT_F64, 2, &rank, dm, (void **)&scale);
     if (!rc) rc = shang_h5_read(f, "components", SHANG_DT_F64, 3, &rank, dc, (void **)&comp);
-    size_t li = dl[0];
-    for (size_t i = 0; !rc && i < dl[0]; i++)
-        if (layers[i] == layer) li = i;
-    if (!rc && li == dl[0]) rc = SHANG_FAIL(SHANG_EINVAL, "%s has no layer %d", path, layer);
+    size_t li = 0;
+    if (!rc) rc = layer_index(layers, dl[0], layer, path, &li);
     if (!rc && dc[2] != C) rc = SHANG_FAIL(SHANG_EINVAL, "%s was made for width %zu, the states have %zu", path, dc[2], C);
     if (!rc && dims > dc[1]) rc = SHANG_FAIL(SHANG_EINVAL, "--dims %zu but %s has %zu components", dims, path, dc[1]);
     if (!rc) {
@@ -236,6 +239,13 @@ int cmd_cluster(int argc, char **argv)
     int rc = shang_h5_create(output, "shang.clusters", 1, &f);
     if (!rc) rc = shang_states_open(input, &s);
     if (!rc) rc = shang_states_layers(s, site, &layers, &n_layers);
+    if (!rc && pca_path) { /* the PCA must be of these states (its provenance's SHA-256) */
+        hid_t pf;
+        if (!(rc = shang_h5_open(pca_path, "shang.pca", 1, &pf, NULL))) {
+            rc = shang_prov_same_input(pf, pca_path, "states", input);
+            H5Fclose(pf);
+        }
+    }
     if (!rc) rc = shang_states_keep(s, exclude_first, &keep);
     size_t n_bal = 0;
     if (!rc && balanced) rc = shang_states_balanced(s, &keep, (size_t)bal_f, (size_t)bal_s, ko.seed, &n_bal);
@@ -256,7 +266,7 @@ int cmd_cluster(int argc, char **argv)
         shang_pca *pc = NULL;
         shang_kmeans *km = NULL;
         rc = shang_states_gather(s, site, layers[l], keep, &rows, &n);
-        if (!rc && pca_path && !(rc = load_pca(pca_path, l == 0 ? input : NULL, layers[l], (size_t)dims, s->C, &pc))) {
+        if (!rc && pca_path && !(rc = load_pca(pca_path, layers[l], (size_t)dims, s->C, &pc))) {
             proj = shang_alloc(n, pc->K * sizeof(float), "projected states");
             rc = proj ? shang_pca_project(pc, rows, n, s->C, proj) : shang_err_code();
         }

@@ -376,8 +376,7 @@ int shang_prov_same_input(hid_t file, const char *name, const char *role, const 
     if (!where) return shang_err_code();
     char *want = NULL, *was = NULL, got[65];
     int rc = SHANG_OK;
-    if (H5Lexists(file, "provenance", H5P_DEFAULT) > 0 && H5Lexists(file, "provenance/inputs", H5P_DEFAULT) > 0 &&
-        H5Lexists(file, where, H5P_DEFAULT) > 0) {
+    if (shang_h5_exists(file, where)) {
         hid_t g = H5Gopen2(file, where, H5P_DEFAULT);
         if (g < 0) rc = SHANG_FAIL(SHANG_EFORMAT, "%s: cannot read /%s", name, where);
         if (!rc) rc = shang_h5_attr_get_str(g, "sha256", &want);

@@ -59,7 +59,7 @@ int shang_states_open(const char *path, shang_states **out)
     /* the per-row columns have one value per stored row; layers are distinct */
     static const char *const cols[] = {"tokens", "next_tokens", "doc", "pos"};
     for (size_t c = 0; !rc && c < sizeof cols / sizeof *cols; c++) {
-        if (H5Lexists(s->file, cols[c], H5P_DEFAULT) <= 0) continue;
+        if (!shang_h5_exists(s->file, cols[c])) continue;
         hid_t d = H5Dopen2(s->file, cols[c], H5P_DEFAULT);
         size_t dims[1];
         int rank;
