@@ -34,6 +34,8 @@ check "resume with another --seed" 2 $S train -q $ARGS --seed 7 --steps 12 --che
 contains "the seed conflict is explained" "$err" "--seed 7, but the checkpoint's run has seed 42"
 check "resume with another -L" 2 $S train -q $ARGS -L 3 --steps 12 --checkpoint "$T/ck-b.h5" --resume -o "$T/x.h5"
 contains "the shape conflict is explained" "$err" "-L 3, but the checkpoint $T/ck-b.h5 has 2"
+check "resume with another -T" 2 $S train -q $ARGS -T 48 --steps 12 --checkpoint "$T/ck-b.h5" --resume -o "$T/x.h5"
+contains "the context conflict is explained" "$err" "-T 48, but the checkpoint $T/ck-b.h5 has 32"
 check "resume with a new --lr" 0 $S train -q $ARGS --lr 5e-4 --steps 12 --checkpoint "$T/ck-c.h5" --ckpt-every 6 --resume -o "$T/lr.h5"
 $PY - "$T/lr.h5" > "$T/lr.txt" <<'PY'
 import sys, h5py

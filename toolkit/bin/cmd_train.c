@@ -117,7 +117,7 @@ int cmd_train(int argc, char **argv)
         case 'L': bad = shang_parse_int(optarg, 1, 1024, &cfg.L); shape_given |= 1; break;
         case 'C': bad = shang_parse_int(optarg, 1, 65536, &cfg.C); shape_given |= 2; break;
         case 'H': bad = shang_parse_int(optarg, 1, 65536, &cfg.NH); shape_given |= 4; break;
-        case 'T': bad = shang_parse_int(optarg, 2, 65536, &cfg.T); break;
+        case 'T': bad = shang_parse_int(optarg, 2, 65536, &cfg.T); shape_given |= 8; break;
         case O_TRAIN: case O_VALID: {
             /* the option's value and the non-option words after it */
             char **list = c == O_TRAIN ? train_files : valid_files;
@@ -177,9 +177,10 @@ int cmd_train(int argc, char **argv)
         if (h >= 0) H5Fclose(h);
         resumed = !rc;
         /* the shape is the checkpoint's: a different one asked for is a conflict */
-        static const char *const opt[3] = {"-L", "-C", "-H"};
-        const int want[3] = {cfg.L, cfg.C, cfg.NH}, have[3] = {m ? m->cfg.L : 0, m ? m->cfg.C : 0, m ? m->cfg.NH : 0};
-        for (int q = 0; !rc && q < 3; q++)
+        static const char *const opt[4] = {"-L", "-C", "-H", "-T"};
+        const int want[4] = {cfg.L, cfg.C, cfg.NH, cfg.T};
+        const int have[4] = {m ? m->cfg.L : 0, m ? m->cfg.C : 0, m ? m->cfg.NH : 0, m ? m->cfg.T : 0};
+        for (int q = 0; !rc && q < 4; q++)
             if ((shape_given >> q & 1) && want[q] != have[q])
                 rc = SHANG_FAIL(SHANG_EUSAGE, "%s %d, but the checkpoint %s has %d: resume keeps the model's shape",
                                 opt[q], want[q], ckpt, have[q]);

@@ -52,9 +52,9 @@ static int h5fail(int code, const char *func, int line, const char *fmt, ...)
     char detail[256] = "";
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, innermost_cb, detail);
     H5Eclear2(H5E_DEFAULT);
-    const char *full = strstr(detail, "No space left on device") || strstr(detail, "errno = 28") ? output_in(detail) : NULL;
+    const char *full = strstr(detail, strerror(ENOSPC)) ? output_in(detail) : NULL;
     if (full) { /* the artefact is the culprit whatever was being done */
-        shang_err_set(code, func, __FILE__, line, "%s: No space left on device", full);
+        shang_err_set(code, func, __FILE__, line, "%s: %s", full, strerror(ENOSPC));
         shang_err_keep_message();
         return code;
     }
@@ -78,7 +78,7 @@ static int h5fail(int code, const char *func, int line, const char *fmt, ...)
  * temporary file or whatever input was being read, and (2) SIGTERM, SIGINT or
  * SIGHUP removes every temporary file before the process dies (a program with
  * its own handler, such as train's checkpointing, keeps it). */
-#define MAX_OUTPUTS 16
+#define MAX_OUTPUTS 16 /* open at once; more are written as well, only not registered */
 static char *volatile out_tmp[MAX_OUTPUTS];
 static char *out_final[MAX_OUTPUTS];
 

@@ -285,23 +285,25 @@ struct shang_trainer {
 
 /* the settings a checkpoint records: resuming may change them (each change is
  * recorded with its step), except the seed, which fixes the data order */
+enum { S_INT, S_I64, S_F64 };
 static const struct {
     const char *name;
     size_t off;
-    int is_int;
+    int type;
 } settings[] = {
-    {"B", offsetof(shang_train_opts, B), 1},          {"T", offsetof(shang_train_opts, T), 1},
-    {"steps", offsetof(shang_train_opts, steps), 2},  {"lr", offsetof(shang_train_opts, lr), 0},
-    {"min_lr", offsetof(shang_train_opts, min_lr), 0}, {"warmup", offsetof(shang_train_opts, warmup), 2},
-    {"weight_decay", offsetof(shang_train_opts, weight_decay), 0}, {"beta1", offsetof(shang_train_opts, beta1), 0},
-    {"beta2", offsetof(shang_train_opts, beta2), 0},  {"clip", offsetof(shang_train_opts, clip), 0},
+    {"B", offsetof(shang_train_opts, B), S_INT},          {"T", offsetof(shang_train_opts, T), S_INT},
+    {"steps", offsetof(shang_train_opts, steps), S_I64},  {"lr", offsetof(shang_train_opts, lr), S_F64},
+    {"min_lr", offsetof(shang_train_opts, min_lr), S_F64}, {"warmup", offsetof(shang_train_opts, warmup), S_I64},
+    {"weight_decay", offsetof(shang_train_opts, weight_decay), S_F64},
+    {"beta1", offsetof(shang_train_opts, beta1), S_F64},  {"beta2", offsetof(shang_train_opts, beta2), S_F64},
+    {"clip", offsetof(shang_train_opts, clip), S_F64},
 };
 
 static double setting_value(const shang_train_opts *o, size_t i)
 {
     const char *p = (const char *)o + settings[i].off;
-    return settings[i].is_int == 1 ? *(const int *)p : settings[i].is_int == 2 ? (double)*(const int64_t *)p
-                                                                               : *(const double *)p;
+    return settings[i].type == S_INT ? *(const int *)p : settings[i].type == S_I64 ? (double)*(const int64_t *)p
+                                                                                   : *(const double *)p;
 }
 
 const char *shang_trainer_setting_changes(const shang_trainer *t) { return t->changes ? t->changes : ""; }
@@ -592,21 +594,18 @@ int shang_trainer_load(shang_trainer *t, hid_t file)
                             (unsigned long long)t->o.seed, (long long)seed);
             goto done;
         }
-        char *old = NULL;
-        if (H5Aexists(g, "setting_changes") > 0 && (rc = shang_h5_attr_get_str(g, "setting_changes", &old))) goto done;
-        size_t cap = sizeof settings / sizeof *settings * 128 + 1, len = 0; /* 128 bytes a change at most */
-        char *ch = malloc(cap + (old ? strlen(old) : 0));
-        if (!ch) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-        if (!rc) len = (size_t)sprintf(ch, "%s", old ? old : "");
-        free(old);
+        /* the changes recorded before, and this resume's */
+        char *ch = NULL;
+        if (H5Aexists(g, "setting_changes") > 0 && (rc = shang_h5_attr_get_str(g, "setting_changes", &ch))) goto done;
         for (size_t i = 0; !rc && i < sizeof settings / sizeof *settings; i++) {
-            double was;
+            double was, now = setting_value(&t->o, i);
             if (H5Aexists(g, settings[i].name) <= 0) continue;
-            if ((rc = shang_h5_attr_get_f64(g, settings[i].name, &was))) break;
-            double now = setting_value(&t->o, i);
-            if (was != now)
-                len += (size_t)snprintf(ch + len, 128, "%s%s %.17g -> %.17g at step %lld", len ? "; " : "",
+            if ((rc = shang_h5_attr_get_f64(g, settings[i].name, &was)) || was == now) continue;
+            char *more = shang_asprintf("%s%s%s %.17g -> %.17g at step %lld", ch ? ch : "", ch && *ch ? "; " : "",
                                         settings[i].name, was, now, (long long)step);
+            if (!more) rc = shang_err_code();
+            free(ch);
+            ch = more;
         }
         if (rc) {
             free(ch);
