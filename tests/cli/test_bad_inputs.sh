@@ -44,9 +44,32 @@ contains "--stride named" "$err" "--stride 40 outside [1, 31]"
 check "--layers past the model" 2 $S extract -q -m "$T/bm.h5" --layers 7 -o "$T/x.h5" $V
 contains "--layers named" "$err" "--layers: layer 7 outside [0, 2]"
 check "--layers with an empty item" 2 $S extract -q -m "$T/bm.h5" --layers 0,,1 -o "$T/x.h5" $V
-contains "empty item named" "$err" "--layers: empty item in the list '0,,1'"
+contains "empty item named" "$err" "--layers 0,,1: empty item in the list '0,,1'"
 check "--layers with a trailing comma" 2 $S pca -q -i "$T/bst.h5" --layers 1, -o "$T/x.h5"
 no_output "$T/x.h5" "the usage errors"
+
+# the shared options (toolkit/bin/cmd.c): one range and one message in every verb
+for v in extract pca cluster alias senses lens geometry spectrum train generate loss init; do
+    case $v in init|pca) opt="--seed -1"; msg="--seed -1: '-1' is not a non-negative integer" ;;
+               *) opt="--threads 0"; msg="--threads 0: 0 is outside [1, 4096]" ;; esac
+    [ $v = pca ] && { opt="--site nowhere"; msg="--site nowhere:"; }
+    check "$v $opt exits 2" 2 $S $v $opt
+    contains "$v $opt named" "$err" "$msg"
+done
+for v in alias senses lens; do
+    check "$v --bootstrap 1 exits 2" 2 $S $v --bootstrap 1
+    contains "$v --bootstrap 1 named" "$err" "--bootstrap 1: the bootstrap needs 0 or at least 2 replicates"
+    check "$v --level 1 exits 2" 2 $S $v --level 1
+    contains "$v --level 1 named" "$err" "--level 1: 1 is outside [0.5, 0.999]"
+done
+for v in pca cluster alias senses geometry; do
+    check "$v --layers 3-1 exits 2" 2 $S $v --layers 3-1
+done
+check "--layers all is every layer (pca)" 0 $S pca -q -i "$T/bst.h5" -k 2 --layers all -o "$T/all.h5"
+check "a layer the states lack is named (pca)" 2 $S pca -q -i "$T/bst.h5" -k 2 --layers 0,5 -o "$T/x.h5"
+contains "the missing layer is named" "$err" "has no layer 5 at site resid"
+check "a shared option a verb does not take is unknown" 2 $S export --seed 1 "$T/bst.h5"
+contains "unknown shared option named" "$err" "unknown option '--seed'"
 
 # empty corpora
 printf '' | gzip > "$T/empty.txt.gz"

@@ -9,7 +9,7 @@ check "bpe --help exits 0" 0 $S bpe --help
 contains "bpe help has the default vocabulary" "$out" "default 8192"
 check "bpe without output exits 2" 2 $S bpe datasets/corpus/devil.train.txt.gz
 check "bpe with a tiny vocabulary exits 2" 2 $S bpe -V 100 -o "$T/t.h5" datasets/corpus/devil.train.txt.gz
-contains "bad vocabulary size is explained" "$err" "--vocab-size: 100 is outside [257, 1048576]"
+contains "bad vocabulary size is explained" "$err" "-V 100: 100 is outside [257, 1048576]"
 check "bpe with a bad --docs exits 2" 2 $S bpe --docs para -o "$T/t.h5" datasets/corpus/devil.train.txt.gz
 check "bpe on a missing file exits 1" 1 $S bpe -o "$T/t.h5" "$T/missing.txt"
 contains "missing input is named" "$err" "$T/missing.txt"

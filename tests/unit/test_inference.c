@@ -165,21 +165,31 @@ static void test_bootstrap(void **state)
     for (int g = 0; g < G; g++) var += (gv[g] - mean) * (gv[g] - mean) / (G - 1);
     struct mean_ctx ctx = {v, N};
     shang_bootstrap_opts o = {.replicates = 2000, .level = 0.95, .seed = 11, .stream = 2};
-    double lo[2], hi[2], sd[2], lo2[2], hi2[2];
+    double lo[2], hi[2], sd[2], lo2[2], hi2[2], sd2[2], nlo, nhi;
     int t0 = shang_threads_default();
     shang_threads_set(1);
-    assert_int_equal(shang_bootstrap_groups(group, N, 2, weighted_mean, &ctx, &o, lo, hi, sd), 0);
+    assert_int_equal(shang_bootstrap_groups(group, N, 2, weighted_mean, &ctx, &o, sd, lo, hi), 0);
     shang_threads_set(2);
-    assert_int_equal(shang_bootstrap_groups(group, N, 2, weighted_mean, &ctx, &o, lo2, hi2, NULL), 0);
+    assert_int_equal(shang_bootstrap_groups(group, N, 2, weighted_mean, &ctx, &o, sd2, lo2, hi2), 0);
     shang_threads_set(t0);
-    assert_true(lo[0] == lo2[0] && hi[0] == hi2[0]);
+    assert_true(lo[0] == lo2[0] && hi[0] == hi2[0] && sd[0] == sd2[0]);
+    /* the percentile interval is optional; the standard deviation is the same */
+    assert_int_equal(shang_bootstrap_groups(group, N, 2, weighted_mean, &ctx, &o, sd2, NULL, NULL), 0);
+    assert_true(sd2[0] == sd[0]);
+    /* the normal interval: est -/+ 1.959964 sd at 0.95, 2.575829 at 0.99 */
+    shang_normal_interval(mean, sd[0], 0.95, &nlo, &nhi);
+    assert_close(nlo, mean - 1.959964 * sd[0], 1e-6, 0);
+    assert_close(nhi, mean + 1.959964 * sd[0], 1e-6, 0);
+    shang_normal_interval(0, 1, 0.99, &nlo, &nhi);
+    assert_close(nhi, 2.575829, 1e-6, 0);
+    assert_close(nlo, -2.575829, 1e-6, 0);
     assert_true(lo[0] < mean && mean < hi[0]);
     /* sd of the bootstrap mean: sqrt(var (G-1)/G / G); 2000 replicates: ~3% error */
     assert_close(sd[0], sqrt(var * (G - 1) / G / G), 0, 0.08);
     assert_close(hi[0] - lo[0], 2 * 1.959964 * sd[0], 0, 0.08);
     assert_true(isnan(lo[1]) && isnan(hi[1]) && isnan(sd[1]));
     o.replicates = 1;
-    assert_int_equal(shang_bootstrap_groups(group, N, 2, weighted_mean, &ctx, &o, lo, hi, sd), SHANG_EINVAL);
+    assert_int_equal(shang_bootstrap_groups(group, N, 2, weighted_mean, &ctx, &o, sd, lo, hi), SHANG_EINVAL);
 }
 
 int main(int argc, char **argv)

@@ -153,67 +153,35 @@ static int is_information(int s)
 
 int cmd_alias(int argc, char **argv)
 {
-    enum { O_LAYERS = 256, O_ALPHA, O_HELDOUT, O_BOOT, O_LEVEL, O_NOAMI, O_MINC, O_TOP, O_BITS, O_SEED, O_THREADS };
+    enum { O_ALPHA = 256, O_HELDOUT, O_NOAMI, O_MINC, O_TOP, O_BITS };
     static const struct option opts[] = {
         {"states", required_argument, 0, 's'},     {"clusters", required_argument, 0, 'c'},
-        {"output", required_argument, 0, 'o'},     {"layers", required_argument, 0, O_LAYERS},
-        {"alpha", required_argument, 0, O_ALPHA},  {"heldout", required_argument, 0, O_HELDOUT},
-        {"bootstrap", required_argument, 0, O_BOOT}, {"level", required_argument, 0, O_LEVEL},
-        {"no-ami", no_argument, 0, O_NOAMI},       {"min-count", required_argument, 0, O_MINC},
-        {"top", required_argument, 0, O_TOP},      {"bits", no_argument, 0, O_BITS},
-        {"seed", required_argument, 0, O_SEED},    {"threads", required_argument, 0, O_THREADS},
-        {"quiet", no_argument, 0, 'q'},            {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
-    const char *spath = NULL, *cpath = NULL, *output = NULL, *layers_arg = "all";
-    int *want = NULL, n_want = 0, min_count = 20, top = 8, bits = 0, c;
-    int threads = shang_threads_default();
-    shang_alias_opts ao = {.alpha = 0.1, .heldout_frac = 0.2, .bootstrap = 100, .level = 0.95, .with_ami = 1,
-                           .seed = SHANG_DEFAULT_SEED};
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:c:o:qvh", opts, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
+        {"output", required_argument, 0, 'o'},     {"alpha", required_argument, 0, O_ALPHA},
+        {"heldout", required_argument, 0, O_HELDOUT}, {"no-ami", no_argument, 0, O_NOAMI},
+        {"min-count", required_argument, 0, O_MINC}, {"top", required_argument, 0, O_TOP},
+        {"bits", no_argument, 0, O_BITS},          {0, 0, 0, 0}};
+    const char *spath = NULL, *cpath = NULL, *output = NULL;
+    int min_count = 20, top = 8, bits = 0, c;
+    shang_alias_opts ao = {.alpha = 0.1, .heldout_frac = 0.2, .with_ami = 1};
+    cmd_opts co;
+    cmd_opts_init(&co, "alias", CMD_THREADS | CMD_SEED | CMD_LAYERS | CMD_BOOTSTRAP | CMD_LEVEL, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "s:c:o:", opts)) > 0) switch (c) {
         case 's': spath = optarg; break;
         case 'c': cpath = optarg; break;
         case 'o': output = optarg; break;
-        case O_LAYERS:
-            layers_arg = optarg;
-            bad = cmd_parse_layers(optarg, &want, &n_want);
-            break;
-        case O_ALPHA: bad = shang_parse_f64(optarg, 1e-12, 1e12, &ao.alpha); break;
-        case O_HELDOUT: bad = shang_parse_f64(optarg, 0.01, 0.99, &ao.heldout_frac); break;
-        case O_BOOT: bad = shang_parse_int(optarg, 0, 100000, &ao.bootstrap); break;
-        case O_LEVEL: bad = shang_parse_f64(optarg, 0.5, 0.999, &ao.level); break;
+        case O_ALPHA: co.bad = shang_parse_f64(optarg, 1e-12, 1e12, &ao.alpha); break;
+        case O_HELDOUT: co.bad = shang_parse_f64(optarg, 0.01, 0.99, &ao.heldout_frac); break;
         case O_NOAMI: ao.with_ami = 0; break;
-        case O_MINC: bad = shang_parse_int(optarg, 1, INT32_MAX, &min_count); break;
-        case O_TOP: bad = shang_parse_int(optarg, 1, 100, &top); break;
+        case O_MINC: co.bad = shang_parse_int(optarg, 1, INT32_MAX, &min_count); break;
+        case O_TOP: co.bad = shang_parse_int(optarg, 1, 100, &top); break;
         case O_BITS: bits = 1; break;
-        case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &ao.seed); break;
-        case O_THREADS: bad = shang_parse_int(optarg, 1, 4096, &threads); break;
-        default: {
-            int st = cmd_std_option("alias", c, argv, usage);
-            if (st != CMD_NEXT) {
-                free(want);
-                return st;
-            }
         }
-        }
-        if (bad) {
-            free(want);
-            return cmd_bad_value("alias", argv);
-        }
-    }
-    const char *missing = !spath ? "no states (-s)" : !cpath ? "no clusters (-c)" : !output ? "no output (-o)"
-                          : optind < argc ? "unexpected argument" : NULL;
-    if (missing) {
-        free(want);
-        return cmd_usage_error("alias", "%s", missing);
-    }
-    if (ao.bootstrap == 1) {
-        free(want);
-        return cmd_usage_error("alias", "--bootstrap needs 0 or at least 2 replicates");
-    }
-    shang_threads_set(threads);
+    const char *missing = !spath ? "no states (-s)" : !cpath ? "no clusters (-c)" : !output ? "no output (-o)" : NULL;
+    if (c < 0 || cmd_opts_done(&co, argc, missing)) return cmd_opts_exit(&co);
+    ao.bootstrap = co.bootstrap;
+    ao.level = co.level;
+    ao.seed = co.seed;
+    const int *want = co.layers, n_want = co.n_layers;
     const double unit = bits ? log(2.0) : 1.0;
     shang_states *s = NULL;
     shang_tokenizer *tok = NULL;
@@ -358,12 +326,9 @@ int cmd_alias(int argc, char **argv)
     if (!rc) rc = cmd_prov_new("alias", argc, argv, &p);
     if (!rc) rc = shang_prov_input(p, "states", spath);
     if (!rc) rc = shang_prov_input(p, "clusters", cpath);
-    if (!rc) {
-        shang_prov_seed(p, ao.seed);
-        shang_prov_threads(p, threads);
-        if ((rc = shang_prov_str(p, "layers", layers_arg)) || (rc = shang_prov_f64(p, "alpha", ao.alpha)) ||
-            (rc = shang_prov_f64(p, "heldout", ao.heldout_frac)) || (rc = shang_prov_i64(p, "bootstrap", ao.bootstrap)) ||
-            (rc = shang_prov_f64(p, "level", ao.level)) || (rc = shang_prov_i64(p, "ami", ao.with_ami)) ||
+    if (!rc && !(rc = cmd_opts_prov(&co, p))) {
+        if ((rc = shang_prov_f64(p, "alpha", ao.alpha)) ||
+            (rc = shang_prov_f64(p, "heldout", ao.heldout_frac)) || (rc = shang_prov_i64(p, "ami", ao.with_ami)) ||
             (rc = shang_prov_i64(p, "min_count", min_count)) || (rc = shang_prov_i64(p, "top", top)) ||
             (rc = shang_prov_str(p, "units", bits ? "bits" : "nats"))) {
             /* rc holds the failure */
@@ -379,6 +344,7 @@ int cmd_alias(int argc, char **argv)
     shang_table_free(tl);
     shang_table_free(tt);
     shang_table_free(tc);
-    free(tokens); free(next); free(doc); free(layers); free(labels); free(rows); free(x); free(y); free(d); free(want);
+    free(tokens); free(next); free(doc); free(layers); free(labels); free(rows); free(x); free(y); free(d);
+    cmd_opts_free(&co);
     return status;
 }

@@ -35,33 +35,21 @@ int cmd_bpe(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"vocab-size", required_argument, 0, 'V'},
-        {"min-count", required_argument, 0, 'm'}, {"docs", required_argument, 0, 'd'},
-        {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"min-count", required_argument, 0, 'm'}, {"docs", required_argument, 0, 'd'}, {0, 0, 0, 0}};
     const char *output = NULL;
     int64_t vocab = 8192, min_count = 2;
     int docs = SHANG_DOCS_BLANK, c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:V:qvh", opts, NULL)) != -1) {
-        switch (c) {
+    cmd_opts co;
+    cmd_opts_init(&co, "bpe", CMD_FILES, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "o:V:", opts)) > 0) switch (c) {
         case 'o': output = optarg; break;
-        case 'V':
-            if (shang_parse_i64(optarg, 257, 1 << 20, &vocab)) return cmd_usage_error("bpe", "--vocab-size: %s", shang_err_msg());
-            break;
-        case 'm':
-            if (shang_parse_i64(optarg, 1, INT64_MAX, &min_count)) return cmd_usage_error("bpe", "--min-count: %s", shang_err_msg());
-            break;
-        case 'd':
-            if (shang_text_docs_mode(optarg, &docs)) return cmd_usage_error("bpe", "--docs: %s", shang_err_msg());
-            break;
-        default: {
-            int st = cmd_std_option("bpe", c, argv, usage);
-            if (st != CMD_NEXT) return st;
+        case 'V': co.bad = shang_parse_i64(optarg, 257, 1 << 20, &vocab); break;
+        case 'm': co.bad = shang_parse_i64(optarg, 1, INT64_MAX, &min_count); break;
+        case 'd': co.bad = shang_text_docs_mode(optarg, &docs); break;
         }
-        }
-    }
-    if (!output) return cmd_usage_error("bpe", "no output file (-o)");
-    if (optind >= argc) return cmd_usage_error("bpe", "no input files");
+    if (c < 0 || cmd_opts_done(&co, argc, !output ? "no output file (-o)" : optind >= argc ? "no input files" : NULL))
+        return cmd_opts_exit(&co);
+    cmd_opts_free(&co);
 
     shang_strmap *counts = NULL;
     shang_tokenizer *t = NULL;

@@ -149,28 +149,21 @@ static int load_pca(const char *path, int layer, size_t dims, size_t C, shang_pc
 
 int cmd_cluster(int argc, char **argv)
 {
-    enum { O_PCA = 256, O_DIMS, O_SITE, O_LAYERS, O_EXCL, O_NINIT, O_MAXIT, O_TOL, O_SEED, O_THREADS, O_ALGO, O_BATCH, O_BAL, O_INIT };
+    enum { O_PCA = 256, O_DIMS, O_EXCL, O_NINIT, O_MAXIT, O_TOL, O_ALGO, O_BATCH, O_BAL, O_INIT };
     static const struct option opts[] = {
         {"input", required_argument, 0, 'i'}, {"output", required_argument, 0, 'o'},
         {"clusters", required_argument, 0, 'k'}, {"pca", required_argument, 0, O_PCA},
-        {"dims", required_argument, 0, O_DIMS}, {"site", required_argument, 0, O_SITE},
-        {"layers", required_argument, 0, O_LAYERS}, {"exclude-first", no_argument, 0, O_EXCL},
+        {"dims", required_argument, 0, O_DIMS}, {"exclude-first", no_argument, 0, O_EXCL},
         {"n-init", required_argument, 0, O_NINIT}, {"max-iter", required_argument, 0, O_MAXIT},
-        {"tol", required_argument, 0, O_TOL}, {"seed", required_argument, 0, O_SEED},
-        {"threads", required_argument, 0, O_THREADS}, {"algorithm", required_argument, 0, O_ALGO},
+        {"tol", required_argument, 0, O_TOL}, {"algorithm", required_argument, 0, O_ALGO},
         {"batch", required_argument, 0, O_BATCH}, {"balanced", required_argument, 0, O_BAL},
-        {"init", required_argument, 0, O_INIT},
-        {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *input = NULL, *output = NULL, *pca_path = NULL, *init_path = NULL, *site_name = "resid", *layers_arg = "all";
-    int bal_f = 0, bal_s = 0;
-    const char *balanced = NULL;
-    int K = 0, dims = 0, site = SHANG_SITE_RESID, *layers = NULL, n_layers = 0, exclude_first = 0, c;
-    int threads = shang_threads_default();
-    shang_kmeans_opts ko = {.n_init = 1, .max_iter = 100, .tol = 1e-4, .seed = SHANG_DEFAULT_SEED,
-                            .algorithm = SHANG_KMEANS_YINYANG};
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":i:o:k:qvh", opts, NULL)) != -1) {
+        {"init", required_argument, 0, O_INIT}, {0, 0, 0, 0}};
+    const char *input = NULL, *output = NULL, *pca_path = NULL, *init_path = NULL, *balanced = NULL;
+    int bal_f = 0, bal_s = 0, K = 0, dims = 0, *layers = NULL, n_layers = 0, exclude_first = 0, c;
+    shang_kmeans_opts ko = {.n_init = 1, .max_iter = 100, .tol = 1e-4, .algorithm = SHANG_KMEANS_YINYANG};
+    cmd_opts co;
+    cmd_opts_init(&co, "cluster", CMD_THREADS | CMD_SEED | CMD_SITE | CMD_LAYERS, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "i:o:k:", opts)) > 0) {
         int bad = 0;
         switch (c) {
         case 'i': input = optarg; break;
@@ -179,11 +172,6 @@ int cmd_cluster(int argc, char **argv)
         case O_PCA: pca_path = optarg; break;
         case O_INIT: init_path = optarg; break;
         case O_DIMS: bad = shang_parse_int(optarg, 1, 1 << 20, &dims); break;
-        case O_SITE: site_name = optarg; bad = shang_site_parse(optarg, &site); break;
-        case O_LAYERS:
-            layers_arg = optarg;
-            bad = cmd_parse_layers(optarg, &layers, &n_layers);
-            break;
         case O_EXCL: exclude_first = 1; break;
         case O_BAL: {
             char *comma = strchr(optarg, ',');
@@ -201,8 +189,6 @@ int cmd_cluster(int argc, char **argv)
         case O_NINIT: bad = shang_parse_int(optarg, 1, 10000, &ko.n_init); break;
         case O_MAXIT: bad = shang_parse_int(optarg, 1, 1000000, &ko.max_iter); break;
         case O_TOL: bad = shang_parse_f64(optarg, 0, 1, &ko.tol); break;
-        case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &ko.seed); break;
-        case O_THREADS: bad = shang_parse_int(optarg, 1, 4096, &threads); break;
         case O_ALGO: bad = shang_kmeans_algorithm_parse(optarg, &ko.algorithm); break;
         case O_BATCH: {
             int b = 0;
@@ -210,35 +196,23 @@ int cmd_cluster(int argc, char **argv)
             ko.batch = (size_t)b;
             break;
         }
-        default: {
-            int st = cmd_std_option("cluster", c, argv, usage);
-            if (st != CMD_NEXT) {
-                free(layers);
-                return st;
-            }
         }
-        }
-        if (bad) {
-            free(layers);
-            return cmd_bad_value("cluster", argv);
-        }
+        co.bad = bad;
     }
     const char *missing = !input ? "no input (-i)" : !output ? "no output (-o)" : !K ? "no cluster count (-k)"
-                          : dims && !pca_path ? "--dims needs --pca" : optind < argc ? "unexpected argument"
+                          : dims && !pca_path ? "--dims needs --pca"
                           : init_path && ko.n_init > 1 ? "--init gives one start: --n-init must be 1" : NULL;
-    if (missing) {
-        free(layers);
-        return cmd_usage_error("cluster", "%s", missing);
-    }
-    shang_threads_set(threads);
+    if (c < 0 || cmd_opts_done(&co, argc, missing)) return cmd_opts_exit(&co);
+    const int site = co.site;
     ko.K = (size_t)K;
+    ko.seed = co.seed;
     shang_states *s = NULL;
     shang_h5_file *f = NULL;
     shang_prov *p = NULL;
     unsigned char *keep = NULL;
     int rc = shang_h5_create(output, "shang.clusters", 1, &f);
     if (!rc) rc = shang_states_open(input, &s);
-    if (!rc) rc = shang_states_layers(s, site, &layers, &n_layers);
+    if (!rc) rc = shang_states_layers(s, site, co.layers, co.n_layers, &layers, &n_layers);
     if (!rc && pca_path) { /* the PCA must be of these states (its provenance's SHA-256) */
         hid_t pf;
         if (!(rc = shang_h5_open(pca_path, "shang.pca", 1, &pf, NULL))) {
@@ -305,18 +279,15 @@ int cmd_cluster(int argc, char **argv)
     if (!rc) rc = shang_h5_write(f->id, "centers", SHANG_DT_F64, 3, dc, centers, dLKD, "cluster centres (in PCA coordinates with --pca)", NULL);
     if (!rc) rc = shang_h5_write(f->id, "inertia", SHANG_DT_F64, 1, d1, inertia, dL, "sum of squared distances to the centres", NULL);
     if (!rc) rc = shang_h5_write(f->id, "iterations", SHANG_DT_I32, 1, d1, iters, dL, "Lloyd iterations of the kept restart", NULL);
-    if (!rc) rc = shang_h5_attr_str(f->id, "site", site_name);
+    if (!rc) rc = shang_h5_attr_str(f->id, "site", co.site_name);
     if (!rc) rc = shang_h5_attr_i64(f->id, "k", K);
     if (!rc) rc = shang_h5_attr_i64(f->id, "exclude_first", exclude_first);
     if (!rc) rc = cmd_prov_new("cluster", argc, argv, &p);
     if (!rc) rc = shang_prov_input(p, "states", input);
     if (!rc && pca_path) rc = shang_prov_input(p, "pca", pca_path);
     if (!rc && init_path) rc = shang_prov_input(p, "init", init_path);
-    if (!rc) {
-        shang_prov_seed(p, ko.seed);
-        shang_prov_threads(p, threads);
+    if (!rc && !(rc = cmd_opts_prov(&co, p))) {
         if ((rc = shang_prov_i64(p, "k", K)) || (rc = shang_prov_i64(p, "dims", dims)) ||
-            (rc = shang_prov_str(p, "site", site_name)) || (rc = shang_prov_str(p, "layers", layers_arg)) ||
             (rc = shang_prov_i64(p, "exclude_first", exclude_first)) ||
             (rc = shang_prov_str(p, "balanced", balanced ? balanced : "no")) || (rc = shang_prov_i64(p, "n_init", ko.n_init)) ||
             (rc = shang_prov_i64(p, "max_iter", ko.max_iter)) || (rc = shang_prov_f64(p, "tol", ko.tol)) ||
@@ -332,5 +303,6 @@ int cmd_cluster(int argc, char **argv)
     shang_states_close(s);
     free(rows_idx); free(labels); free(iters); free(inertia); free(centers);
     free(keep); free(layers);
+    cmd_opts_free(&co);
     return status;
 }

@@ -31,23 +31,18 @@ int cmd_export(int argc, char **argv)
 {
     enum { O_NOHEADER = 256 };
     static const struct option opts[] = {{"output", required_argument, 0, 'o'}, {"no-header", no_argument, 0, O_NOHEADER},
-                                         {"quiet", no_argument, 0, 'q'},         {"verbose", no_argument, 0, 'v'},
-                                         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+                                         {0, 0, 0, 0}};
     const char *output = NULL;
     int header = 1, c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:qvh", opts, NULL)) != -1) {
-        switch (c) {
+    cmd_opts co;
+    cmd_opts_init(&co, "export", CMD_FILES, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "o:", opts)) > 0) switch (c) {
         case 'o': output = optarg; break;
         case O_NOHEADER: header = 0; break;
-        default: {
-            int st = cmd_std_option("export", c, argv, usage);
-            if (st != CMD_NEXT) return st;
         }
-        }
-    }
-    if (optind >= argc) return cmd_usage_error("export", "no file given");
-    if (argc - optind > 2) return cmd_usage_error("export", "one file and at most one table");
+    if (c < 0 || cmd_opts_done(&co, argc, optind >= argc ? "no file given" : argc - optind > 2 ? "one file and at most one table" : NULL))
+        return cmd_opts_exit(&co);
+    cmd_opts_free(&co);
     const char *path = argv[optind], *name = optind + 1 < argc ? argv[optind + 1] : NULL;
     hid_t f;
     int rc = shang_h5_open(path, NULL, 1 << 30, &f, NULL);

@@ -52,91 +52,67 @@ static void usage(FILE *out)
 
 int cmd_extract(int argc, char **argv)
 {
-    enum { O_ITEMS = 256, O_TEXTCOL, O_SPAN, O_TONLY, O_REP, O_LAYERS, O_SITES, O_CTX, O_STRIDE, O_BATCH, O_MAXT,
-           O_NOBOS, O_DOCS, O_THREADS, O_COMPRESS };
+    enum { O_ITEMS = 256, O_TEXTCOL, O_SPAN, O_TONLY, O_REP, O_SITES, O_CTX, O_STRIDE, O_BATCH, O_MAXT, O_NOBOS,
+           O_DOCS, O_COMPRESS };
     static const struct option opts[] = {
         {"model", required_argument, 0, 'm'},      {"output", required_argument, 0, 'o'},
         {"items", required_argument, 0, O_ITEMS},  {"text-column", required_argument, 0, O_TEXTCOL},
         {"span", required_argument, 0, O_SPAN},    {"targets-only", no_argument, 0, O_TONLY},
-        {"target-rep", required_argument, 0, O_REP}, {"layers", required_argument, 0, O_LAYERS},
-        {"sites", required_argument, 0, O_SITES},  {"ctx", required_argument, 0, O_CTX},
-        {"stride", required_argument, 0, O_STRIDE}, {"batch", required_argument, 0, O_BATCH},
-        {"max-tokens", required_argument, 0, O_MAXT}, {"no-bos", no_argument, 0, O_NOBOS},
-        {"docs", required_argument, 0, O_DOCS},    {"threads", required_argument, 0, O_THREADS},
-        {"compress", required_argument, 0, O_COMPRESS}, {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'},          {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char *model = NULL, *output = NULL, *items = NULL, *layers_arg = "all", *sites_arg = "resid";
-    char *span = NULL;
+        {"target-rep", required_argument, 0, O_REP}, {"sites", required_argument, 0, O_SITES},
+        {"ctx", required_argument, 0, O_CTX},      {"stride", required_argument, 0, O_STRIDE},
+        {"batch", required_argument, 0, O_BATCH},  {"max-tokens", required_argument, 0, O_MAXT},
+        {"no-bos", no_argument, 0, O_NOBOS},       {"docs", required_argument, 0, O_DOCS},
+        {"compress", required_argument, 0, O_COMPRESS}, {0, 0, 0, 0}};
+    const char *model = NULL, *output = NULL, *items = NULL, *sites_arg = "resid", *span = NULL;
     shang_extract_opts o = {.batch = 8, .bos = 1, .text_col = "sentence", .rep = SHANG_REP_LAST};
-    int threads = shang_threads_default(), c, *layers = NULL, n_layers = 0, rc = SHANG_OK;
+    int c, rc = SHANG_OK;
     uint64_t max_tokens = 0;
     const char *rep_names[] = {"last", "first", "mean"};
-    opterr = 0;
-#define USAGE(...) do { free(layers); free(span); return cmd_usage_error("extract", __VA_ARGS__); } while (0)
-    while ((c = getopt_long(argc, argv, ":m:o:qvh", opts, NULL)) != -1) {
-        switch (c) {
+    cmd_opts co;
+    cmd_opts_init(&co, "extract", CMD_THREADS | CMD_LAYERS | CMD_FILES, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "m:o:", opts)) > 0) switch (c) {
         case 'm': model = optarg; break;
         case 'o': output = optarg; break;
         case O_ITEMS: items = optarg; break;
         case O_TEXTCOL: o.text_col = optarg; break;
         case O_SPAN:
-            free(span);
-            span = shang_strdup(optarg);
-            if (!span || !strchr(span, ',')) USAGE("--span: expected START,END column names");
+            span = optarg;
+            if (!strchr(span, ',') || strchr(span, ',') == span || !strchr(span, ',')[1])
+                co.bad = SHANG_FAIL(SHANG_EINVAL, "expected START,END column names");
             break;
         case O_TONLY: o.targets_only = 1; break;
         case O_REP:
             o.rep = -1;
             for (int i = 0; i < 3; i++) if (!strcmp(optarg, rep_names[i])) o.rep = i;
-            if (o.rep < 0) USAGE("--target-rep: '%s' is not last, first or mean", optarg);
-            break;
-        case O_LAYERS:
-            layers_arg = optarg;
-            if (!strcmp(optarg, "all")) { /* the default again */
-                free(layers);
-                layers = NULL;
-                n_layers = 0;
-            } else if (cmd_parse_layers(optarg, &layers, &n_layers)) {
-                USAGE("--layers: %s", shang_err_msg());
-            }
+            if (o.rep < 0) co.bad = SHANG_FAIL(SHANG_EINVAL, "'%s' is not last, first or mean", optarg);
             break;
         case O_SITES:
             sites_arg = optarg;
-            if (cmd_parse_sites(optarg, &o.site_mask)) USAGE("--sites: %s", shang_err_msg());
+            co.bad = cmd_parse_sites(optarg, &o.site_mask);
             break;
-        case O_CTX: if (shang_parse_int(optarg, 2, 1 << 20, &o.ctx)) USAGE("--ctx: %s", shang_err_msg()); break;
-        case O_STRIDE: if (shang_parse_int(optarg, 1, 1 << 20, &o.stride)) USAGE("--stride: %s", shang_err_msg()); break;
-        case O_BATCH: if (shang_parse_int(optarg, 1, 4096, &o.batch)) USAGE("--batch: %s", shang_err_msg()); break;
-        case O_MAXT: if (shang_parse_u64(optarg, 1, UINT64_MAX, &max_tokens)) USAGE("--max-tokens: %s", shang_err_msg()); break;
+        case O_CTX: co.bad = shang_parse_int(optarg, 2, 1 << 20, &o.ctx); break;
+        case O_STRIDE: co.bad = shang_parse_int(optarg, 1, 1 << 20, &o.stride); break;
+        case O_BATCH: co.bad = shang_parse_int(optarg, 1, 4096, &o.batch); break;
+        case O_MAXT: co.bad = shang_parse_u64(optarg, 1, UINT64_MAX, &max_tokens); break;
         case O_NOBOS: o.bos = 0; break;
-        case O_DOCS: if (shang_text_docs_mode(optarg, &o.docs_mode)) USAGE("--docs: %s", shang_err_msg()); break;
-        case O_THREADS: if (shang_parse_int(optarg, 1, 4096, &threads)) USAGE("--threads: %s", shang_err_msg()); break;
-        case O_COMPRESS: if (shang_parse_int(optarg, 0, 9, &o.storage.deflate)) USAGE("--compress: %s", shang_err_msg()); break;
-        default: {
-            int st = cmd_std_option("extract", c, argv, usage);
-            if (st != CMD_NEXT) {
-                free(layers); free(span);
-                return st;
-            }
+        case O_DOCS: co.bad = shang_text_docs_mode(optarg, &o.docs_mode); break;
+        case O_COMPRESS: co.bad = shang_parse_int(optarg, 0, 9, &o.storage.deflate); break;
         }
-        }
-    }
-    if (!model) USAGE("no model (-m)");
-    if (!output) USAGE("no output file (-o)");
-    if (!items == (optind >= argc)) USAGE("give text FILEs or --items TABLE (not both)");
-    if (o.targets_only && !items) USAGE("--targets-only needs --items");
-#undef USAGE
-    o.layers = layers;
-    o.n_layers = n_layers;
+    const char *missing = !model ? "no model (-m)" : !output ? "no output file (-o)"
+                          : !items == (optind >= argc) ? "give text FILEs or --items TABLE (not both)"
+                          : o.targets_only && !items ? "--targets-only needs --items" : NULL;
+    if (c < 0 || cmd_opts_done(&co, argc, missing)) return cmd_opts_exit(&co);
+    o.layers = co.layers;
+    o.n_layers = co.n_layers;
     o.max_rows = max_tokens;
-    if (span) {
-        char *comma = strchr(span, ',');
+    char *cols = span ? shang_strdup(span) : NULL; /* START,END split in place */
+    if (span && !cols) rc = shang_err_code();
+    if (cols) {
+        char *comma = strchr(cols, ',');
         *comma = '\0';
-        o.start_col = span;
+        o.start_col = cols;
         o.end_col = comma + 1;
     }
-    shang_threads_set(threads);
 
     shang_gpt *m = NULL;
     shang_tokenizer *t = NULL;
@@ -163,11 +139,10 @@ int cmd_extract(int argc, char **argv)
     if (!rc) rc = shang_prov_input(p, "model", model);
     if (!rc && items) rc = shang_prov_input(p, "items", items);
     for (int i = optind; !rc && !items && i < argc; i++) rc = cmd_prov_input(p, "text", i - optind, argv[i]);
-    if (!rc) {
-        shang_prov_threads(p, threads);
+    if (!rc && !(rc = cmd_opts_prov(&co, p))) {
         const shang_extract_opts *e = &o;
         int ctx = e->ctx ? e->ctx : m->cfg.T, stride = e->stride ? e->stride : (ctx / 2 > 0 ? ctx / 2 : 1);
-        if ((rc = shang_prov_str(p, "layers", layers_arg)) || (rc = shang_prov_str(p, "sites", sites_arg)) ||
+        if ((rc = shang_prov_str(p, "sites", sites_arg)) ||
             (rc = shang_prov_i64(p, "ctx", ctx)) || (rc = shang_prov_i64(p, "stride", stride)) ||
             (rc = shang_prov_i64(p, "batch", e->batch)) || (rc = shang_prov_i64(p, "max_tokens", (int64_t)max_tokens)) ||
             (rc = shang_prov_i64(p, "bos", e->bos)) || (rc = shang_prov_str(p, "docs", shang_text_docs_name(e->docs_mode))) ||
@@ -194,7 +169,7 @@ int cmd_extract(int argc, char **argv)
     shang_prov_free(p);
     shang_bpe_free(t);
     shang_gpt_free(m);
-    free(layers);
-    free(span);
+    cmd_opts_free(&co);
+    free(cols);
     return status;
 }

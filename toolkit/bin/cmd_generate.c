@@ -34,41 +34,31 @@ static void usage(FILE *out)
 
 int cmd_generate(int argc, char **argv)
 {
-    enum { O_TEMP = 256, O_TOPK, O_TOPP, O_SEED, O_THREADS };
+    enum { O_TEMP = 256, O_TOPK, O_TOPP };
     static const struct option opts[] = {
         {"model", required_argument, 0, 'm'},    {"prompt", required_argument, 0, 'p'},
         {"tokens", required_argument, 0, 'n'},   {"temperature", required_argument, 0, O_TEMP},
         {"top-k", required_argument, 0, O_TOPK}, {"top-p", required_argument, 0, O_TOPP},
-        {"seed", required_argument, 0, O_SEED},  {"threads", required_argument, 0, O_THREADS},
-        {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *model = NULL, *prompt = "";
-    int n = 64, top_k = 0, threads = shang_threads_default(), c;
+    int n = 64, top_k = 0, c;
     double temperature = 1, top_p = 1;
-    uint64_t seed = SHANG_DEFAULT_SEED;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":m:p:n:qh", opts, NULL)) != -1) {
-        switch (c) {
+    cmd_opts co;
+    cmd_opts_init(&co, "generate", CMD_THREADS | CMD_SEED, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "m:p:n:", opts)) > 0) switch (c) {
         case 'm': model = optarg; break;
         case 'p': prompt = optarg; break;
-        case 'n': if (shang_parse_int(optarg, 1, 100000, &n)) return cmd_usage_error("generate", "--tokens: %s", shang_err_msg()); break;
-        case O_TEMP: if (shang_parse_f64(optarg, 0, 100, &temperature)) return cmd_usage_error("generate", "--temperature: %s", shang_err_msg()); break;
-        case O_TOPK: if (shang_parse_int(optarg, 0, 1 << 24, &top_k)) return cmd_usage_error("generate", "--top-k: %s", shang_err_msg()); break;
+        case 'n': co.bad = shang_parse_int(optarg, 1, 100000, &n); break;
+        case O_TEMP: co.bad = shang_parse_f64(optarg, 0, 100, &temperature); break;
+        case O_TOPK: co.bad = shang_parse_int(optarg, 0, 1 << 24, &top_k); break;
         case O_TOPP:
-            if (shang_parse_f64(optarg, 0, 1, &top_p) || top_p <= 0)
-                return cmd_usage_error("generate", "--top-p: %s", top_p <= 0 ? "must be above 0" : shang_err_msg());
+            co.bad = shang_parse_f64(optarg, 0, 1, &top_p);
+            if (!co.bad && top_p <= 0) co.bad = SHANG_FAIL(SHANG_EINVAL, "must be above 0");
             break;
-        case O_SEED: if (shang_parse_u64(optarg, 0, INT64_MAX, &seed)) return cmd_usage_error("generate", "--seed: %s", shang_err_msg()); break;
-        case O_THREADS: if (shang_parse_int(optarg, 1, 4096, &threads)) return cmd_usage_error("generate", "--threads: %s", shang_err_msg()); break;
-        default: {
-            int st = cmd_std_option("generate", c, argv, usage);
-            if (st != CMD_NEXT) return st;
         }
-        }
-    }
-    if (!model) return cmd_usage_error("generate", "no model (-m)");
-    if (optind < argc) return cmd_usage_error("generate", "unexpected argument '%s'", argv[optind]);
-    shang_threads_set(threads);
+    if (c < 0 || cmd_opts_done(&co, argc, !model ? "no model (-m)" : NULL)) return cmd_opts_exit(&co);
+    const uint64_t seed = co.seed;
+    cmd_opts_free(&co);
     shang_gpt *m = NULL;
     shang_tokenizer *t = NULL;
     shang_encoder *e = NULL;

@@ -39,55 +39,29 @@ static void usage(FILE *out)
 
 int cmd_geometry(int argc, char **argv)
 {
-    enum { O_SITE = 256, O_LAYERS, O_EXCL, O_MAXR, O_PAIRS, O_MAXOCC, O_SEED, O_THREADS };
+    enum { O_EXCL = 256, O_MAXR, O_PAIRS, O_MAXOCC };
     static const struct option opts[] = {
         {"input", required_argument, 0, 'i'},      {"output", required_argument, 0, 'o'},
-        {"site", required_argument, 0, O_SITE},    {"layers", required_argument, 0, O_LAYERS},
         {"exclude-first", no_argument, 0, O_EXCL}, {"max-rows", required_argument, 0, O_MAXR},
         {"pairs", required_argument, 0, O_PAIRS},  {"max-occ", required_argument, 0, O_MAXOCC},
-        {"seed", required_argument, 0, O_SEED},    {"threads", required_argument, 0, O_THREADS},
-        {"quiet", no_argument, 0, 'q'},            {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
-    const char *input = NULL, *output = NULL, *site_name = "resid", *layers_arg = "all";
-    int site = SHANG_SITE_RESID, *layers = NULL, n_layers = 0, exclude_first = 0, max_rows = 100000, c;
-    int pairs = 20000, max_occ = 20, threads = shang_threads_default();
-    uint64_t seed = SHANG_DEFAULT_SEED;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":i:o:qvh", opts, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
+        {0, 0, 0, 0}};
+    const char *input = NULL, *output = NULL;
+    int exclude_first = 0, max_rows = 100000, c, pairs = 20000, max_occ = 20;
+    cmd_opts co;
+    cmd_opts_init(&co, "geometry", CMD_THREADS | CMD_SEED | CMD_SITE | CMD_LAYERS, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "i:o:", opts)) > 0) switch (c) {
         case 'i': input = optarg; break;
         case 'o': output = optarg; break;
-        case O_SITE: site_name = optarg; bad = shang_site_parse(optarg, &site); break;
-        case O_LAYERS:
-            layers_arg = optarg;
-            bad = cmd_parse_layers(optarg, &layers, &n_layers);
-            break;
         case O_EXCL: exclude_first = 1; break;
-        case O_MAXR: bad = shang_parse_int(optarg, 2, INT32_MAX, &max_rows); break;
-        case O_PAIRS: bad = shang_parse_int(optarg, 1, INT32_MAX, &pairs); break;
-        case O_MAXOCC: bad = shang_parse_int(optarg, 2, 100000, &max_occ); break;
-        case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &seed); break;
-        case O_THREADS: bad = shang_parse_int(optarg, 1, 4096, &threads); break;
-        default: {
-            int st = cmd_std_option("geometry", c, argv, usage);
-            if (st != CMD_NEXT) {
-                free(layers);
-                return st;
-            }
+        case O_MAXR: co.bad = shang_parse_int(optarg, 2, INT32_MAX, &max_rows); break;
+        case O_PAIRS: co.bad = shang_parse_int(optarg, 1, INT32_MAX, &pairs); break;
+        case O_MAXOCC: co.bad = shang_parse_int(optarg, 2, 100000, &max_occ); break;
         }
-        }
-        if (bad) {
-            free(layers);
-            return cmd_bad_value("geometry", argv);
-        }
-    }
-    const char *missing = !input ? "no input (-i)" : !output ? "no output (-o)" : optind < argc ? "unexpected argument" : NULL;
-    if (missing) {
-        free(layers);
-        return cmd_usage_error("geometry", "%s", missing);
-    }
-    shang_threads_set(threads);
+    if (c < 0 || cmd_opts_done(&co, argc, !input ? "no input (-i)" : !output ? "no output (-o)" : NULL))
+        return cmd_opts_exit(&co);
+    const int site = co.site;
+    const uint64_t seed = co.seed;
+    int *layers = NULL, n_layers = 0;
     shang_states *s = NULL;
     shang_h5_file *f = NULL;
     shang_prov *p = NULL;
@@ -96,7 +70,7 @@ int cmd_geometry(int argc, char **argv)
     int32_t *tok = NULL, *doc = NULL, *ktok = NULL, *kdoc = NULL;
     int rc = shang_h5_create(output, "shang.geometry", 1, &f);
     if (!rc) rc = shang_states_open(input, &s);
-    if (!rc) rc = shang_states_layers(s, site, &layers, &n_layers);
+    if (!rc) rc = shang_states_layers(s, site, co.layers, co.n_layers, &layers, &n_layers);
     if (!rc) rc = shang_states_keep(s, exclude_first, &keep);
     if (!rc) rc = shang_states_column(s, "tokens", &tok);
     if (!rc) rc = shang_states_column(s, "doc", &doc);
@@ -181,15 +155,12 @@ int cmd_geometry(int argc, char **argv)
     }
     shang_progress_finish(pr, (size_t)n_layers, NULL);
     if (!rc) rc = shang_table_write(t, f->id);
-    if (!rc) rc = shang_h5_attr_str(f->id, "site", site_name);
+    if (!rc) rc = shang_h5_attr_str(f->id, "site", co.site_name);
     if (!rc) rc = shang_h5_attr_i64(f->id, "exclude_first", exclude_first);
     if (!rc) rc = cmd_prov_new("geometry", argc, argv, &p);
     if (!rc) rc = shang_prov_input(p, "states", input);
-    if (!rc) {
-        shang_prov_seed(p, seed);
-        shang_prov_threads(p, threads);
-        if ((rc = shang_prov_str(p, "site", site_name)) || (rc = shang_prov_str(p, "layers", layers_arg)) ||
-            (rc = shang_prov_i64(p, "exclude_first", exclude_first)) || (rc = shang_prov_i64(p, "max_rows", max_rows)) ||
+    if (!rc && !(rc = cmd_opts_prov(&co, p))) {
+        if ((rc = shang_prov_i64(p, "exclude_first", exclude_first)) || (rc = shang_prov_i64(p, "max_rows", max_rows)) ||
             (rc = shang_prov_i64(p, "pairs", pairs)) || (rc = shang_prov_i64(p, "max_occ", max_occ))) {
             /* rc holds the failure */
         }
@@ -201,5 +172,6 @@ int cmd_geometry(int argc, char **argv)
     shang_table_free(t);
     shang_states_close(s);
     free(keep); free(tok); free(doc); free(ktok); free(kdoc); free(layers);
+    cmd_opts_free(&co);
     return status;
 }

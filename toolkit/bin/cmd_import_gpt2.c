@@ -45,30 +45,23 @@ int cmd_import_gpt2(int argc, char **argv)
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"safetensors", required_argument, 0, 's'},
         {"config", required_argument, 0, 'c'}, {"vocab", required_argument, 0, 'V'},
-        {"merges", required_argument, 0, 'M'}, {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'},      {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"merges", required_argument, 0, 'M'}, {0, 0, 0, 0}};
     const char *output = NULL, *given[4] = {NULL, NULL, NULL, NULL};
     int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:qvh", opts, NULL)) != -1) {
-        switch (c) {
+    cmd_opts co;
+    cmd_opts_init(&co, "import-gpt2", CMD_FILES, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "o:", opts)) > 0) switch (c) {
         case 'o': output = optarg; break;
         case 's': given[0] = optarg; break;
         case 'c': given[1] = optarg; break;
         case 'V': given[2] = optarg; break;
         case 'M': given[3] = optarg; break;
-        default: {
-            int st = cmd_std_option("import-gpt2", c, argv, usage);
-            if (st != CMD_NEXT) return st;
         }
-        }
-    }
-    if (!output) return cmd_usage_error("import-gpt2", "no output file (-o)");
-    if (argc - optind > 1) return cmd_usage_error("import-gpt2", "one checkpoint directory, not %d", argc - optind);
     const char *dir = optind < argc ? argv[optind] : NULL;
-    if (!dir && !(given[0] && given[1] && given[2] && given[3]))
-        return cmd_usage_error("import-gpt2", "give a checkpoint directory or all four files");
+    if (c < 0 || cmd_opts_done(&co, argc, !output ? "no output file (-o)" : argc - optind > 1 ? "one checkpoint directory, not more"
+                                           : !dir && !(given[0] && given[1] && given[2] && given[3]) ? "give a checkpoint directory or all four files" : NULL))
+        return cmd_opts_exit(&co);
+    cmd_opts_free(&co);
     static const char *const names[4][2] = {{"model.safetensors", NULL}, {"config.json", NULL},
                                             {"vocab.json", "encoder.json"}, {"merges.txt", "vocab.bpe"}};
     static const char *const roles[4] = {"safetensors", "config", "vocab", "merges"};

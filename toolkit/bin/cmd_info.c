@@ -25,21 +25,11 @@ static void usage(FILE *out)
 
 int cmd_info(int argc, char **argv)
 {
-    static const struct option opts[] = {{"quiet", no_argument, 0, 'q'},
-                                         {"verbose", no_argument, 0, 'v'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":qvh", opts, NULL)) != -1) {
-        switch (c) {
-        default: {
-            int st = cmd_std_option("info", c, argv, usage);
-            if (st != CMD_NEXT) return st;
-        }
-        }
-    }
-    if (optind >= argc) return cmd_usage_error("info", "no file given");
+    cmd_opts co;
+    cmd_opts_init(&co, "info", CMD_FILES, usage);
+    int c = cmd_getopt(&co, argc, argv, "", NULL);
+    if (c < 0 || cmd_opts_done(&co, argc, optind >= argc ? "no file given" : NULL)) return cmd_opts_exit(&co);
+    cmd_opts_free(&co);
     for (int i = optind; i < argc; i++) {
         hid_t f;
         int rc = shang_h5_open(argv[i], NULL, 1 << 30, &f, NULL);

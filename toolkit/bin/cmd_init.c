@@ -33,42 +33,33 @@ static void usage(FILE *out)
 
 int cmd_init(int argc, char **argv)
 {
-    enum { O_GPT2 = 256, O_VMULT, O_SEED };
+    enum { O_GPT2 = 256, O_VMULT };
     static const struct option opts[] = {
         {"tokenizer", required_argument, 0, 't'}, {"gpt2", required_argument, 0, O_GPT2},
         {"output", required_argument, 0, 'o'},    {"layers", required_argument, 0, 'L'},
         {"width", required_argument, 0, 'C'},     {"heads", required_argument, 0, 'H'},
         {"context", required_argument, 0, 'T'},   {"vocab-multiple", required_argument, 0, O_VMULT},
-        {"seed", required_argument, 0, O_SEED},   {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+        {0, 0, 0, 0}};
     const char *tok = NULL, *gpt2 = NULL, *output = NULL;
     shang_gpt_config cfg = {.L = 6, .C = 256, .NH = 8, .T = 256, .eps = 1e-5f};
     int vmult = 1, c;
-    uint64_t seed = SHANG_DEFAULT_SEED;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":t:o:L:C:H:T:qh", opts, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
+    cmd_opts co;
+    cmd_opts_init(&co, "init", CMD_SEED, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "t:o:L:C:H:T:", opts)) > 0) switch (c) {
         case 't': tok = optarg; break;
         case O_GPT2: gpt2 = optarg; break;
         case 'o': output = optarg; break;
-        case 'L': bad = shang_parse_int(optarg, 1, 1024, &cfg.L); break;
-        case 'C': bad = shang_parse_int(optarg, 1, 65536, &cfg.C); break;
-        case 'H': bad = shang_parse_int(optarg, 1, 65536, &cfg.NH); break;
-        case 'T': bad = shang_parse_int(optarg, 1, 65536, &cfg.T); break;
-        case O_VMULT: bad = shang_parse_int(optarg, 1, 4096, &vmult); break;
-        case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &seed); break;
-        default: {
-            int st = cmd_std_option("init", c, argv, usage);
-            if (st != CMD_NEXT) return st;
+        case 'L': co.bad = shang_parse_int(optarg, 1, 1024, &cfg.L); break;
+        case 'C': co.bad = shang_parse_int(optarg, 1, 65536, &cfg.C); break;
+        case 'H': co.bad = shang_parse_int(optarg, 1, 65536, &cfg.NH); break;
+        case 'T': co.bad = shang_parse_int(optarg, 1, 65536, &cfg.T); break;
+        case O_VMULT: co.bad = shang_parse_int(optarg, 1, 4096, &vmult); break;
         }
-        }
-        if (bad) return cmd_bad_value("init", argv);
-    }
-    if (!tok == !gpt2) return cmd_usage_error("init", "give exactly one of --tokenizer and --gpt2");
-    if (!output) return cmd_usage_error("init", "no output file (-o)");
-    if (optind < argc) return cmd_usage_error("init", "unexpected argument '%s'", argv[optind]);
-    if (cfg.C % cfg.NH) return cmd_usage_error("init", "--heads %d does not divide --width %d", cfg.NH, cfg.C);
+    if (c < 0 || cmd_opts_done(&co, argc, !tok == !gpt2 ? "give exactly one of --tokenizer and --gpt2"
+                                          : !output ? "no output file (-o)" : NULL))
+        return cmd_opts_exit(&co);
+    if (cfg.C % cfg.NH) return cmd_opts_usage(&co, "--heads %d does not divide --width %d", cfg.NH, cfg.C);
+    const uint64_t seed = co.seed;
     shang_tokenizer *t = NULL;
     shang_gpt *m = NULL;
     shang_h5_file *f = NULL;
@@ -83,8 +74,7 @@ int cmd_init(int argc, char **argv)
     if (!rc) rc = shang_gpt_init(m, seed);
     if (!rc) rc = cmd_prov_new("init", argc, argv, &p);
     if (!rc && tok) rc = shang_prov_input(p, "tokenizer", tok);
-    if (!rc) {
-        shang_prov_seed(p, seed);
+    if (!rc && !(rc = cmd_opts_prov(&co, p))) {
         if ((rc = shang_prov_i64(p, "layers", cfg.L)) || (rc = shang_prov_i64(p, "width", cfg.C)) ||
             (rc = shang_prov_i64(p, "heads", cfg.NH)) || (rc = shang_prov_i64(p, "context", cfg.T)) ||
             (rc = shang_prov_i64(p, "vocab_multiple", vmult)) || (rc = shang_prov_str(p, "tokenizer", tok ? tok : gpt2))) {
@@ -100,6 +90,7 @@ int cmd_init(int argc, char **argv)
     int status = rc ? cmd_fail("init", rc) : SHANG_EXIT_OK;
     shang_h5_abort(f);
     shang_prov_free(p);
+    cmd_opts_free(&co);
     shang_gpt_free(m);
     shang_bpe_free(t);
     return status;

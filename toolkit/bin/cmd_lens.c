@@ -57,14 +57,8 @@ static void usage(FILE *out)
     cmd_print_exit_status(out);
 }
 
-struct run {
-    int boot;
-    double level;
-    uint64_t seed;
-};
-
 /* means of v (N, S) by class (K; contrast: + class 1 - class 0) with sd */
-static int means(const struct run *r, const float *v, size_t N, size_t S, const int32_t *cls, size_t K, int contrast,
+static int means(const cmd_opts *r, const float *v, size_t N, size_t S, const int32_t *cls, size_t K, int contrast,
                  const int32_t *group, uint64_t stream, double **est, double **sd, uint64_t **cnt)
 {
     size_t n = K * S + (contrast ? S : 0);
@@ -72,12 +66,12 @@ static int means(const struct run *r, const float *v, size_t N, size_t S, const 
     *sd = calloc(n, sizeof **sd);
     *cnt = calloc(K * S, sizeof **cnt);
     if (!*est || !*sd || !*cnt) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-    shang_bootstrap_opts bo = {.replicates = r->boot, .level = r->level, .seed = r->seed, .stream = stream};
-    return shang_bootstrap_means(v, N, S, cls, K, contrast, group, r->boot ? &bo : NULL, *est, *sd, *cnt);
+    shang_bootstrap_opts bo = {.replicates = r->bootstrap, .level = r->level, .seed = r->seed, .stream = stream};
+    return shang_bootstrap_means(v, N, S, cls, K, contrast, group, r->bootstrap ? &bo : NULL, *est, *sd, *cnt);
 }
 
 /* layers: every value per layer */
-static int layers_table(const struct run *r, const shang_lens_data *d, const double *logu, double h_uni, shang_table **out)
+static int layers_table(const cmd_opts *r, const shang_lens_data *d, const double *logu, double h_uni, shang_table **out)
 {
     float *v = NULL;
     double *est = NULL, *sd = NULL;
@@ -89,7 +83,7 @@ static int layers_table(const struct run *r, const shang_lens_data *d, const dou
     if (!rc) rc = shang_table_new("layers", "the logit lens per layer (0 = embeddings, L = the model)", out);
     if (!rc && shang_table_column(*out, "layer", SHANG_DT_I64, "layer") < 0) rc = shang_err_code();
     for (int q = 0; !rc && q < SHANG_LENS_NV; q++)
-        rc = cmd_table_estimate(*out, shang_lens_value_name(q), shang_lens_value_help(q), r->boot, "documents", col[q]);
+        rc = cmd_table_estimate(*out, shang_lens_value_name(q), shang_lens_value_help(q), r->bootstrap, "documents", col[q]);
     if (!rc && ((c_med = shang_table_column(*out, "median_rank", SHANG_DT_F64, "median rank of the model's top-1 under q_l")) < 0 ||
                 (c_uni = shang_table_column(*out, "unigram_entropy", SHANG_DT_F64, "plug-in entropy of the next tokens (nats): the unigram baseline")) < 0 ||
                 (c_n = shang_table_column(*out, "positions", SHANG_DT_I64, "positions scored")) < 0))
@@ -122,7 +116,7 @@ static int layers_table(const struct run *r, const shang_lens_data *d, const dou
 /* a table of the model's entropy and surprisal by class, from the final layer's
  * values v (N, S) of d's rows: `key` names the class column (labels: the
  * classes' names; NULL: their numbers) */
-static int final_by_class(const struct run *r, const shang_lens_data *d, const float *v, size_t S, const int32_t *cls,
+static int final_by_class(const cmd_opts *r, const shang_lens_data *d, const float *v, size_t S, const int32_t *cls,
                           size_t K, int contrast, const char *name, const char *desc, const char *key,
                           const char *const *labels, uint64_t stream, shang_table **out)
 {
@@ -132,8 +126,8 @@ static int final_by_class(const struct run *r, const shang_lens_data *d, const f
     int rc = means(r, v, d->N, S, cls, K, contrast, d->doc, stream, &est, &sd, &cnt);
     if (!rc) rc = shang_table_new(name, desc, out);
     if (!rc && shang_table_column(*out, key, labels ? SHANG_DT_STR : SHANG_DT_I64, key) < 0) rc = shang_err_code();
-    if (!rc) rc = cmd_table_estimate(*out, "entropy", "the model's predictive entropy (nats)", r->boot, "documents", ce);
-    if (!rc) rc = cmd_table_estimate(*out, "surprisal", "-ln p(next token) (nats)", r->boot, "documents", cs);
+    if (!rc) rc = cmd_table_estimate(*out, "entropy", "the model's predictive entropy (nats)", r->bootstrap, "documents", ce);
+    if (!rc) rc = cmd_table_estimate(*out, "surprisal", "-ln p(next token) (nats)", r->bootstrap, "documents", cs);
     if (!rc && (c_n = shang_table_column(*out, "positions", SHANG_DT_I64, "positions averaged")) < 0) rc = shang_err_code();
     for (size_t k = 0; !rc && k < K + (contrast ? 1 : 0); k++) {
         if (k < K && cnt[k * S] == 0) continue;
@@ -198,7 +192,7 @@ static int trace_table(const shang_lens_data *d, const shang_tokenizer *t, const
 }
 
 /* repeat: per layer, first copy against second; classes by position */
-static int repeat_table(const struct run *r, const shang_lens_data *d, int n, int bos, double lnV, shang_table **out)
+static int repeat_table(const cmd_opts *r, const shang_lens_data *d, int n, int bos, double lnV, shang_table **out)
 {
     int32_t *cls = malloc((d->N ? d->N : 1) * sizeof *cls);
     float *v = NULL;
@@ -219,7 +213,7 @@ static int repeat_table(const struct run *r, const shang_lens_data *d, int n, in
             snprintf(nm, sizeof nm, "%s_%s", shang_lens_value_name(val[a]), part[b]);
             snprintf(ds, sizeof ds, "%s, %s", shang_lens_value_help(val[a]),
                      b == 0 ? "first copy" : b == 1 ? "second copy" : "second copy minus first");
-            rc = cmd_table_estimate(*out, nm, ds, r->boot, "sequences", col[a][b]);
+            rc = cmd_table_estimate(*out, nm, ds, r->bootstrap, "sequences", col[a][b]);
         }
     if (!rc && (c_u = shang_table_column(*out, "uniform_ce", SHANG_DT_F64, "ln V: a uniform guess's cross-entropy")) < 0)
         rc = shang_err_code();
@@ -246,55 +240,40 @@ static int repeat_table(const struct run *r, const shang_lens_data *d, int n, in
 
 int cmd_lens(int argc, char **argv)
 {
-    enum { O_CTX = 256, O_STRIDE, O_BATCH, O_MAXT, O_NOBOS, O_DOCS, O_TRACE, O_REPEAT, O_RSEQS, O_RVOCAB, O_BOOT, O_LEVEL,
-           O_SEED, O_THREADS };
+    enum { O_CTX = 256, O_STRIDE, O_BATCH, O_MAXT, O_NOBOS, O_DOCS, O_TRACE, O_REPEAT, O_RSEQS, O_RVOCAB };
     static const struct option opts[] = {
         {"model", required_argument, 0, 'm'},       {"output", required_argument, 0, 'o'},
         {"ctx", required_argument, 0, O_CTX},       {"stride", required_argument, 0, O_STRIDE},
         {"batch", required_argument, 0, O_BATCH},   {"max-tokens", required_argument, 0, O_MAXT},
         {"no-bos", no_argument, 0, O_NOBOS},        {"docs", required_argument, 0, O_DOCS},
         {"trace", required_argument, 0, O_TRACE},   {"repeat", required_argument, 0, O_REPEAT},
-        {"repeat-seqs", required_argument, 0, O_RSEQS}, {"repeat-vocab", required_argument, 0, O_RVOCAB}, {"bootstrap", required_argument, 0, O_BOOT},
-        {"level", required_argument, 0, O_LEVEL},   {"seed", required_argument, 0, O_SEED},
-        {"threads", required_argument, 0, O_THREADS}, {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'},           {"help", no_argument, 0, 'h'},
+        {"repeat-seqs", required_argument, 0, O_RSEQS}, {"repeat-vocab", required_argument, 0, O_RVOCAB},
         {0, 0, 0, 0}};
     const char *mpath = NULL, *output = NULL;
     shang_lens_opts o = {.batch = 8, .bos = 1};
-    struct run run = {.boot = 100, .level = 0.95, .seed = SHANG_DEFAULT_SEED};
-    int threads = shang_threads_default(), trace = 0, repeat = 0, rseqs = 50, rvocab = 0, c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":m:o:qvh", opts, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
+    int trace = 0, repeat = 0, rseqs = 50, rvocab = 0, c;
+    cmd_opts co;
+    cmd_opts_init(&co, "lens", CMD_THREADS | CMD_SEED | CMD_BOOTSTRAP | CMD_LEVEL | CMD_FILES, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "m:o:", opts)) > 0) switch (c) {
         case 'm': mpath = optarg; break;
         case 'o': output = optarg; break;
-        case O_CTX: bad = shang_parse_int(optarg, 2, 1 << 20, &o.ctx); break;
-        case O_STRIDE: bad = shang_parse_int(optarg, 1, 1 << 20, &o.stride); break;
-        case O_BATCH: bad = shang_parse_int(optarg, 1, 4096, &o.batch); break;
-        case O_MAXT: bad = shang_parse_u64(optarg, 1, UINT64_MAX, &o.max_rows); break;
+        case O_CTX: co.bad = shang_parse_int(optarg, 2, 1 << 20, &o.ctx); break;
+        case O_STRIDE: co.bad = shang_parse_int(optarg, 1, 1 << 20, &o.stride); break;
+        case O_BATCH: co.bad = shang_parse_int(optarg, 1, 4096, &o.batch); break;
+        case O_MAXT: co.bad = shang_parse_u64(optarg, 1, UINT64_MAX, &o.max_rows); break;
         case O_NOBOS: o.bos = 0; break;
-        case O_DOCS: bad = shang_text_docs_mode(optarg, &o.docs_mode); break;
-        case O_TRACE: bad = shang_parse_int(optarg, 0, INT32_MAX, &trace); break;
-        case O_REPEAT: bad = shang_parse_int(optarg, 0, 1 << 19, &repeat); break;
-        case O_RSEQS: bad = shang_parse_int(optarg, 1, 1 << 20, &rseqs); break;
-        case O_RVOCAB: bad = shang_parse_int(optarg, 0, INT32_MAX, &rvocab); break;
-        case O_BOOT: bad = shang_parse_int(optarg, 0, 100000, &run.boot); break;
-        case O_LEVEL: bad = shang_parse_f64(optarg, 0.5, 0.999, &run.level); break;
-        case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &run.seed); break;
-        case O_THREADS: bad = shang_parse_int(optarg, 1, 4096, &threads); break;
-        default: {
-            int st = cmd_std_option("lens", c, argv, usage);
-            if (st != CMD_NEXT) return st;
+        case O_DOCS: co.bad = shang_text_docs_mode(optarg, &o.docs_mode); break;
+        case O_TRACE: co.bad = shang_parse_int(optarg, 0, INT32_MAX, &trace); break;
+        case O_REPEAT:
+            co.bad = shang_parse_int(optarg, 0, 1 << 19, &repeat);
+            if (!co.bad && repeat == 1) co.bad = SHANG_FAIL(SHANG_EINVAL, "the probe needs at least 2 tokens");
+            break;
+        case O_RSEQS: co.bad = shang_parse_int(optarg, 1, 1 << 20, &rseqs); break;
+        case O_RVOCAB: co.bad = shang_parse_int(optarg, 0, INT32_MAX, &rvocab); break;
         }
-        }
-        if (bad) return cmd_bad_value("lens", argv);
-    }
     const char *missing = !mpath ? "no model (-m)" : !output ? "no output (-o)" : optind >= argc ? "no input files" : NULL;
-    if (missing) return cmd_usage_error("lens", "%s", missing);
-    if (run.boot == 1) return cmd_usage_error("lens", "--bootstrap needs 0 or at least 2 replicates");
-    if (repeat == 1) return cmd_usage_error("lens", "--repeat needs at least 2 tokens");
-    shang_threads_set(threads);
+    if (c < 0 || cmd_opts_done(&co, argc, missing)) return cmd_opts_exit(&co);
+    const cmd_opts *run = &co;
     shang_gpt *m = NULL;
     shang_tokenizer *t = NULL;
     shang_h5_file *f = NULL;
@@ -326,17 +305,17 @@ int cmd_lens(int argc, char **argv)
         punct[id] = s ? (uint8_t)shang_token_is_punct(s, len) : 0;
     }
     if (!rc) rc = shang_lens_unigram(&d, V, logu, &h_uni);
-    if (!rc) rc = layers_table(&run, &d, logu, h_uni, &tab[0]);
+    if (!rc) rc = layers_table(run, &d, logu, h_uni, &tab[0]);
     int32_t *cls = rc ? NULL : malloc(d.N * sizeof *cls);
     if (!rc && !cls) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     int32_t K = 0;
     for (size_t i = 0; !rc && i < d.N; i++) K = d.ctx_pos[i] + 1 > K ? d.ctx_pos[i] + 1 : K;
     if (!rc) rc = shang_lens_values(&d, NULL, d.L1 - 1, &fin, &S);
-    if (!rc) rc = final_by_class(&run, &d, fin, S, d.ctx_pos, (size_t)K, 0, "positions",
+    if (!rc) rc = final_by_class(run, &d, fin, S, d.ctx_pos, (size_t)K, 0, "positions",
                                  "the model's entropy and surprisal by position in the window", "ctx_pos", NULL, 2, &tab[1]);
     for (size_t i = 0; !rc && i < d.N; i++) cls[i] = punct[d.next[i]];
     static const char *const plab[3] = {"other", "punctuation", "difference"};
-    if (!rc) rc = final_by_class(&run, &d, fin, S, cls, 2, 1, "punctuation",
+    if (!rc) rc = final_by_class(run, &d, fin, S, cls, 2, 1, "punctuation",
                                  "positions whose next token is punctuation against the rest", "next", plab, 3, &tab[2]);
     free(cls);
     if (!rc && trace) rc = trace_table(&d, t, punct, trace, &tab[3]);
@@ -347,11 +326,11 @@ int cmd_lens(int argc, char **argv)
             if (!(pool = malloc((size_t)rvocab * sizeof *pool))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
             else if ((n_pool = shang_lens_frequent(&d, V, rvocab, shang_bpe_eot(t), pool)) < 0) rc = n_pool;
         }
-        if (!rc) rc = shang_lens_repeat(m, bos ? shang_bpe_eot(t) : -1, pool, n_pool, rseqs, repeat, o.batch, run.seed, &dr);
+        if (!rc) rc = shang_lens_repeat(m, bos ? shang_bpe_eot(t) : -1, pool, n_pool, rseqs, repeat, o.batch, run->seed, &dr);
         free(pool);
-        if (!rc) rc = repeat_table(&run, &dr, repeat, bos, log((double)V), &tab[4]);
+        if (!rc) rc = repeat_table(run, &dr, repeat, bos, log((double)V), &tab[4]);
         if (!rc) rc = shang_lens_values(&dr, NULL, dr.L1 - 1, &fin_r, &S);
-        if (!rc) rc = final_by_class(&run, &dr, fin_r, S, dr.ctx_pos, (size_t)(2 * repeat + bos), 0, "repeat_positions",
+        if (!rc) rc = final_by_class(run, &dr, fin_r, S, dr.ctx_pos, (size_t)(2 * repeat + bos), 0, "repeat_positions",
                                      "the model's entropy and surprisal along the repeated sequence", "ctx_pos", NULL, 4,
                                      &tab[5]);
     }
@@ -360,15 +339,12 @@ int cmd_lens(int argc, char **argv)
     if (!rc) rc = cmd_prov_new("lens", argc, argv, &p);
     if (!rc) rc = shang_prov_input(p, "model", mpath);
     for (int i = optind; !rc && i < argc; i++) rc = cmd_prov_input(p, "text", i - optind, argv[i]);
-    if (!rc) {
-        shang_prov_seed(p, run.seed);
-        shang_prov_threads(p, threads);
+    if (!rc && !(rc = cmd_opts_prov(&co, p))) {
         if ((rc = shang_prov_i64(p, "ctx", o.ctx)) || (rc = shang_prov_i64(p, "stride", o.stride)) ||
             (rc = shang_prov_i64(p, "batch", o.batch)) || (rc = shang_prov_i64(p, "max_tokens", (int64_t)o.max_rows)) ||
             (rc = shang_prov_i64(p, "bos", bos)) || (rc = shang_prov_str(p, "docs", shang_text_docs_name(o.docs_mode))) ||
             (rc = shang_prov_i64(p, "trace", trace)) || (rc = shang_prov_i64(p, "repeat", repeat)) ||
-            (rc = shang_prov_i64(p, "repeat_seqs", rseqs)) || (rc = shang_prov_i64(p, "repeat_vocab", rvocab)) || (rc = shang_prov_i64(p, "bootstrap", run.boot)) ||
-            (rc = shang_prov_f64(p, "level", run.level))) {
+            (rc = shang_prov_i64(p, "repeat_seqs", rseqs)) || (rc = shang_prov_i64(p, "repeat_vocab", rvocab))) {
             /* rc holds the failure */
         }
         if (!rc) rc = shang_h5_attr_i64(f->id, "bos_prepended", bos);
@@ -389,5 +365,6 @@ int cmd_lens(int argc, char **argv)
     free(fin_r);
     shang_bpe_free(t);
     shang_gpt_free(m);
+    cmd_opts_free(&co);
     return status;
 }

@@ -27,30 +27,21 @@ static void usage(FILE *out)
 
 int cmd_loss(int argc, char **argv)
 {
-    enum { O_CTX = 256, O_BATCH, O_THREADS };
+    enum { O_CTX = 256, O_BATCH };
     static const struct option opts[] = {{"model", required_argument, 0, 'm'}, {"ctx", required_argument, 0, O_CTX},
-                                         {"batch", required_argument, 0, O_BATCH}, {"threads", required_argument, 0, O_THREADS},
-                                         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+                                         {"batch", required_argument, 0, O_BATCH}, {0, 0, 0, 0}};
     const char *model = NULL;
-    int ctx = 0, batch = 8, threads = shang_threads_default(), c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":m:qh", opts, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
+    int ctx = 0, batch = 8, c;
+    cmd_opts co;
+    cmd_opts_init(&co, "loss", CMD_THREADS | CMD_FILES, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "m:", opts)) > 0) switch (c) {
         case 'm': model = optarg; break;
-        case O_CTX: bad = shang_parse_int(optarg, 1, 1 << 20, &ctx); break;
-        case O_BATCH: bad = shang_parse_int(optarg, 1, 4096, &batch); break;
-        case O_THREADS: bad = shang_parse_int(optarg, 1, 4096, &threads); break;
-        default: {
-            int st = cmd_std_option("loss", c, argv, usage);
-            if (st != CMD_NEXT) return st;
+        case O_CTX: co.bad = shang_parse_int(optarg, 1, 1 << 20, &ctx); break;
+        case O_BATCH: co.bad = shang_parse_int(optarg, 1, 4096, &batch); break;
         }
-        }
-        if (bad) return cmd_bad_value("loss", argv);
-    }
-    if (!model) return cmd_usage_error("loss", "no model (-m)");
-    if (optind >= argc) return cmd_usage_error("loss", "no input files");
-    shang_threads_set(threads);
+    if (c < 0 || cmd_opts_done(&co, argc, !model ? "no model (-m)" : optind >= argc ? "no input files" : NULL))
+        return cmd_opts_exit(&co);
+    cmd_opts_free(&co);
     shang_gpt *m = NULL;
     shang_tokenizer *t = NULL;
     shang_ivec stream = {0};

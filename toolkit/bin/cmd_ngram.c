@@ -44,14 +44,13 @@ int cmd_ngram(int argc, char **argv)
         {"tokenizer", required_argument, 0, 't'}, {"model", required_argument, 0, 'm'},
         {"gpt2", required_argument, 0, O_GPT2},   {"train", required_argument, 0, O_TRAIN},
         {"eval", required_argument, 0, O_EVAL},   {"max-context", required_argument, 0, O_MAXC},
-        {"output", required_argument, 0, 'o'},    {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+        {"output", required_argument, 0, 'o'},    {0, 0, 0, 0}};
     const char *tok = NULL, *gpt2 = NULL, *output = NULL;
     char *train_files[MAX_FILES], *eval_files[MAX_FILES];
     int n_train = 0, n_eval = 0, maxc = 5, c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":t:m:o:qh", opts, NULL)) != -1) {
-        switch (c) {
+    cmd_opts co;
+    cmd_opts_init(&co, "ngram", 0, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "t:m:o:", opts)) > 0) switch (c) {
         case 'o': output = optarg; break;
         case 't': case 'm': tok = optarg; break;
         case O_GPT2: gpt2 = optarg; break;
@@ -62,19 +61,12 @@ int cmd_ngram(int argc, char **argv)
             while (optind < argc && argv[optind][0] != '-' && *n < MAX_FILES) list[(*n)++] = argv[optind++];
             break;
         }
-        case O_MAXC:
-            if (shang_parse_int(optarg, 0, SHANG_NGRAM_MAX_CONTEXT, &maxc))
-                return cmd_usage_error("ngram", "--max-context: %s", shang_err_msg());
-            break;
-        default: {
-            int st = cmd_std_option("ngram", c, argv, usage);
-            if (st != CMD_NEXT) return st;
+        case O_MAXC: co.bad = shang_parse_int(optarg, 0, SHANG_NGRAM_MAX_CONTEXT, &maxc); break;
         }
-        }
-    }
-    if (!tok == !gpt2) return cmd_usage_error("ngram", "give exactly one of --tokenizer/--model and --gpt2");
-    if (!n_train || !n_eval) return cmd_usage_error("ngram", "give --train and --eval files");
-    if (optind < argc) return cmd_usage_error("ngram", "unexpected argument '%s'", argv[optind]);
+    if (c < 0 || cmd_opts_done(&co, argc, !tok == !gpt2 ? "give exactly one of --tokenizer/--model and --gpt2"
+                                          : !n_train || !n_eval ? "give --train and --eval files" : NULL))
+        return cmd_opts_exit(&co);
+    cmd_opts_free(&co);
     shang_tokenizer *t = NULL;
     shang_ngram *g = NULL;
     shang_ivec train = {0}, eval = {0};

@@ -32,53 +32,32 @@ static void usage(FILE *out)
 
 int cmd_pca(int argc, char **argv)
 {
-    enum { O_SITE = 256, O_LAYERS, O_STD, O_EXCL };
+    enum { O_STD = 256, O_EXCL };
     static const struct option opts[] = {
         {"input", required_argument, 0, 'i'}, {"output", required_argument, 0, 'o'},
-        {"components", required_argument, 0, 'k'}, {"site", required_argument, 0, O_SITE},
-        {"layers", required_argument, 0, O_LAYERS}, {"standardize", no_argument, 0, O_STD},
-        {"exclude-first", no_argument, 0, O_EXCL}, {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *input = NULL, *output = NULL, *site_name = "resid", *layers_arg = "all";
-    int K = 50, standardize = 0, exclude_first = 0, site = SHANG_SITE_RESID, *layers = NULL, n_layers = 0, c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":i:o:k:qvh", opts, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
+        {"components", required_argument, 0, 'k'}, {"standardize", no_argument, 0, O_STD},
+        {"exclude-first", no_argument, 0, O_EXCL}, {0, 0, 0, 0}};
+    const char *input = NULL, *output = NULL;
+    int K = 50, standardize = 0, exclude_first = 0, *layers = NULL, n_layers = 0, c;
+    cmd_opts co;
+    cmd_opts_init(&co, "pca", CMD_SITE | CMD_LAYERS, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "i:o:k:", opts)) > 0) switch (c) {
         case 'i': input = optarg; break;
         case 'o': output = optarg; break;
-        case 'k': bad = shang_parse_int(optarg, 1, 1 << 20, &K); break;
-        case O_SITE: site_name = optarg; bad = shang_site_parse(optarg, &site); break;
-        case O_LAYERS:
-            layers_arg = optarg;
-            bad = cmd_parse_layers(optarg, &layers, &n_layers);
-            break;
+        case 'k': co.bad = shang_parse_int(optarg, 1, 1 << 20, &K); break;
         case O_STD: standardize = 1; break;
         case O_EXCL: exclude_first = 1; break;
-        default: {
-            int st = cmd_std_option("pca", c, argv, usage);
-            if (st != CMD_NEXT) {
-                free(layers);
-                return st;
-            }
         }
-        }
-        if (bad) {
-            free(layers);
-            return cmd_bad_value("pca", argv);
-        }
-    }
-    if (!input || !output || optind < argc) {
-        free(layers);
-        return cmd_usage_error("pca", !input ? "no input (-i)" : !output ? "no output (-o)" : "unexpected argument");
-    }
+    if (c < 0 || cmd_opts_done(&co, argc, !input ? "no input (-i)" : !output ? "no output (-o)" : NULL))
+        return cmd_opts_exit(&co);
+    const int site = co.site;
     shang_states *s = NULL;
     shang_h5_file *f = NULL;
     shang_prov *p = NULL;
     unsigned char *keep = NULL;
     int rc = shang_h5_create(output, "shang.pca", 1, &f);
     if (!rc) rc = shang_states_open(input, &s);
-    if (!rc) rc = shang_states_layers(s, site, &layers, &n_layers);
+    if (!rc) rc = shang_states_layers(s, site, co.layers, co.n_layers, &layers, &n_layers);
     if (!rc && (size_t)K > s->C) rc = SHANG_FAIL(SHANG_EUSAGE, "-k %d: %s has only %zu features", K, input, s->C);
     if (!rc) rc = shang_states_keep(s, exclude_first, &keep);
     size_t L = (size_t)n_layers, C = s ? s->C : 0, Kz = (size_t)K, n_rows = 0;
@@ -120,14 +99,14 @@ int cmd_pca(int argc, char **argv)
     if (!rc) rc = shang_h5_write(f->id, "explained_variance", SHANG_DT_F64, 2, dk, var, dLK, "variance along each component (n - 1 denominator)", NULL);
     if (!rc) rc = shang_h5_write(f->id, "explained_variance_ratio", SHANG_DT_F64, 2, dk, ratio, dLK, "explained variance over the total", NULL);
     if (!rc) rc = shang_h5_write(f->id, "total_variance", SHANG_DT_F64, 1, d1, total, dL, "trace of the covariance", NULL);
-    if (!rc) rc = shang_h5_attr_str(f->id, "site", site_name);
+    if (!rc) rc = shang_h5_attr_str(f->id, "site", co.site_name);
     if (!rc) rc = shang_h5_attr_i64(f->id, "standardized", standardize);
     if (!rc) rc = shang_h5_attr_i64(f->id, "exclude_first", exclude_first);
     if (!rc) rc = shang_h5_attr_i64(f->id, "n_rows", (int64_t)n_rows);
     if (!rc) rc = cmd_prov_new("pca", argc, argv, &p);
     if (!rc) rc = shang_prov_input(p, "states", input);
-    if (!rc && ((rc = shang_prov_i64(p, "components", K)) || (rc = shang_prov_str(p, "site", site_name)) ||
-                (rc = shang_prov_str(p, "layers", layers_arg)) || (rc = shang_prov_i64(p, "standardize", standardize)) ||
+    if (!rc && ((rc = cmd_opts_prov(&co, p)) || (rc = shang_prov_i64(p, "components", K)) ||
+                (rc = shang_prov_i64(p, "standardize", standardize)) ||
                 (rc = shang_prov_i64(p, "exclude_first", exclude_first)))) {
         /* rc holds the failure */
     }
@@ -138,5 +117,6 @@ int cmd_pca(int argc, char **argv)
     shang_states_close(s);
     free(mean); free(scale); free(comp); free(var); free(ratio); free(total);
     free(keep); free(layers);
+    cmd_opts_free(&co);
     return status;
 }

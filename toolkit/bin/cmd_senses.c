@@ -234,7 +234,7 @@ static int pstats(const uint32_t *w, void *vc, double *out)
 }
 
 static int paraphrase_mode(const char *apath, const char *bpath, const char *output, int site, const char *site_name,
-                           int *layers, int n_layers, const char *layers_arg, int standardize, int boot, double level,
+                           const int *want, int n_want, const char *layers_arg, int standardize, int boot, double level,
                            uint64_t seed, int threads, int argc, char **argv)
 {
     shang_states *sa = NULL, *sb = NULL;
@@ -247,7 +247,8 @@ static int paraphrase_mode(const char *apath, const char *bpath, const char *out
     int64_t *tl = NULL;
     if (!rc) rc = shang_states_open(apath, &sa);
     if (!rc) rc = shang_states_open(bpath, &sb);
-    if (!rc) rc = shang_states_layers(sa, site, &layers, &n_layers);
+    int *layers = NULL, n_layers = 0;
+    if (!rc) rc = shang_states_layers(sa, site, want, n_want, &layers, &n_layers);
     if (!rc && sa->C != sb->C) rc = SHANG_FAIL(SHANG_EINVAL, "%s and %s have different widths", apath, bpath);
     if (!rc) rc = shang_states_column(sa, "item", &ia);
     if (!rc) rc = shang_states_column(sb, "item", &ib);
@@ -311,11 +312,11 @@ static int paraphrase_mode(const char *apath, const char *bpath, const char *out
             for (size_t i = 0; !rc && i < I; i++) v[3 * g + 2][i] = hit[g][i];
         }
         struct pctx pc = {.I = I, .v = {v[0], v[1], v[2], v[3], v[4], v[5]}};
-        double est[N_P], lo[N_P], hi[N_P], sd[N_P];
+        double est[N_P], sd[N_P];
         if (!rc) rc = pstats(NULL, &pc, est);
         if (!rc && boot) {
             shang_bootstrap_opts bo = {.replicates = boot, .level = level, .seed = seed, .stream = (uint64_t)layers[l]};
-            rc = shang_bootstrap_groups(group, I, N_P, pstats, &pc, &bo, lo, hi, sd);
+            rc = shang_bootstrap_groups(group, I, N_P, pstats, &pc, &bo, sd, NULL, NULL);
         }
         if (!rc && !(rc = shang_table_push(t))) {
             shang_table_i64(t, 0, layers[l]);
@@ -344,7 +345,7 @@ static int paraphrase_mode(const char *apath, const char *bpath, const char *out
     shang_states_close(sa);
     shang_states_close(sb);
     free(ia); free(ib); free(tl); free(group); free(perm);
-    if (layers_arg && !strcmp(layers_arg, "all")) free(layers);
+    free(layers);
     return status;
 }
 
@@ -380,7 +381,7 @@ static int ystats(const uint32_t *w, void *vc, double *out)
 }
 
 static int synonym_mode(const char *spath, const char *apath, const char *fpath, const char *output, int site,
-                        const char *site_name, int *layers, int n_layers, const char *layers_arg, int standardize,
+                        const char *site_name, const int *want, int n_want, const char *layers_arg, int standardize,
                         int boot, double level, uint64_t seed, int threads, int argc, char **argv)
 {
     shang_states *s = NULL;
@@ -394,7 +395,8 @@ static int synonym_mode(const char *spath, const char *apath, const char *fpath,
     size_t np[3] = {0}, I = 0, d1[1];
     int rank, rc = shang_h5_create(output, "shang.senses", 1, &f);
     if (!rc) rc = shang_states_open(spath, &s);
-    if (!rc) rc = shang_states_layers(s, site, &layers, &n_layers);
+    int *layers = NULL, n_layers = 0;
+    if (!rc) rc = shang_states_layers(s, site, want, n_want, &layers, &n_layers);
     if (!rc && (!shang_h5_exists(s->file, "items/set_id") || !shang_h5_exists(s->file, "items/word")))
         rc = SHANG_FAIL(SHANG_EINVAL, "%s has no items/set_id and items/word: extract the synonym sentences with --items", spath);
     if (!rc) rc = shang_h5_read(s->file, "items/set_id", SHANG_DT_STR, 1, &rank, d1, (void **)&set);
@@ -522,11 +524,11 @@ static int synonym_mode(const char *spath, const char *apath, const char *fpath,
             else shang_pair_cosines(X, s->C, pa[g], pb[g], np[g], cs[g]);
         }
         struct yctx yc = {.np = {np[0], np[1], np[2]}, .first = {pa[0], pa[1], pa[2]}, .cos = {cs[0], cs[1], cs[2]}};
-        double est[N_Y], lo[N_Y], hi[N_Y], sd[N_Y];
+        double est[N_Y], sd[N_Y];
         if (!rc) rc = ystats(NULL, &yc, est);
         if (!rc && boot) {
             shang_bootstrap_opts bo = {.replicates = boot, .level = level, .seed = seed, .stream = (uint64_t)layers[l]};
-            rc = shang_bootstrap_groups(group, n, N_Y, ystats, &yc, &bo, lo, hi, sd);
+            rc = shang_bootstrap_groups(group, n, N_Y, ystats, &yc, &bo, sd, NULL, NULL);
         }
         if (!rc && !(rc = shang_table_push(t))) {
             shang_table_i64(t, 0, layers[l]);
@@ -555,82 +557,52 @@ static int synonym_mode(const char *spath, const char *apath, const char *fpath,
         free(pb[g]);
     }
     free(trow); free(sid); free(wid); free(group);
-    if (layers_arg && !strcmp(layers_arg, "all")) free(layers);
+    free(layers);
     return status;
 }
 
 int cmd_senses(int argc, char **argv)
 {
-    enum { O_PAIRS = 256, O_SITE, O_LAYERS, O_STD, O_BOOT, O_LEVEL, O_SEED, O_THREADS, O_FORM, O_PARA, O_SYN, O_SCAT, O_FREQ };
+    enum { O_PAIRS = 256, O_STD, O_FORM, O_PARA, O_SYN, O_SCAT, O_FREQ };
     static const struct option opts[] = {
         {"states", required_argument, 0, 's'},     {"pairs", required_argument, 0, O_PAIRS},
-        {"output", required_argument, 0, 'o'},     {"site", required_argument, 0, O_SITE},
-        {"layers", required_argument, 0, O_LAYERS}, {"standardize", no_argument, 0, O_STD},
-        {"same-form", no_argument, 0, O_FORM},   {"paraphrase", required_argument, 0, O_PARA},
-        {"synonyms", required_argument, 0, O_SYN},   {"scatter", required_argument, 0, O_SCAT},
-        {"freq", required_argument, 0, O_FREQ},
-        {"bootstrap", required_argument, 0, O_BOOT}, {"level", required_argument, 0, O_LEVEL},
-        {"seed", required_argument, 0, O_SEED},    {"threads", required_argument, 0, O_THREADS},
-        {"quiet", no_argument, 0, 'q'},            {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
-    const char *spath = NULL, *ppath = NULL, *para = NULL, *syn = NULL, *scatter = NULL, *freq_path = NULL, *output = NULL, *site_name = "resid", *layers_arg = "all";
-    int site = SHANG_SITE_RESID, *layers = NULL, n_layers = 0, standardize = 0, boot = 100, same_form = 0, c;
-    int threads = shang_threads_default();
-    double level = 0.95;
-    uint64_t seed = SHANG_DEFAULT_SEED;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:o:qvh", opts, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
+        {"output", required_argument, 0, 'o'},     {"standardize", no_argument, 0, O_STD},
+        {"same-form", no_argument, 0, O_FORM},     {"paraphrase", required_argument, 0, O_PARA},
+        {"synonyms", required_argument, 0, O_SYN}, {"scatter", required_argument, 0, O_SCAT},
+        {"freq", required_argument, 0, O_FREQ},    {0, 0, 0, 0}};
+    const char *spath = NULL, *ppath = NULL, *para = NULL, *syn = NULL, *scatter = NULL, *freq_path = NULL, *output = NULL;
+    int standardize = 0, same_form = 0, c;
+    cmd_opts co;
+    cmd_opts_init(&co, "senses", CMD_ANALYSIS, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "s:o:", opts)) > 0) switch (c) {
         case 's': spath = optarg; break;
         case O_PAIRS: ppath = optarg; break;
         case 'o': output = optarg; break;
-        case O_SITE: site_name = optarg; bad = shang_site_parse(optarg, &site); break;
-        case O_LAYERS:
-            layers_arg = optarg;
-            bad = cmd_parse_layers(optarg, &layers, &n_layers);
-            break;
         case O_STD: standardize = 1; break;
         case O_FORM: same_form = 1; break;
         case O_PARA: para = optarg; break;
         case O_SYN: syn = optarg; break;
         case O_SCAT: scatter = optarg; break;
         case O_FREQ: freq_path = optarg; break;
-        case O_BOOT: bad = shang_parse_int(optarg, 0, 100000, &boot); break;
-        case O_LEVEL: bad = shang_parse_f64(optarg, 0.5, 0.999, &level); break;
-        case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &seed); break;
-        case O_THREADS: bad = shang_parse_int(optarg, 1, 4096, &threads); break;
-        default: {
-            int st = cmd_std_option("senses", c, argv, usage);
-            if (st != CMD_NEXT) {
-                free(layers);
-                return st;
-            }
         }
-        }
-        if (bad) {
-            free(layers);
-            return cmd_bad_value("senses", argv);
-        }
-    }
     const char *missing = !spath ? "no states (-s)" : (!!ppath + !!para + !!syn) != 1 ? "give one of --pairs, --paraphrase, --synonyms"
-                          : !output ? "no output (-o)"
-                          : optind < argc ? "unexpected argument" : boot == 1 ? "--bootstrap needs 0 or 2+" : NULL;
-    if (missing) {
-        free(layers);
-        return cmd_usage_error("senses", "%s", missing);
-    }
-    shang_threads_set(threads);
+                          : !output ? "no output (-o)" : NULL;
+    if (c < 0 || cmd_opts_done(&co, argc, missing)) return cmd_opts_exit(&co);
+    const int site = co.site, boot = co.bootstrap, threads = co.threads;
+    const char *site_name = co.site_name, *layers_arg = co.layers_arg;
+    const double level = co.level;
+    const uint64_t seed = co.seed;
+    int *layers = NULL, n_layers = 0;
     if (syn) {
-        int st = synonym_mode(spath, syn, freq_path, output, site, site_name, layers, n_layers, layers_arg, standardize,
+        int st = synonym_mode(spath, syn, freq_path, output, site, site_name, co.layers, co.n_layers, layers_arg, standardize,
                               boot, level, seed, threads, argc, argv);
-        free(layers);
+        cmd_opts_free(&co);
         return st;
     }
     if (para) {
-        int st = paraphrase_mode(spath, para, output, site, site_name, layers, n_layers, layers_arg, standardize, boot,
+        int st = paraphrase_mode(spath, para, output, site, site_name, co.layers, co.n_layers, layers_arg, standardize, boot,
                                  level, seed, threads, argc, argv);
-        free(layers);
+        cmd_opts_free(&co);
         return st;
     }
     shang_states *s = NULL;
@@ -645,7 +617,7 @@ int cmd_senses(int argc, char **argv)
     size_t dI[1], dT[1], I = 0;
     int rank, rc = shang_h5_create(output, "shang.senses", 1, &f);
     if (!rc) rc = shang_states_open(spath, &s);
-    if (!rc) rc = shang_states_layers(s, site, &layers, &n_layers);
+    if (!rc) rc = shang_states_layers(s, site, co.layers, co.n_layers, &layers, &n_layers);
     static const char *const cols[] = {"items/id", "items/lemma", "items/pos", "items/sense_key", "items/lexfile"};
     char ***dst[] = {&ids, &lem, &pos, &key, &lex};
     for (int q = 0; !rc && q < 5; q++) {
@@ -831,7 +803,7 @@ int cmd_senses(int argc, char **argv)
         cx.lemma = rl;
         cx.sense[0] = rs[0];
         cx.sense[1] = rs[1];
-        double est[N_S], lo[N_S], hi[N_S], sd[N_S], thr = NAN;
+        double est[N_S], sd[N_S], thr = NAN;
         size_t scored = 0;
         for (int g = 0; !rc && g < 2; g++) /* the cosines, once per layer */
             shang_pair_cosines(X, s->C, cx.a[g], cx.b[g], cx.np[g], cx.cos[g]);
@@ -893,7 +865,7 @@ int cmd_senses(int argc, char **argv)
         free(right);
         if (!rc && boot) {
             shang_bootstrap_opts bo = {.replicates = boot, .level = level, .seed = seed, .stream = (uint64_t)layers[l]};
-            rc = shang_bootstrap_groups(rl, nr, N_S, stats, &cx, &bo, lo, hi, sd);
+            rc = shang_bootstrap_groups(rl, nr, N_S, stats, &cx, &bo, sd, NULL, NULL);
         }
         if (!rc && !(rc = shang_table_push(t))) {
             shang_table_i64(t, 0, layers[l]);
@@ -999,5 +971,6 @@ int cmd_senses(int argc, char **argv)
         free(cx.a[g]); free(cx.b[g]); free(cx.same[g]); free(cx.train[g]); free(cx.cos[g]); free(sense[g]); free(rs[g]);
     }
     free(tok); free(trow); free(lemma); free(rowmap); free(rl); free(layers);
+    cmd_opts_free(&co);
     return status;
 }

@@ -50,36 +50,23 @@ static double tail_alpha(const double *s, size_t n, double tail)
 
 int cmd_spectrum(int argc, char **argv)
 {
-    enum { O_TAIL = 256, O_SEED, O_THREADS };
+    enum { O_TAIL = 256 };
     static const struct option opts[] = {
         {"model", required_argument, 0, 'm'}, {"output", required_argument, 0, 'o'},
-        {"tail", required_argument, 0, O_TAIL}, {"seed", required_argument, 0, O_SEED},
-        {"threads", required_argument, 0, O_THREADS}, {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'},     {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"tail", required_argument, 0, O_TAIL}, {0, 0, 0, 0}};
     const char *mpath = NULL, *output = NULL;
     double tail = 0.1;
-    uint64_t seed = SHANG_DEFAULT_SEED;
-    int threads = shang_threads_default(), c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":m:o:qvh", opts, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
+    int c;
+    cmd_opts co;
+    cmd_opts_init(&co, "spectrum", CMD_THREADS | CMD_SEED, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "m:o:", opts)) > 0) switch (c) {
         case 'm': mpath = optarg; break;
         case 'o': output = optarg; break;
-        case O_TAIL: bad = shang_parse_f64(optarg, 0.001, 1, &tail); break;
-        case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &seed); break;
-        case O_THREADS: bad = shang_parse_int(optarg, 1, 4096, &threads); break;
-        default: {
-            int st = cmd_std_option("spectrum", c, argv, usage);
-            if (st != CMD_NEXT) return st;
+        case O_TAIL: co.bad = shang_parse_f64(optarg, 0.001, 1, &tail); break;
         }
-        }
-        if (bad) return cmd_bad_value("spectrum", argv);
-    }
-    const char *missing = !mpath ? "no model (-m)" : !output ? "no output (-o)" : optind < argc ? "unexpected argument" : NULL;
-    if (missing) return cmd_usage_error("spectrum", "%s", missing);
-    shang_threads_set(threads);
+    if (c < 0 || cmd_opts_done(&co, argc, !mpath ? "no model (-m)" : !output ? "no output (-o)" : NULL))
+        return cmd_opts_exit(&co);
+    const uint64_t seed = co.seed;
     shang_gpt *m = NULL;
     shang_h5_file *f = NULL;
     shang_prov *p = NULL;
@@ -176,11 +163,7 @@ int cmd_spectrum(int argc, char **argv)
     if (!rc && ttr) rc = shang_table_write(ttr, f->id);
     if (!rc) rc = cmd_prov_new("spectrum", argc, argv, &p);
     if (!rc) rc = shang_prov_input(p, "model", mpath);
-    if (!rc) {
-        shang_prov_seed(p, seed);
-        shang_prov_threads(p, threads);
-        rc = shang_prov_f64(p, "tail", tail);
-    }
+    if (!rc && !(rc = cmd_opts_prov(&co, p))) rc = shang_prov_f64(p, "tail", tail);
     if (!rc) rc = shang_prov_commit(p, &f);
     int status = rc ? cmd_fail("spectrum", rc) : SHANG_EXIT_OK;
     shang_h5_abort(f);
@@ -190,5 +173,6 @@ int cmd_spectrum(int argc, char **argv)
     shang_table_free(ttr);
     shang_rng_free(r);
     shang_gpt_free(m);
+    cmd_opts_free(&co);
     return status;
 }

@@ -130,31 +130,25 @@ int cmd_tokenize(int argc, char **argv)
         {"tokenizer", required_argument, 0, 't'}, {"gpt2", required_argument, 0, 'g'},
         {"output", required_argument, 0, 'o'},    {"print", no_argument, 0, 'p'},
         {"docs", required_argument, 0, 'D'},      {"decode", no_argument, 0, 'd'},
-        {"quiet", no_argument, 0, 'q'},           {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+        {0, 0, 0, 0}};
     const char *tok_file = NULL, *gpt2 = NULL, *output = NULL;
     int print = 0, decode = 0, docs = SHANG_DOCS_BLANK, c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":t:o:dqvh", opts, NULL)) != -1) {
-        switch (c) {
+    cmd_opts co;
+    cmd_opts_init(&co, "tokenize", CMD_FILES, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "t:o:d", opts)) > 0) switch (c) {
         case 't': tok_file = optarg; break;
         case 'g': gpt2 = optarg; break;
         case 'o': output = optarg; break;
         case 'p': print = 1; break;
         case 'd': decode = 1; break;
-        case 'D':
-            if (shang_text_docs_mode(optarg, &docs)) return cmd_usage_error("tokenize", "--docs: %s", shang_err_msg());
-            break;
-        default: {
-            int st = cmd_std_option("tokenize", c, argv, usage);
-            if (st != CMD_NEXT) return st;
+        case 'D': co.bad = shang_text_docs_mode(optarg, &docs); break;
         }
-        }
-    }
-    if (!tok_file == !gpt2) return cmd_usage_error("tokenize", "give exactly one of --tokenizer and --gpt2");
-    if (decode && (output || print)) return cmd_usage_error("tokenize", "--decode writes text to stdout; drop -o/--print");
-    if (!decode && !output == !print) return cmd_usage_error("tokenize", "give exactly one of -o and --print");
-    if (!decode && optind >= argc) return cmd_usage_error("tokenize", "no input files");
+    const char *missing = !tok_file == !gpt2 ? "give exactly one of --tokenizer and --gpt2"
+                          : decode && (output || print) ? "--decode writes text to stdout; drop -o/--print"
+                          : !decode && !output == !print ? "give exactly one of -o and --print"
+                          : !decode && optind >= argc ? "no input files" : NULL;
+    if (c < 0 || cmd_opts_done(&co, argc, missing)) return cmd_opts_exit(&co);
+    cmd_opts_free(&co);
 
     shang_tokenizer *t = NULL;
     shang_encoder *e = NULL;

@@ -82,7 +82,7 @@ static int save_checkpoint(const char *path, const shang_gpt *m, const shang_tok
 int cmd_train(int argc, char **argv)
 {
     enum { O_INIT = 256, O_TRAIN, O_VALID, O_CTX, O_BATCH, O_STEPS, O_LR, O_MINLR, O_WARMUP, O_WD, O_B1, O_B2, O_CLIP,
-           O_SEED, O_EVERY, O_ETOK, O_SPEC, O_CKPT, O_CKEVERY, O_RESUME, O_THREADS };
+           O_EVERY, O_ETOK, O_SPEC, O_CKPT, O_CKEVERY, O_RESUME };
     static const struct option opts[] = {
         {"tokenizer", required_argument, 0, 't'}, {"init", required_argument, 0, O_INIT},
         {"layers", required_argument, 0, 'L'},    {"width", required_argument, 0, 'C'},
@@ -93,23 +93,22 @@ int cmd_train(int argc, char **argv)
         {"min-lr", required_argument, 0, O_MINLR}, {"warmup", required_argument, 0, O_WARMUP},
         {"weight-decay", required_argument, 0, O_WD}, {"beta1", required_argument, 0, O_B1},
         {"beta2", required_argument, 0, O_B2},    {"clip", required_argument, 0, O_CLIP},
-        {"seed", required_argument, 0, O_SEED},   {"eval-every", required_argument, 0, O_EVERY},
+        {"eval-every", required_argument, 0, O_EVERY},
         {"eval-tokens", required_argument, 0, O_ETOK}, {"spectra", required_argument, 0, O_SPEC},
         {"checkpoint", required_argument, 0, O_CKPT}, {"ckpt-every", required_argument, 0, O_CKEVERY},
-        {"resume", no_argument, 0, O_RESUME},     {"threads", required_argument, 0, O_THREADS},
-        {"output", required_argument, 0, 'o'},    {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'},         {"help", no_argument, 0, 'h'},
+        {"resume", no_argument, 0, O_RESUME},     {"output", required_argument, 0, 'o'},
         {0, 0, 0, 0}};
     const char *tok_path = NULL, *init_path = NULL, *output = NULL, *ckpt = NULL;
     char *train_files[MAX_FILES], *valid_files[MAX_FILES];
-    int n_train = 0, n_valid = 0, ctx = 0, resume = 0, shape_given = 0, spectra = 12, threads = shang_threads_default(), c;
+    int n_train = 0, n_valid = 0, ctx = 0, resume = 0, shape_given = 0, spectra = 12, c;
     int64_t ckpt_every = 200;
     shang_gpt_config cfg = {.L = 6, .C = 256, .NH = 8, .T = 256, .eps = 1e-5f};
     shang_train_opts o = {.B = 16, .steps = 1000, .lr = 1e-3, .min_lr = 1e-4, .warmup = 100, .weight_decay = 0.1,
                           .beta1 = 0.9, .beta2 = 0.95, .adam_eps = 1e-8, .clip = 1.0, .seed = SHANG_DEFAULT_SEED,
                           .eval_every = 100, .eval_tokens = 65536};
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":t:L:C:H:T:o:qvh", opts, NULL)) != -1) {
+    cmd_opts co;
+    cmd_opts_init(&co, "train", CMD_THREADS | CMD_SEED, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "t:L:C:H:T:o:", opts)) > 0) {
         int bad = 0;
         switch (c) {
         case 't': tok_path = optarg; break;
@@ -136,30 +135,24 @@ int cmd_train(int argc, char **argv)
         case O_B1: bad = shang_parse_f64(optarg, 0, 0.999999, &o.beta1); break;
         case O_B2: bad = shang_parse_f64(optarg, 0, 0.999999, &o.beta2); break;
         case O_CLIP: bad = shang_parse_f64(optarg, 0, 1e6, &o.clip); break;
-        case O_SEED: bad = shang_parse_u64(optarg, 0, INT64_MAX, &o.seed); break;
         case O_EVERY: bad = shang_parse_i64(optarg, 1, INT64_MAX / 2, &o.eval_every); break;
         case O_ETOK: bad = shang_parse_i64(optarg, 1, INT64_MAX / 2, &o.eval_tokens); break;
         case O_SPEC: bad = shang_parse_int(optarg, 0, 1000, &spectra); break;
         case O_CKPT: ckpt = optarg; break;
         case O_CKEVERY: bad = shang_parse_i64(optarg, 1, INT64_MAX / 2, &ckpt_every); break;
         case O_RESUME: resume = 1; break;
-        case O_THREADS: bad = shang_parse_int(optarg, 1, 4096, &threads); break;
         case 'o': output = optarg; break;
-        default: {
-            int st = cmd_std_option("train", c, argv, usage);
-            if (st != CMD_NEXT) return st;
         }
-        }
-        if (bad) return cmd_bad_value("train", argv);
+        co.bad = bad;
     }
-    if (!tok_path == !init_path) return cmd_usage_error("train", "give exactly one of --tokenizer and --init");
-    if (!output) return cmd_usage_error("train", "no output file (-o)");
-    if (!n_train || !n_valid) return cmd_usage_error("train", "give --train and --valid files");
-    if (resume && !ckpt) return cmd_usage_error("train", "--resume needs --checkpoint");
-    if (optind < argc) return cmd_usage_error("train", "unexpected argument '%s'", argv[optind]);
-    if (o.min_lr > o.lr) return cmd_usage_error("train", "--min-lr %g exceeds --lr %g", o.min_lr, o.lr);
-    if (cfg.C % cfg.NH) return cmd_usage_error("train", "--heads %d does not divide --width %d", cfg.NH, cfg.C);
-    shang_threads_set(threads);
+    const char *missing = !tok_path == !init_path ? "give exactly one of --tokenizer and --init"
+                          : !output ? "no output file (-o)"
+                          : !n_train || !n_valid ? "give --train and --valid files"
+                          : resume && !ckpt ? "--resume needs --checkpoint" : NULL;
+    if (c < 0 || cmd_opts_done(&co, argc, missing)) return cmd_opts_exit(&co);
+    if (o.min_lr > o.lr) return cmd_opts_usage(&co, "--min-lr %g exceeds --lr %g", o.min_lr, o.lr);
+    if (cfg.C % cfg.NH) return cmd_opts_usage(&co, "--heads %d does not divide --width %d", cfg.NH, cfg.C);
+    o.seed = co.seed;
 
     shang_gpt *m = NULL;
     shang_tokenizer *tok = NULL;
@@ -216,9 +209,7 @@ int cmd_train(int argc, char **argv)
     }
     /* provenance: every effective parameter */
     if (!rc) rc = cmd_prov_new("train", argc, argv, &p);
-    if (!rc) {
-        shang_prov_seed(p, o.seed);
-        shang_prov_threads(p, threads);
+    if (!rc && !(rc = cmd_opts_prov(&co, p))) {
         if (tok_path) rc = shang_prov_input(p, "tokenizer", tok_path);
         if (!rc && init_path) rc = shang_prov_input(p, "init", init_path);
         for (int i = 0; !rc && i < n_train; i++) rc = cmd_prov_input(p, "train", i, train_files[i]);
@@ -302,5 +293,6 @@ int cmd_train(int argc, char **argv)
     free(valid.v);
     shang_bpe_free(tok);
     shang_gpt_free(m);
+    cmd_opts_free(&co);
     return status;
 }

@@ -207,22 +207,15 @@ static int rerun(const struct recorded *r, const char *self, const char *dir, ch
 int cmd_verify(int argc, char **argv)
 {
     enum { O_KEEP = 256 };
-    static const struct option opts[] = {{"keep", required_argument, 0, O_KEEP}, {"quiet", no_argument, 0, 'q'},
-                                         {"verbose", no_argument, 0, 'v'},     {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {{"keep", required_argument, 0, O_KEEP}, {0, 0, 0, 0}};
     const char *keep = NULL;
     int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":qvh", opts, NULL)) != -1) {
-        switch (c) {
-        case O_KEEP: keep = optarg; break;
-        default: {
-            int st = cmd_std_option("verify", c, argv, usage);
-            if (st != CMD_NEXT) return st;
-        }
-        }
-    }
-    if (optind >= argc) return cmd_usage_error("verify", "no artefacts");
+    cmd_opts co;
+    cmd_opts_init(&co, "verify", CMD_FILES, usage);
+    while ((c = cmd_getopt(&co, argc, argv, "", opts)) > 0)
+        if (c == O_KEEP) keep = optarg;
+    if (c < 0 || cmd_opts_done(&co, argc, optind >= argc ? "no artefacts" : NULL)) return cmd_opts_exit(&co);
+    cmd_opts_free(&co);
     char self[PATH_MAX];
     ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
     if (sl <= 0) return cmd_fail("verify", SHANG_FAIL(SHANG_EIO, "cannot find the running shang (/proc/self/exe)"));

@@ -2,14 +2,11 @@
  * cmd_<verb>.c. Before anything else the OpenBLAS kernel is checked (and the
  * program re-executed with a better one if OpenBLAS chose its generic kernel). */
 #include <errno.h>
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_version.h>
 
@@ -41,150 +38,6 @@ static const struct verb {
     {"verify", cmd_verify, "re-run an artefact's recorded command and compare the data"},
 };
 #define N_VERBS (sizeof verbs / sizeof *verbs)
-
-int cmd_table_estimate(shang_table *t, const char *name, const char *desc, int ci, const char *unit, int col[3])
-{
-    char nm[128], d[160];
-    col[1] = col[2] = -1;
-    if ((col[0] = shang_table_column(t, name, SHANG_DT_F64, desc)) < 0) return shang_err_code();
-    if (!ci) return SHANG_OK;
-    snprintf(nm, sizeof nm, "%s_lo", name);
-    snprintf(d, sizeof d, "estimate - z x bootstrap standard error (%s resampled)", unit);
-    if ((col[1] = shang_table_column(t, nm, SHANG_DT_F64, d)) < 0) return shang_err_code();
-    snprintf(nm, sizeof nm, "%s_hi", name);
-    snprintf(d, sizeof d, "estimate + z x bootstrap standard error (%s resampled)", unit);
-    if ((col[2] = shang_table_column(t, nm, SHANG_DT_F64, d)) < 0) return shang_err_code();
-    return SHANG_OK;
-}
-
-void cmd_table_put_estimate(shang_table *t, const int col[3], double est, double sd, double level)
-{
-    shang_table_f64(t, col[0], est);
-    if (col[1] < 0) return;
-    const double z = gsl_cdf_ugaussian_Pinv(1 - (1 - level) / 2);
-    shang_table_f64(t, col[1], est - z * sd);
-    shang_table_f64(t, col[2], est + z * sd);
-}
-
-int cmd_usage_error(const char *verb, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "shang %s: ", verb);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nTry 'shang %s --help' for more information.\n", verb);
-    return SHANG_EXIT_USAGE;
-}
-
-int cmd_fail(const char *verb, int code)
-{
-    fprintf(stderr, "shang %s: %s\n", verb, *shang_err_msg() ? shang_err_msg() : shang_strerror(code));
-    if (shang_log_level() >= SHANG_LOG_DEBUG) fprintf(stderr, "  at %s\n", shang_err_where());
-    return shang_err_exit_status(code);
-}
-
-int cmd_std_option(const char *verb, int c, char **argv, void (*usage)(FILE *))
-{
-    switch (c) {
-    case 'q': shang_log_set_level(SHANG_LOG_QUIET); return CMD_NEXT;
-    case 'v': shang_log_set_level(SHANG_LOG_DEBUG); return CMD_NEXT;
-    case 'h': usage(stdout); return SHANG_EXIT_OK;
-    case ':': return cmd_usage_error(verb, "option '%s' needs a value", argv[optind - 1]);
-    default: return cmd_usage_error(verb, "unknown option '%s'", argv[optind - 1]);
-    }
-}
-
-int cmd_bad_value(const char *verb, char **argv)
-{
-    /* getopt has moved past the value: it is argv[optind - 1] itself when it
-     * came as a separate word (then the option is the word before), or a part
-     * of it (--opt=VALUE, -kVALUE) */
-    if (optind >= 2 && optarg == argv[optind - 1])
-        return cmd_usage_error(verb, "%s %s: %s", argv[optind - 2], optarg, shang_err_msg());
-    return cmd_usage_error(verb, "%s: %s", argv[optind - 1], shang_err_msg());
-}
-
-/* The next comma-separated item of a list split in place at *cur (NULL after
- * the last). Split by hand: strtok would pass over an empty item ("0,,1"),
- * which is an error here. */
-static int list_item(char **cur, const char *list, char **item)
-{
-    *item = *cur;
-    char *comma = strchr(*item, ',');
-    if (comma) *comma++ = '\0';
-    *cur = comma;
-    return **item ? SHANG_OK : SHANG_FAIL(SHANG_EINVAL, "empty item in the list '%s'", list);
-}
-
-/* "0,3,6" or "0-6" or "1-3,7" */
-int cmd_parse_layers(const char *s, int **out, int *n)
-{
-    free(*out); /* a repeated option replaces the list */
-    *out = NULL;
-    *n = 0;
-    char *copy = shang_strdup(s);
-    int *v = NULL, cap = 0, rc = copy ? SHANG_OK : shang_err_code();
-    for (char *cur = copy, *tok; !rc && cur && !(rc = list_item(&cur, s, &tok));) {
-        char *dash = strchr(tok, '-');
-        int a, b;
-        if (dash) *dash = '\0';
-        rc = shang_parse_int(tok, 0, 1024, &a);
-        b = a;
-        if (!rc && dash) rc = shang_parse_int(dash + 1, a, 1024, &b);
-        for (int l = a; !rc && l <= b; l++) {
-            if (*n == cap) {
-                cap = cap ? 2 * cap : 16;
-                int *w = realloc(v, (size_t)cap * sizeof *w);
-                if (!w) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-                else v = w;
-            }
-            if (!rc) v[(*n)++] = l;
-        }
-    }
-    if (!rc && *n == 0) rc = SHANG_FAIL(SHANG_EINVAL, "empty list");
-    free(copy);
-    if (rc) free(v);
-    else *out = v;
-    return rc;
-}
-
-int cmd_parse_sites(const char *s, unsigned *mask)
-{
-    char *copy = shang_strdup(s);
-    int rc = copy ? SHANG_OK : shang_err_code();
-    *mask = 0;
-    for (char *cur = copy, *tok; !rc && cur && !(rc = list_item(&cur, s, &tok));) {
-        int site;
-        rc = shang_site_parse(tok, &site);
-        if (!rc) *mask |= 1u << site;
-    }
-    free(copy);
-    return rc;
-}
-
-int cmd_prov_new(const char *verb, int argc, char **argv, shang_prov **out)
-{
-    return shang_prov_new(verb, argc + 1, argv - 1, out);
-}
-
-int cmd_prov_input(shang_prov *p, const char *kind, int i, const char *path)
-{
-    char role[64];
-    snprintf(role, sizeof role, "%s_%d", kind, i);
-    return shang_prov_input(p, role, path);
-}
-
-void cmd_print_exit_status(FILE *out)
-{
-    fprintf(out, "\nExit status:\n"
-                 "  0  success\n"
-                 "  1  runtime failure (missing, unreadable or inconsistent file, full disk,\n"
-                 "     unwritable standard output, memory)\n"
-                 "  2  usage error (unknown option, bad option value, a value the inputs rule\n"
-                 "     out, an output that is also an input)\n"
-                 "  3  numerical failure (NaN/Inf in the data, constant data, no convergence)\n");
-}
 
 static void usage(FILE *out)
 {

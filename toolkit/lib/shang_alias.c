@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
 #include "shang_bootstrap.h"
@@ -490,15 +489,11 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
     if (!rc && o->bootstrap > 0) {
         shang_bootstrap_opts bo = {.replicates = o->bootstrap, .level = o->level, .seed = o->seed, .stream = o->stream};
         double sd[SHANG_A_N_STATS];
-        rc = shang_bootstrap_groups(doc, N, SHANG_A_N_STATS, boot_stat, &c, &bo, lo, hi, sd);
-        /* normal intervals around the estimate from the bootstrap standard error:
-         * resampling with replacement duplicates documents, which shifts plug-in
-         * entropies down and held-out cross-entropies up, so the percentile
-         * interval need not even contain the estimate */
-        double z = gsl_cdf_ugaussian_Pinv(1 - (1 - o->level) / 2);
+        rc = shang_bootstrap_groups(doc, N, SHANG_A_N_STATS, boot_stat, &c, &bo, sd, NULL, NULL);
+        /* normal intervals around the estimate (shang_bootstrap.h says why) */
         for (int s = 0; !rc && s < SHANG_A_N_STATS; s++) {
-            lo[s] = stat_info[s].ci ? stats[s] - z * sd[s] : NAN;
-            hi[s] = stat_info[s].ci ? stats[s] + z * sd[s] : NAN;
+            if (stat_info[s].ci) shang_normal_interval(stats[s], sd[s], o->level, &lo[s], &hi[s]);
+            else lo[s] = hi[s] = NAN;
         }
     }
     free(c.yrow); free(c.yx); free(c.yk); free(c.yxk); free(c.yy); free(c.yxt); free(c.test); free(c.zeros);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
@@ -13,7 +14,7 @@
 #include "shang_strmap.h"
 
 int shang_bootstrap_groups(const int32_t *group, size_t N, size_t n_stats, shang_stat_fn stat, void *ctx,
-                           const shang_bootstrap_opts *o, double *lo, double *hi, double *sd)
+                           const shang_bootstrap_opts *o, double *sd, double *lo, double *hi)
 {
     if (N == 0 || n_stats == 0) return SHANG_FAIL(SHANG_EINVAL, "bootstrap of nothing");
     if (o->replicates < 2 || !(o->level > 0 && o->level < 1))
@@ -61,15 +62,16 @@ int shang_bootstrap_groups(const int32_t *group, size_t N, size_t n_stats, shang
         for (size_t b = 0; b < B; b++)
             if (!isnan(rep[b * n_stats + s])) col[n++] = rep[b * n_stats + s];
         if (n < 2) {
-            lo[s] = hi[s] = NAN;
-            if (sd) sd[s] = NAN;
+            sd[s] = NAN;
+            if (lo) lo[s] = hi[s] = NAN;
             continue;
         }
+        sd[s] = gsl_stats_sd(col, 1, n);
+        if (!lo) continue;
         gsl_sort(col, 1, n);
         lo[s] = gsl_stats_quantile_from_sorted_data(col, 1, n, (1 - o->level) / 2);
         hi[s] = gsl_stats_quantile_from_sorted_data(col, 1, n, 1 - (1 - o->level) / 2);
         if (lo[s] > hi[s]) lo[s] = hi[s]; /* interpolating equal values can round apart */
-        if (sd) sd[s] = gsl_stats_sd(col, 1, n);
     }
     free(gi); free(rep); free(col);
     return rc;
@@ -128,10 +130,12 @@ int shang_bootstrap_means(const float *v, size_t N, size_t S, const int32_t *cls
     int rc = means_stat(NULL, &c, est);
     if (rc || !o) return rc;
     c.count = NULL;
-    double *lo = malloc(n_out * sizeof *lo), *hi = malloc(n_out * sizeof *hi);
-    rc = lo && hi ? shang_bootstrap_groups(group, N, n_out, means_stat, &c, o, lo, hi, sd)
-                  : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-    free(lo);
-    free(hi);
-    return rc;
+    return shang_bootstrap_groups(group, N, n_out, means_stat, &c, o, sd, NULL, NULL);
+}
+
+void shang_normal_interval(double est, double sd, double level, double *lo, double *hi)
+{
+    const double z = gsl_cdf_ugaussian_Pinv(1 - (1 - level) / 2);
+    *lo = est - z * sd;
+    *hi = est + z * sd;
 }

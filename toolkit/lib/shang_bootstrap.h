@@ -2,7 +2,12 @@
  * lemmas, verse pairs) with replacement: items of one document are not
  * independent, so the document is the unit drawn. A replicate gives every item
  * the weight "times its group was drawn" and calls the statistic with those
- * weights; the interval is the percentile interval of the replicates.
+ * weights. What a caller reports is the estimate on all items with the normal
+ * interval estimate -/+ z sd (shang_normal_interval), sd the standard deviation
+ * of the replicates: resampling with replacement duplicates groups, which
+ * shifts plug-in entropies down and held-out cross-entropies up, so the
+ * percentile interval of the replicates need not even contain the estimate.
+ * The percentile interval is returned on request.
  * Replicate b draws from its own random stream (SHANG_STREAM_BOOTSTRAP, index
  * stream << 32 | b), so results depend on the seed only; replicates run in
  * parallel (OpenMP), so the statistic must be thread-safe. */
@@ -25,10 +30,16 @@ typedef struct shang_bootstrap_opts {
     uint64_t stream;  /* which of the caller's analyses (a layer, say) */
 } shang_bootstrap_opts;
 
-/* group (N): any int32 per item. lo, hi, sd (n_stats each; sd may be NULL): the
- * percentile interval and the standard deviation over replicates. */
+/* group (N): any int32 per item. sd (n_stats): the standard deviation of each
+ * statistic over the replicates (NaN where fewer than two replicates gave a
+ * number); lo, hi (n_stats each, or both NULL): their percentile interval at
+ * o->level. */
 int shang_bootstrap_groups(const int32_t *group, size_t N, size_t n_stats, shang_stat_fn stat, void *ctx,
-                           const shang_bootstrap_opts *o, double *lo, double *hi, double *sd) SHANG_MUST_CHECK;
+                           const shang_bootstrap_opts *o, double *sd, double *lo, double *hi) SHANG_MUST_CHECK;
+
+/* The normal interval est -/+ z sd, z the standard normal quantile of the
+ * two-sided level (1.96 at 0.95): the interval every shang table reports. */
+void shang_normal_interval(double est, double sd, double level, double *lo, double *hi);
 
 /* Means of the S columns of v (N, S) within K classes, the rows weighted by
  * their group's draws: row i counts in class cls[i] (cls NULL: every row in

@@ -172,14 +172,17 @@ int shang_states_accumulate(const shang_states *s, int site, int layer, const un
     return rc;
 }
 
-int shang_states_layers(const shang_states *s, int site, int **layers, int *n)
+int shang_states_layers(const shang_states *s, int site, const int *want, int n_want, int **layers, int *n)
 {
+    *layers = NULL;
+    *n = 0;
     if (s->n_layers[site] == 0) return SHANG_FAIL(SHANG_EINVAL, "%s has no site %s", s->path, shang_site_name(site));
-    if (*layers) return SHANG_OK;
-    *n = s->n_layers[site];
-    *layers = malloc((size_t)*n * sizeof **layers);
-    if (!*layers) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-    for (int i = 0; i < *n; i++) (*layers)[i] = s->layers[site][i];
+    const int m = want ? n_want : s->n_layers[site];
+    for (int i = 0; want && i < n_want; i++)
+        if (shang_states_index(s, site, want[i]) < 0) return SHANG_FAIL(SHANG_EUSAGE, "%s has no layer %d at site %s", s->path, want[i], shang_site_name(site));
+    if (!(*layers = shang_alloc((size_t)m, sizeof **layers, "the layer list"))) return shang_err_code();
+    for (int i = 0; i < m; i++) (*layers)[i] = want ? want[i] : s->layers[site][i];
+    *n = m;
     return SHANG_OK;
 }
 

@@ -41,9 +41,11 @@ struct shang_pca_acc;
 int shang_states_accumulate(const shang_states *s, int site, int layer, const unsigned char *keep,
                             struct shang_pca_acc *acc, size_t *n) SHANG_MUST_CHECK;
 
-/* The layers to use at `site`: a copy of the requested list, or (if *layers is
- * NULL) every stored layer, into *layers (malloc'd) and *n. */
-int shang_states_layers(const shang_states *s, int site, int **layers, int *n) SHANG_MUST_CHECK;
+/* The layers to use at `site`: a copy of want (n_want; each must be stored at
+ * the site, else SHANG_EUSAGE naming it), or with want NULL every stored layer,
+ * into *layers (malloc'd; the caller frees it) and *n. */
+int shang_states_layers(const shang_states *s, int site, const int *want, int n_want, int **layers,
+                        int *n) SHANG_MUST_CHECK;
 /* The rows to use: NULL (all) unless exclude_first, then a mask (N) that leaves
  * out the first position of every document or item (pos == 0). */
 int shang_states_keep(const shang_states *s, int exclude_first, unsigned char **keep) SHANG_MUST_CHECK;
