@@ -277,27 +277,4 @@ int cmd_prov_input(shang_prov *p, const char *kind, int i, const char *path)
     return shang_prov_input(p, role, path);
 }
 
-int cmd_table_estimate(shang_table *t, const char *name, const char *desc, int ci, const char *unit, int col[3])
-{
-    char nm[128], d[160];
-    col[1] = col[2] = -1;
-    if ((col[0] = shang_table_column(t, name, SHANG_DT_F64, desc)) < 0) return shang_err_code();
-    if (!ci) return SHANG_OK;
-    snprintf(nm, sizeof nm, "%s_lo", name);
-    snprintf(d, sizeof d, "estimate - z x bootstrap standard error (%s resampled)", unit);
-    if ((col[1] = shang_table_column(t, nm, SHANG_DT_F64, d)) < 0) return shang_err_code();
-    snprintf(nm, sizeof nm, "%s_hi", name);
-    snprintf(d, sizeof d, "estimate + z x bootstrap standard error (%s resampled)", unit);
-    if ((col[2] = shang_table_column(t, nm, SHANG_DT_F64, d)) < 0) return shang_err_code();
-    return SHANG_OK;
-}
 
-void cmd_table_put_estimate(shang_table *t, const int col[3], double est, double sd, double level)
-{
-    shang_table_f64(t, col[0], est);
-    if (col[1] < 0) return;
-    double lo, hi;
-    shang_normal_interval(est, sd, level, &lo, &hi);
-    shang_table_f64(t, col[1], lo);
-    shang_table_f64(t, col[2], hi);
-}

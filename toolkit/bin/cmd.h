@@ -115,13 +115,6 @@ int cmd_prov_input(shang_prov *p, const char *kind, int i, const char *path) SHA
 int cmd_parse_layers(const char *s, int **out, int *n);
 /* "resid,ln_f" -> a mask of 1 << SHANG_SITE_*. */
 int cmd_parse_sites(const char *s, unsigned *mask);
-/* A float64 column `name` of t and, with ci, its interval columns `name_lo` and
- * `name_hi` ("estimate -/+ z x bootstrap standard error, <unit> resampled"):
- * col[0..2] (col[1], col[2] = -1 without ci). SHANG_OK or the error. */
-int cmd_table_estimate(shang_table *t, const char *name, const char *desc, int ci, const char *unit, int col[3]);
-/* Fills the last row's columns made by cmd_table_estimate: the estimate and,
- * where the interval columns exist, the normal interval (shang_normal_interval). */
-void cmd_table_put_estimate(shang_table *t, const int col[3], double est, double sd, double level);
 /* The exit-status paragraph every --help ends with. */
 void cmd_print_exit_status(FILE *out);
 

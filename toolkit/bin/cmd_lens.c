@@ -83,7 +83,7 @@ static int layers_table(const cmd_opts *r, const shang_lens_data *d, const doubl
     if (!rc) rc = shang_table_new("layers", "the logit lens per layer (0 = embeddings, L = the model)", out);
     if (!rc && shang_table_column(*out, "layer", SHANG_DT_I64, "layer") < 0) rc = shang_err_code();
     for (int q = 0; !rc && q < SHANG_LENS_NV; q++)
-        rc = cmd_table_estimate(*out, shang_lens_value_name(q), shang_lens_value_help(q), r->bootstrap, "documents", col[q]);
+        rc = shang_table_estimate(*out, shang_lens_value_name(q), shang_lens_value_help(q), r->bootstrap, "documents", col[q]);
     if (!rc && ((c_med = shang_table_column(*out, "median_rank", SHANG_DT_F64, "median rank of the model's top-1 under q_l")) < 0 ||
                 (c_uni = shang_table_column(*out, "unigram_entropy", SHANG_DT_F64, "plug-in entropy of the next tokens (nats): the unigram baseline")) < 0 ||
                 (c_n = shang_table_column(*out, "positions", SHANG_DT_I64, "positions scored")) < 0))
@@ -93,7 +93,7 @@ static int layers_table(const cmd_opts *r, const shang_lens_data *d, const doubl
         shang_table_i64(*out, 0, l);
         for (int q = 0; q < SHANG_LENS_NV; q++) {
             size_t k = (size_t)l * SHANG_LENS_NV + (size_t)q;
-            cmd_table_put_estimate(*out, col[q], est[k], sd[k], r->level);
+            shang_table_put_estimate(*out, col[q], est[k], sd[k], r->level);
         }
         double med;
         if ((rc = shang_lens_median_rank(d, l, &med))) break;
@@ -126,16 +126,16 @@ static int final_by_class(const cmd_opts *r, const shang_lens_data *d, const flo
     int rc = means(r, v, d->N, S, cls, K, contrast, d->doc, stream, &est, &sd, &cnt);
     if (!rc) rc = shang_table_new(name, desc, out);
     if (!rc && shang_table_column(*out, key, labels ? SHANG_DT_STR : SHANG_DT_I64, key) < 0) rc = shang_err_code();
-    if (!rc) rc = cmd_table_estimate(*out, "entropy", "the model's predictive entropy (nats)", r->bootstrap, "documents", ce);
-    if (!rc) rc = cmd_table_estimate(*out, "surprisal", "-ln p(next token) (nats)", r->bootstrap, "documents", cs);
+    if (!rc) rc = shang_table_estimate(*out, "entropy", "the model's predictive entropy (nats)", r->bootstrap, "documents", ce);
+    if (!rc) rc = shang_table_estimate(*out, "surprisal", "-ln p(next token) (nats)", r->bootstrap, "documents", cs);
     if (!rc && (c_n = shang_table_column(*out, "positions", SHANG_DT_I64, "positions averaged")) < 0) rc = shang_err_code();
     for (size_t k = 0; !rc && k < K + (contrast ? 1 : 0); k++) {
         if (k < K && cnt[k * S] == 0) continue;
         if ((rc = shang_table_push(*out))) break;
         if (labels) rc = shang_table_str(*out, 0, labels[k]);
         else shang_table_i64(*out, 0, (int64_t)k);
-        cmd_table_put_estimate(*out, ce, est[k * S + SHANG_LENS_ENTROPY], sd[k * S + SHANG_LENS_ENTROPY], r->level);
-        cmd_table_put_estimate(*out, cs, est[k * S + SHANG_LENS_CE], sd[k * S + SHANG_LENS_CE], r->level);
+        shang_table_put_estimate(*out, ce, est[k * S + SHANG_LENS_ENTROPY], sd[k * S + SHANG_LENS_ENTROPY], r->level);
+        shang_table_put_estimate(*out, cs, est[k * S + SHANG_LENS_CE], sd[k * S + SHANG_LENS_CE], r->level);
         shang_table_i64(*out, c_n, k < K ? (int64_t)cnt[k * S] : (int64_t)(cnt[0] + cnt[S]));
     }
     free(est);
@@ -213,7 +213,7 @@ static int repeat_table(const cmd_opts *r, const shang_lens_data *d, int n, int 
             snprintf(nm, sizeof nm, "%s_%s", shang_lens_value_name(val[a]), part[b]);
             snprintf(ds, sizeof ds, "%s, %s", shang_lens_value_help(val[a]),
                      b == 0 ? "first copy" : b == 1 ? "second copy" : "second copy minus first");
-            rc = cmd_table_estimate(*out, nm, ds, r->bootstrap, "sequences", col[a][b]);
+            rc = shang_table_estimate(*out, nm, ds, r->bootstrap, "sequences", col[a][b]);
         }
     if (!rc && (c_u = shang_table_column(*out, "uniform_ce", SHANG_DT_F64, "ln V: a uniform guess's cross-entropy")) < 0)
         rc = shang_err_code();
@@ -223,7 +223,7 @@ static int repeat_table(const cmd_opts *r, const shang_lens_data *d, int n, int 
         for (int a = 0; a < 3; a++)
             for (int b = 0; b < 3; b++) {
                 size_t k = (size_t)b * S + (size_t)l * SHANG_LENS_NV + (size_t)val[a];
-                cmd_table_put_estimate(*out, col[a][b], est[k], sd[k], r->level);
+                shang_table_put_estimate(*out, col[a][b], est[k], sd[k], r->level);
             }
         shang_table_f64(*out, c_u, lnV);
         if (shang_log_level() > SHANG_LOG_QUIET)

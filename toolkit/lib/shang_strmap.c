@@ -173,3 +173,20 @@ int shang_dense_ids(const void *keys, size_t len, size_t n, uint32_t *id, size_t
     shang_strmap_free(m);
     return rc;
 }
+
+int shang_dense_strs(char *const *s, size_t n, int32_t *id)
+{
+    shang_strmap *m;
+    int rc = shang_strmap_new(n / 2 + 16, &m);
+    for (size_t i = 0; !rc && i < n; i++) {
+        int added;
+        uint64_t *v = shang_strmap_put(m, s[i], strlen(s[i]), &added);
+        if (!v) rc = shang_err_code();
+        else {
+            if (added) *v = shang_strmap_size(m) - 1;
+            id[i] = (int32_t)*v;
+        }
+    }
+    shang_strmap_free(m);
+    return rc;
+}

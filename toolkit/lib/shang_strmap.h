@@ -29,5 +29,7 @@ uint64_t shang_hash_bytes(const void *p, size_t n);
 /* Dense ids 0.. of n keys of `len` bytes each (keys + i * len), in order of
  * first appearance, into id (n); *distinct receives how many (NULL allowed). */
 int shang_dense_ids(const void *keys, size_t len, size_t n, uint32_t *id, size_t *distinct) SHANG_MUST_CHECK;
+/* The same for n strings ("b", "a", "b" -> 0, 1, 0). */
+int shang_dense_strs(char *const *s, size_t n, int32_t *id) SHANG_MUST_CHECK;
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shang_bootstrap.h"
 #include "shang_h5.h"
 #include "shang_mem.h"
 
@@ -377,4 +378,29 @@ int shang_table_write_tsv(const shang_table *t, FILE *out)
         fputc('\n', out);
     }
     return ferror(out) ? SHANG_FAIL(SHANG_EIO, "cannot write the table %s", t->name) : SHANG_OK;
+}
+
+int shang_table_estimate(shang_table *t, const char *name, const char *desc, int ci, const char *unit, int col[3])
+{
+    char nm[128], d[160];
+    col[1] = col[2] = -1;
+    if ((col[0] = shang_table_column(t, name, SHANG_DT_F64, desc)) < 0) return shang_err_code();
+    if (!ci) return SHANG_OK;
+    snprintf(nm, sizeof nm, "%s_lo", name);
+    snprintf(d, sizeof d, "estimate - z x bootstrap standard error (%s resampled)", unit);
+    if ((col[1] = shang_table_column(t, nm, SHANG_DT_F64, d)) < 0) return shang_err_code();
+    snprintf(nm, sizeof nm, "%s_hi", name);
+    snprintf(d, sizeof d, "estimate + z x bootstrap standard error (%s resampled)", unit);
+    if ((col[2] = shang_table_column(t, nm, SHANG_DT_F64, d)) < 0) return shang_err_code();
+    return SHANG_OK;
+}
+
+void shang_table_put_estimate(shang_table *t, const int col[3], double est, double sd, double level)
+{
+    shang_table_f64(t, col[0], est);
+    if (col[1] < 0) return;
+    double lo, hi;
+    shang_normal_interval(est, sd, level, &lo, &hi);
+    shang_table_f64(t, col[1], lo);
+    shang_table_f64(t, col[2], hi);
 }

@@ -40,6 +40,15 @@ const char *shang_table_get_str(const shang_table *t, size_t col, size_t row);
 /* the index of a column by name, or -1 */
 int shang_table_find(const shang_table *t, const char *name);
 
+/* An estimate with its interval: a float64 column `name` and, with ci, the
+ * columns `name_lo` and `name_hi` ("estimate -/+ z x bootstrap standard error,
+ * <unit> resampled"): col[0..2] (col[1], col[2] = -1 without ci). */
+int shang_table_estimate(shang_table *t, const char *name, const char *desc, int ci, const char *unit,
+                         int col[3]) SHANG_MUST_CHECK;
+/* Fills the last row's columns made by shang_table_estimate: the estimate and,
+ * where the interval columns exist, the normal interval (shang_normal_interval). */
+void shang_table_put_estimate(shang_table *t, const int col[3], double est, double sd, double level);
+
 /* Writes the table as /tables/<name> under loc (an artefact's file id). */
 int shang_table_write(const shang_table *t, hid_t loc) SHANG_MUST_CHECK;
 /* The names of the tables in an open file (*names: free with shang_h5_free_strs). */
