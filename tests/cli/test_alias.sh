@@ -106,6 +106,27 @@ print("alias ok" if not bad else "wrong: " + "; ".join(bad))
 PYEOF
 contains "alias agrees with numpy/scikit-learn, CIs ordered, baselines, thread-independent, yinyang = lloyd" "$T/alias.out" "alias ok"
 contains "clusters table has top tokens" "$T/clusters.tsv" "top_tokens"
+
+check "alias --bits" 0 $S alias -q -s "$T/ast.h5" -c "$T/acl.h5" --bootstrap 20 --min-count 5 --bits -o "$T/alias_bits.h5"
+$PY - "$T" > "$T/bits.out" 2>&1 <<'PYEOF'
+import sys, h5py, numpy as np
+T = sys.argv[1]
+a, b = h5py.File(T + "/alias.h5"), h5py.File(T + "/alias_bits.h5")
+bad = []
+# which columns are information (nats -> bits), named here independently of shang's table
+info = ("h_", "vi", "mi_", "ce_", "gain", "bias_y", "rand_", "shuf_", "adv_")
+for tab, cols in (("layers", None), ("tokens", ("h_k_given_token",)), ("clusters", ("h_x_given_cluster",))):
+    ta, tb = a["tables/" + tab], b["tables/" + tab]
+    for c in ta.keys():
+        if c in ("layer",) or ta[c].dtype.kind not in "f": continue
+        base = c[:-3] if c.endswith(("_lo", "_hi")) else c
+        is_info = base.startswith(info) if cols is None else c in cols
+        want = ta[c][...] / np.log(2) if is_info else ta[c][...]
+        if not np.allclose(tb[c][...], want, rtol=1e-14, atol=0, equal_nan=True): bad.append("%s/%s" % (tab, c))
+if b.attrs["units"] != "bits": bad.append("units attribute")
+print("bits ok" if not bad else "wrong: " + " ".join(bad))
+PYEOF
+contains "alias --bits: every entropy, information and their differences (adv_ce too) in bits, the rest unchanged" "$T/bits.out" "bits ok"
 # balanced sampling (Voita): F tokens x S occurrences
 check "cluster --balanced" 0 $S cluster -q -i "$T/ast.h5" -k 6 --balanced 10,5 --exclude-first -o "$T/acl_b.h5"
 check "cluster --balanced without S" 2 $S cluster -q -i "$T/ast.h5" -k 6 --balanced 10 -o "$T/x.h5"

@@ -149,11 +149,64 @@ static void test_interval_coverage(void **state)
     assert_close(mean_half, 1.96 * 0.0160, 0, 0.15);
 }
 
+/* Per label, the golden example: bank (4 rows) splits 2:2 between R and F, so
+ * H(K|X=bank) = ln 2 and 2 meanings; car, automobile and river sit in one
+ * cluster (0, 1 meaning); cluster V holds car and automobile 2:2 (ln 2, 2
+ * tokens), R holds bank and river 2:2, F bank alone. In bits ln 2 is 1. */
+static void test_label_rows(void **state)
+{
+    (void)state;
+    int32_t x[10] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3}, k[10] = {0, 0, 1, 1, 2, 2, 2, 2, 0, 0};
+    shang_contingency *t;
+    double *hkx, *hxk;
+    assert_int_equal(shang_alias_label_entropies(x, k, 10, &t, &hkx, &hxk), 0);
+    for (size_t i = 0; i < t->R; i++) assert_close(hkx[i], t->a_label[i] == 0 ? log(2) : 0, 1e-15, 0);
+    for (size_t j = 0; j < t->C; j++) assert_close(hxk[j], t->b_label[j] == 1 ? 0 : log(2), 1e-15, 0);
+    free(hkx);
+    free(hxk);
+    shang_contingency_free(t);
+    shang_table *tl, *tt, *tc;
+    assert_int_equal(shang_alias_tables_new(1, &tl, &tt, &tc), 0);
+    /* min_count 2 keeps every token, 3 only bank; top 1 lists the most frequent token (ties: the smaller id) */
+    assert_int_equal(shang_alias_label_rows(x, k, 10, 4, 3, 1, log(2), NULL, tt, tc), 0);
+    assert_int_equal(shang_table_rows(tt), 1);
+    assert_int_equal(shang_table_get_i64(tt, 1, 0), 0);
+    assert_int_equal(shang_table_get_i64(tt, 3, 0), 4);
+    assert_close(shang_table_get_f64(tt, 4, 0), 1, 1e-15, 0);  /* bits */
+    assert_close(shang_table_get_f64(tt, 5, 0), 2, 1e-14, 0);  /* exp of nats */
+    assert_int_equal(shang_table_rows(tc), 3);
+    for (size_t r = 0; r < 3; r++) {
+        int64_t c = shang_table_get_i64(tc, 1, r);
+        assert_int_equal(shang_table_get_i64(tc, 2, r), c == 1 ? 2 : 4);
+        assert_close(shang_table_get_f64(tc, 4, r), c == 1 ? 1 : 2, 1e-14, 0);
+        assert_int_equal(shang_table_get_i64(tc, 5, r), c == 1 ? 1 : 2);
+        assert_string_equal(shang_table_get_str(tc, 6, r), c == 0 ? "#0 (2)" : c == 1 ? "#0 (2)" : "#1 (2)");
+    }
+    /* every statistic with an interval has name_lo and name_hi; information in bits */
+    double st[SHANG_A_N_STATS], lo[SHANG_A_N_STATS], hi[SHANG_A_N_STATS];
+    for (int q = 0; q < SHANG_A_N_STATS; q++) st[q] = lo[q] = hi[q] = log(2);
+    assert_int_equal(shang_alias_layer_row(tl, 4, 3, st, lo, hi, log(2)), 0);
+    for (int q = 0; q < SHANG_A_N_STATS; q++) {
+        char nm[64];
+        int c = shang_table_find(tl, shang_alias_stat_name(q));
+        snprintf(nm, sizeof nm, "%s_hi", shang_alias_stat_name(q));
+        assert_true(c >= 0);
+        assert_int_equal(shang_table_find(tl, nm) >= 0, shang_alias_stat_has_ci(q));
+        assert_close(shang_table_get_f64(tl, (size_t)c, 0), shang_alias_stat_is_information(q) ? 1 : log(2), 1e-15, 0);
+    }
+    assert_true(shang_alias_stat_is_information(SHANG_A_ADV_CE) && shang_alias_stat_is_information(SHANG_A_H_K_X));
+    assert_false(shang_alias_stat_is_information(SHANG_A_NMI) || shang_alias_stat_is_information(SHANG_A_N) ||
+                 shang_alias_stat_is_information(SHANG_A_BIAS_WARNING));
+    shang_table_free(tl);
+    shang_table_free(tt);
+    shang_table_free(tc);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
     if (shang_blas_reexec_if_generic(argv)) fprintf(stderr, "# %s\n", shang_err_msg());
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_golden), cmocka_unit_test(test_function_of_cluster),
-                                       cmocka_unit_test(test_interval_coverage)};
+                                       cmocka_unit_test(test_interval_coverage), cmocka_unit_test(test_label_rows)};
     return cmocka_run_group_tests_name("alias", tests, NULL, NULL);
 }

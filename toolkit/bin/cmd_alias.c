@@ -46,111 +46,6 @@ static void usage(FILE *out)
     cmd_print_exit_status(out);
 }
 
-/* a token's bytes for a TSV cell: control bytes and backslash escaped */
-static void token_text(const shang_tokenizer *tok, int32_t id, char *out, size_t cap)
-{
-    size_t len = 0, o = 0;
-    const char *b = tok ? shang_bpe_token(tok, id, &len) : NULL;
-    if (!b) {
-        snprintf(out, cap, "#%d", id);
-        return;
-    }
-    for (size_t i = 0; i < len && o + 5 < cap; i++) {
-        unsigned char ch = (unsigned char)b[i];
-        if (ch == '\\') o += (size_t)snprintf(out + o, cap - o, "\\\\");
-        else if (ch == '\n') o += (size_t)snprintf(out + o, cap - o, "\\n");
-        else if (ch < 0x20 || ch == 0x7f) o += (size_t)snprintf(out + o, cap - o, "\\x%02x", ch);
-        else out[o++] = (char)ch;
-    }
-    out[o] = 0;
-}
-
-struct cell {
-    uint64_t n;
-    int32_t x;
-};
-
-static int by_count(const void *a, const void *b)
-{
-    const struct cell *p = a, *q = b;
-    return p->n != q->n ? (p->n < q->n ? 1 : -1) : (p->x > q->x) - (p->x < q->x);
-}
-
-/* the tokens and clusters tables' rows of one layer */
-static int per_label(const int32_t *x, const int32_t *k, size_t N, int layer, int min_count, int top, double unit,
-                     const shang_tokenizer *tok, shang_table *tt, shang_table *tc)
-{
-    shang_contingency *t;
-    int rc = shang_contingency_new(x, k, N, &t);
-    if (rc) return rc;
-    double *hr = calloc(t->R, sizeof *hr), *hc = calloc(t->C, sizeof *hc);
-    struct cell *cells = malloc(t->nnz * sizeof *cells);
-    size_t *start = calloc(t->C + 1, sizeof *start), *fill = malloc(t->C * sizeof *fill);
-    if (!hr || !hc || !cells || !start || !fill) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-    for (size_t z = 0; !rc && z < t->nnz; z++) {
-        double n = (double)t->cn[z], a = (double)t->a_sum[t->ci[z]], b = (double)t->b_sum[t->cj[z]];
-        hr[t->ci[z]] -= n / a * log(n / a);
-        hc[t->cj[z]] -= n / b * log(n / b);
-        start[t->cj[z] + 1]++;
-    }
-    for (size_t j = 0; !rc && j < t->C; j++) start[j + 1] += start[j];
-    if (!rc) memcpy(fill, start, t->C * sizeof *fill);
-    for (size_t z = 0; !rc && z < t->nnz; z++) cells[fill[t->cj[z]]++] = (struct cell){t->cn[z], t->a_label[t->ci[z]]};
-    char text[256], list[4096];
-    /* tokens, by id */
-    int32_t *order = rc ? NULL : malloc(t->R * sizeof *order);
-    if (!rc && !order) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-    size_t no = 0;
-    for (size_t i = 0; !rc && i < t->R; i++)
-        if (t->a_sum[i] >= (uint64_t)min_count) order[no++] = (int32_t)i;
-    for (size_t a = 1; !rc && a < no; a++) /* insertion sort by token id (few thousand) */
-        for (size_t b = a; b > 0 && t->a_label[order[b - 1]] > t->a_label[order[b]]; b--) {
-            int32_t tmp = order[b];
-            order[b] = order[b - 1];
-            order[b - 1] = tmp;
-        }
-    for (size_t q = 0; !rc && q < no; q++) {
-        size_t i = (size_t)order[q];
-        if ((rc = shang_table_push(tt))) break;
-        token_text(tok, t->a_label[i], text, sizeof text);
-        shang_table_i64(tt, 0, layer);
-        shang_table_i64(tt, 1, t->a_label[i]);
-        rc = shang_table_str(tt, 2, text);
-        shang_table_i64(tt, 3, (int64_t)t->a_sum[i]);
-        shang_table_f64(tt, 4, hr[i] / unit);
-        shang_table_f64(tt, 5, exp(hr[i]));
-    }
-    /* clusters, by label */
-    for (size_t j = 0; !rc && j < t->C; j++) {
-        size_t n = start[j + 1] - start[j], o = 0;
-        qsort(cells + start[j], n, sizeof *cells, by_count);
-        list[0] = 0;
-        for (size_t q = 0; q < n && q < (size_t)top && o + 300 < sizeof list; q++) {
-            token_text(tok, cells[start[j] + q].x, text, sizeof text);
-            o += (size_t)snprintf(list + o, sizeof list - o, "%s%s (%llu)", q ? " | " : "", text,
-                                  (unsigned long long)cells[start[j] + q].n);
-        }
-        if ((rc = shang_table_push(tc))) break;
-        shang_table_i64(tc, 0, layer);
-        shang_table_i64(tc, 1, t->b_label[j]);
-        shang_table_i64(tc, 2, (int64_t)t->b_sum[j]);
-        shang_table_f64(tc, 3, hc[j] / unit);
-        shang_table_f64(tc, 4, exp(hc[j]));
-        shang_table_i64(tc, 5, (int64_t)n);
-        rc = shang_table_str(tc, 6, list);
-    }
-    free(order); free(hr); free(hc); free(cells); free(start); free(fill);
-    shang_contingency_free(t);
-    return rc;
-}
-
-static int is_information(int s)
-{
-    const char *n = shang_alias_stat_name(s);
-    return !strncmp(n, "h_", 2) || !strncmp(n, "vi", 2) || !strncmp(n, "mi_", 3) || !strncmp(n, "ce_", 3) ||
-           !strncmp(n, "gain", 4) || !strncmp(n, "bias_y", 6) || !strncmp(n, "rand_", 5) || !strncmp(n, "shuf_", 5);
-}
-
 int cmd_alias(int argc, char **argv)
 {
     enum { O_ALPHA = 256, O_HELDOUT, O_NOAMI, O_MINC, O_TOP, O_BITS };
@@ -241,36 +136,7 @@ int cmd_alias(int argc, char **argv)
         while (l < L && layers[l] != want[w]) l++;
         if (l == L) rc = SHANG_FAIL(SHANG_EINVAL, "%s has no layer %d", cpath, want[w]);
     }
-    /* the tables */
-    int col_ci[SHANG_A_N_STATS][2];
-    if (!rc) rc = shang_table_new("layers", "the aliasing decomposition per layer", &tl);
-    if (!rc) rc = shang_table_new("tokens", "per frequent token and layer: exp H(K|X=t), its effective number of meanings", &tt);
-    if (!rc) rc = shang_table_new("clusters", "per cluster and layer: exp H(X|K=c), its effective number of tokens, and its top tokens", &tc);
-    if (!rc) {
-        int ok = shang_table_column(tl, "layer", SHANG_DT_I64, "layer (0: embeddings)") >= 0 &&
-                 shang_table_column(tl, "k", SHANG_DT_I64, "clusters asked for") >= 0;
-        for (int st = 0; ok && st < SHANG_A_N_STATS; st++) {
-            int cc[3];
-            ok = !cmd_table_estimate(tl, shang_alias_stat_name(st), shang_alias_stat_description(st),
-                                     ao.bootstrap && shang_alias_stat_has_ci(st), "documents", cc);
-            col_ci[st][0] = cc[1];
-            col_ci[st][1] = cc[2];
-        }
-        ok = ok && shang_table_column(tt, "layer", SHANG_DT_I64, "layer") >= 0 &&
-             shang_table_column(tt, "token", SHANG_DT_I64, "token id") >= 0 &&
-             shang_table_column(tt, "text", SHANG_DT_STR, "the token's bytes (control bytes escaped)") >= 0 &&
-             shang_table_column(tt, "count", SHANG_DT_I64, "occurrences among the clustered rows") >= 0 &&
-             shang_table_column(tt, "h_k_given_token", SHANG_DT_F64, "H(K | X = t)") >= 0 &&
-             shang_table_column(tt, "meanings", SHANG_DT_F64, "exp H(K | X = t): effective number of clusters") >= 0;
-        ok = ok && shang_table_column(tc, "layer", SHANG_DT_I64, "layer") >= 0 &&
-             shang_table_column(tc, "cluster", SHANG_DT_I64, "cluster label") >= 0 &&
-             shang_table_column(tc, "size", SHANG_DT_I64, "rows in the cluster") >= 0 &&
-             shang_table_column(tc, "h_x_given_cluster", SHANG_DT_F64, "H(X | K = c)") >= 0 &&
-             shang_table_column(tc, "tokens", SHANG_DT_F64, "exp H(X | K = c): effective number of tokens") >= 0 &&
-             shang_table_column(tc, "distinct", SHANG_DT_I64, "distinct tokens in the cluster") >= 0 &&
-             shang_table_column(tc, "top_tokens", SHANG_DT_STR, "the most frequent tokens (count)") >= 0;
-        if (!ok) rc = shang_err_code();
-    }
+    if (!rc) rc = shang_alias_tables_new(ao.bootstrap, &tl, &tt, &tc);
     if (!rc && !(want ? n_want : (int)L)) rc = SHANG_FAIL(SHANG_EINVAL, "no layers");
     shang_progress *pr = rc ? NULL : shang_progress_new("alias", "layers", want ? (size_t)n_want : L);
     size_t done = 0;
@@ -295,25 +161,14 @@ int cmd_alias(int argc, char **argv)
         double st[SHANG_A_N_STATS], lo[SHANG_A_N_STATS], hi[SHANG_A_N_STATS];
         ao.stream = (uint64_t)layers[l];
         if (!rc) rc = shang_alias_layer(x, y, labels, d, N, &ao, st, lo, hi);
-        if (!rc && !(rc = shang_table_push(tl))) {
-            shang_table_i64(tl, 0, layers[l]);
-            shang_table_i64(tl, 1, K);
-            for (int q = 0; q < SHANG_A_N_STATS; q++) {
-                double u = is_information(q) ? unit : 1.0;
-                shang_table_f64(tl, shang_table_find(tl, shang_alias_stat_name(q)), st[q] / u);
-                if (col_ci[q][0] >= 0) {
-                    shang_table_f64(tl, col_ci[q][0], lo[q] / u);
-                    shang_table_f64(tl, col_ci[q][1], hi[q] / u);
-                }
-            }
-            if (shang_log_level() > SHANG_LOG_QUIET)
-                fprintf(stderr, "%5d %9.4f %9.4f %8.4f %8.4f %9.4f %9.4f %9.4f %9.4f%s\n", layers[l],
-                        st[SHANG_A_H_K_X] / unit, st[SHANG_A_H_X_K] / unit, st[SHANG_A_MI_XK] / unit,
-                        st[SHANG_A_MI_YK] / unit, st[SHANG_A_H_Y_X_PLUGIN] / unit, st[SHANG_A_H_Y_K_PLUGIN] / unit,
-                        st[SHANG_A_CE_Y_X] / unit, st[SHANG_A_CE_Y_K] / unit,
-                        st[SHANG_A_BIAS_WARNING] > 0 ? "  ! plug-in bias exceeds H(Y|X) - H(Y|K)" : "");
-        }
-        if (!rc) rc = per_label(x, labels, N, layers[l], min_count, top, unit, tok, tt, tc);
+        if (!rc) rc = shang_alias_layer_row(tl, layers[l], K, st, lo, hi, unit);
+        if (!rc)
+            shang_log(SHANG_LOG_INFO, "%5d %9.4f %9.4f %8.4f %8.4f %9.4f %9.4f %9.4f %9.4f%s\n", layers[l],
+                      st[SHANG_A_H_K_X] / unit, st[SHANG_A_H_X_K] / unit, st[SHANG_A_MI_XK] / unit,
+                      st[SHANG_A_MI_YK] / unit, st[SHANG_A_H_Y_X_PLUGIN] / unit, st[SHANG_A_H_Y_K_PLUGIN] / unit,
+                      st[SHANG_A_CE_Y_X] / unit, st[SHANG_A_CE_Y_K] / unit,
+                      st[SHANG_A_BIAS_WARNING] > 0 ? "  ! plug-in bias exceeds H(Y|X) - H(Y|K)" : "");
+        if (!rc) rc = shang_alias_label_rows(x, labels, N, layers[l], min_count, top, unit, tok, tt, tc);
         if (rc) shang_err_prefix("layer %d", layers[l]);
         shang_progress_update(pr, ++done, NULL);
     }

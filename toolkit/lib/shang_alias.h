@@ -26,7 +26,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shang_bpe.h"
 #include "shang_err.h"
+#include "shang_metrics.h"
+#include "shang_table.h"
 
 enum shang_alias_stat {
     SHANG_A_N, SHANG_A_NY, SHANG_A_X_TYPES, SHANG_A_K_USED,
@@ -52,6 +55,9 @@ const char *shang_alias_stat_name(int s);
 const char *shang_alias_stat_description(int s);
 /* whether the bootstrap gives the statistic an interval */
 int shang_alias_stat_has_ci(int s);
+/* whether it is an entropy, an information or a difference of them (in nats;
+ * divided by ln 2 for bits), rather than a count, a ratio or an index */
+int shang_alias_stat_is_information(int s);
 
 typedef struct shang_alias_opts {
     size_t V;            /* Y's alphabet (vocabulary size), for add-alpha */
@@ -69,5 +75,32 @@ typedef struct shang_alias_opts {
  * SHANG_A_N_STATS each (lo, hi NaN without an interval). */
 int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, const int32_t *doc, size_t N,
                       const shang_alias_opts *o, double *stats, double *lo, double *hi) SHANG_MUST_CHECK;
+
+/* ---- the tables of `shang alias` ------------------------------------------- */
+
+/* The three tables, with their columns: 'layers' (layer, k, and per statistic
+ * its estimate and, where bootstrap and shang_alias_stat_has_ci, name_lo and
+ * name_hi), 'tokens' and 'clusters' (shang_alias_label_rows). */
+int shang_alias_tables_new(int bootstrap, shang_table **layers, shang_table **tokens,
+                           shang_table **clusters) SHANG_MUST_CHECK;
+/* A row of 'layers' from shang_alias_layer's output; information statistics
+ * divided by unit (1: nats, ln 2: bits). */
+int shang_alias_layer_row(shang_table *layers, int layer, int64_t k, const double *stats, const double *lo,
+                          const double *hi, double unit) SHANG_MUST_CHECK;
+/* Per label of the contingency table of x and k (*t; free with
+ * shang_contingency_free): h_k_x[i] = H(K | X = a_label[i]) and h_x_k[j] =
+ * H(X | K = b_label[j]), plug-in, nats (free() both). */
+int shang_alias_label_entropies(const int32_t *x, const int32_t *k, size_t N, shang_contingency **t, double **h_k_x,
+                                double **h_x_k) SHANG_MUST_CHECK;
+/* The rows of one layer: into tt, per token seen min_count times or more (by
+ * id) its count, H(K|X=t) / unit and exp H(K|X=t), its effective number of
+ * meanings; into tc, per cluster its size, H(X|K=c) / unit, exp H(X|K=c), its
+ * distinct tokens and its top tokens ("text (count) | ...", most frequent
+ * first, ties by id). tok (may be NULL: "#id") gives the tokens' text. */
+int shang_alias_label_rows(const int32_t *x, const int32_t *k, size_t N, int layer, int min_count, int top,
+                           double unit, const shang_tokenizer *tok, shang_table *tt, shang_table *tc) SHANG_MUST_CHECK;
+/* A token's bytes for a table cell: control bytes and backslash escaped ("#id"
+ * without a tokenizer or for an id it lacks). */
+void shang_token_text(const shang_tokenizer *tok, int32_t id, char *out, size_t cap);
 
 #endif
