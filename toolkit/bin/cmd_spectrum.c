@@ -36,18 +36,6 @@ static void usage(FILE *out)
     cmd_print_exit_status(out);
 }
 
-/* Hill estimator of the power-law exponent alpha of the density of the largest
- * k = max(5, tail n) eigenvalues lambda = s^2 (descending): 1 + k / sum ln(l_i / l_k) */
-static double tail_alpha(const double *s, size_t n, double tail)
-{
-    size_t k = (size_t)(tail * (double)n);
-    if (k < 5) k = 5;
-    if (k > n) return NAN;
-    double lk = s[k - 1] * s[k - 1], sum = 0;
-    for (size_t i = 0; i + 1 < k; i++) sum += log(s[i] * s[i] / lk);
-    return sum > 0 ? 1 + (double)(k - 1) / sum : NAN;
-}
-
 int cmd_spectrum(int argc, char **argv)
 {
     enum { O_TAIL = 256 };
@@ -115,9 +103,9 @@ int cmd_spectrum(int argc, char **argv)
             shang_table_i64(tm, 1, (int64_t)rows);
             shang_table_i64(tm, 2, (int64_t)cols);
             for (int q = 0; q < 3; q++) shang_table_f64(tm, 3 + q, st[0][q]);
-            shang_table_f64(tm, 6, tail_alpha(s, n, tail));
+            shang_table_f64(tm, 6, shang_spectrum_tail_alpha(s, n, tail));
             for (int q = 0; q < 3; q++) shang_table_f64(tm, 7 + q, st[1][q]);
-            shang_table_f64(tm, 10, tail_alpha(sr, n, tail));
+            shang_table_f64(tm, 10, shang_spectrum_tail_alpha(sr, n, tail));
             if (shang_log_level() > SHANG_LOG_QUIET)
                 fprintf(stderr, "%-14s %5zu x %-5zu eff. rank %7.1f (random %7.1f)  entropy %.3f (%.3f)\n", name, rows,
                         cols, st[0][0], st[1][0], st[0][1], st[1][1]);

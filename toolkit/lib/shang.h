@@ -27,6 +27,7 @@
 #include "shang_extract.h"
 #include "shang_kernels.h"
 #include "shang_train.h"
+#include "shang_spectrum.h"
 #include "shang_ngram.h"
 #include "shang_entropy.h"
 #include "shang_metrics.h"

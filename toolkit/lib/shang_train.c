@@ -14,6 +14,7 @@
 #include "shang_kernels.h"
 #include "shang_mem.h"
 #include "shang_rng.h"
+#include "shang_spectrum.h"
 
 /* ---- the activation table ------------------------------------------------------- */
 
@@ -450,24 +451,6 @@ int shang_trainer_log_eval(shang_trainer *t, double val_loss, double val_entropy
 {
     double row[3] = {(double)t->step, val_loss, val_entropy};
     return table_add(&t->evals, row);
-}
-
-void shang_spectrum_stats(const double *s, int n, double *eff_rank, double *mat_entropy, double *stable_rank)
-{
-    double s1 = 0, s2 = 0, h1 = 0, h2 = 0, mx = 0;
-    for (int i = 0; i < n; i++) {
-        s1 += s[i];
-        s2 += s[i] * s[i];
-        mx = s[i] > mx ? s[i] : mx;
-    }
-    for (int i = 0; i < n; i++) {
-        double p = s1 > 0 ? s[i] / s1 : 0, q = s2 > 0 ? s[i] * s[i] / s2 : 0;
-        if (p > 0) h1 -= p * log(p);
-        if (q > 0) h2 -= q * log(q);
-    }
-    *eff_rank = exp(h1);
-    *mat_entropy = n > 1 ? h2 / log((double)n) : 0;
-    *stable_rank = mx > 0 ? s2 / (mx * mx) : 0;
 }
 
 int shang_trainer_log_spectra(shang_trainer *t)

@@ -83,9 +83,4 @@ const char *shang_trainer_setting_changes(const shang_trainer *t);
 /* The training log alone (/training), for the final model file. */
 int shang_trainer_write_log(const shang_trainer *t, hid_t file) SHANG_MUST_CHECK;
 
-/* Spectral summaries of a matrix's singular values s (n, descending):
- * effective rank exp(H(s / sum s)) (Roy & Vetterli 2007); matrix entropy
- * H(s^2 / sum s^2) / ln n; stable rank sum s^2 / max s^2. */
-void shang_spectrum_stats(const double *s, int n, double *eff_rank, double *mat_entropy, double *stable_rank);
-
 #endif
