@@ -25,6 +25,7 @@
 #include "shang_bpe.h"
 #include "shang_err.h"
 #include "shang_gpt.h"
+#include "shang_table.h"
 
 #define SHANG_LENS_FORMAT "shang.lens"
 #define SHANG_LENS_VERSION 1
@@ -117,6 +118,36 @@ int shang_lens_values(const shang_lens_data *d, const double *logu, int layer, f
 int shang_lens_unigram(const shang_lens_data *d, int V, double *logu, double *h) SHANG_MUST_CHECK;
 /* The median over rows of the rank of p's top-1 under q_layer (NaN without rows). */
 int shang_lens_median_rank(const shang_lens_data *d, int layer, double *median) SHANG_MUST_CHECK;
+
+/* ---- the tables of `shang lens` --------------------------------------------
+ * Means over positions with the bootstrap standard error over documents
+ * (shang_bootstrap_means; intervals as shang_table_estimate makes them). */
+typedef struct shang_lens_report {
+    int bootstrap;   /* replicates, 0 for none */
+    double level;    /* interval level */
+    uint64_t seed;
+} shang_lens_report;
+/* 'layers': every value per layer, the median rank of p's top-1, the unigram
+ * entropy h_uni and the positions scored; logu as for shang_lens_values. */
+int shang_lens_layers_table(const shang_lens_report *r, const shang_lens_data *d, const double *logu, double h_uni,
+                            shang_table **out) SHANG_MUST_CHECK;
+/* Table `name`: the model's entropy and surprisal by class cls (N, K classes;
+ * contrast with K = 2: a row more, class 1 - class 0) from the final layer's
+ * values v (N, S); the class column `key` holds labels[k] (NULL: k); bootstrap
+ * stream `stream`. Empty classes get no row. */
+int shang_lens_class_table(const shang_lens_report *r, const shang_lens_data *d, const float *v, size_t S,
+                           const int32_t *cls, size_t K, int contrast, const char *name, const char *desc,
+                           const char *key, const char *const *labels, uint64_t stream,
+                           shang_table **out) SHANG_MUST_CHECK;
+/* 'trace': every layer at every position of documents < n_docs, with the
+ * tokens' texts; punct (V): 1 for a punctuation token. */
+int shang_lens_trace_table(const shang_lens_data *d, const shang_tokenizer *t, const uint8_t *punct, int n_docs,
+                           shang_table **out) SHANG_MUST_CHECK;
+/* 'repeat': per layer entropy, cross-entropy and accuracy on the first copy of
+ * the repeated sequence (n tokens, after a BOS if bos), the second, and the
+ * change; lnV the uniform guess's cross-entropy. */
+int shang_lens_repeat_table(const shang_lens_report *r, const shang_lens_data *d, int n, int bos, double lnV,
+                            shang_table **out) SHANG_MUST_CHECK;
 
 /* 1 if the token's text, spaces and line breaks trimmed, is non-empty ASCII
  * punctuation (".", ",", " ?", "!\n", "--", "'"). */
