@@ -52,101 +52,6 @@ static void usage(FILE *out)
     cmd_print_exit_status(out);
 }
 
-/* the index of `layer` in a file's list of n layers, or an error naming the file */
-static int layer_index(const int32_t *layers, size_t n, int layer, const char *path, size_t *li)
-{
-    for (*li = 0; *li < n; ++*li)
-        if (layers[*li] == layer) return SHANG_OK;
-    return SHANG_FAIL(SHANG_EINVAL, "%s has no layer %d", path, layer);
-}
-
-/* initial centres for `layer` from FILE's dataset `centers`: (K, D), the same for
- * every layer, or (L, K, D) with a `layers` dataset (a shang.clusters file) */
-static int load_init(const char *path, int layer, size_t K, size_t D, float **out)
-{
-    *out = NULL;
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) return SHANG_FAIL(SHANG_EIO, "--init %s: cannot open it as HDF5", path);
-    int rank = 0, rl = 0, rc = SHANG_OK;
-    size_t dc[3] = {0}, dl[1] = {0};
-    double *c = NULL;
-    int32_t *layers = NULL;
-    if (!shang_h5_exists(f, "centers"))
-        rc = SHANG_FAIL(SHANG_EFORMAT, "--init %s has no dataset 'centers'", path);
-    if (!rc) rc = shang_h5_read(f, "centers", SHANG_DT_F64, 3, &rank, dc, (void **)&c);
-    size_t off = 0, k = rank == 3 ? dc[1] : dc[0], d = rank == 3 ? dc[2] : dc[1];
-    if (!rc && rank != 2 && rank != 3)
-        rc = SHANG_FAIL(SHANG_EFORMAT, "--init %s: 'centers' has rank %d, expected (K, D) or (L, K, D)", path, rank);
-    if (!rc && (k != K || d != D))
-        rc = SHANG_FAIL(SHANG_EINVAL, "--init %s: 'centers' holds %zu centres of width %zu, the run needs %zu of width %zu",
-                        path, k, d, K, D);
-    if (!rc && rank == 3) {
-        if (!shang_h5_exists(f, "layers"))
-            rc = SHANG_FAIL(SHANG_EFORMAT, "--init %s: (L, K, D) centres need a 'layers' dataset", path);
-        if (!rc) rc = shang_h5_read(f, "layers", SHANG_DT_I32, 1, &rl, dl, (void **)&layers);
-        if (!rc && dl[0] != dc[0])
-            rc = SHANG_FAIL(SHANG_EFORMAT, "--init %s: %zu layers for %zu sets of centres", path, dl[0], dc[0]);
-        size_t li = 0;
-        if (!rc) rc = layer_index(layers, dl[0], layer, path, &li);
-        off = li * K * D;
-    }
-    float *fc = rc ? NULL : shang_alloc(K * D, sizeof *fc, "initial centres");
-    if (!rc && !fc) rc = shang_err_code();
-    for (size_t i = 0; !rc && i < K * D; i++) {
-        if (!isfinite(c[off + i]))
-            rc = SHANG_FAIL(SHANG_ENUMERIC, "--init %s: centre %zu is NaN or infinite", path, i / D);
-        fc[i] = (float)c[off + i];
-    }
-    H5Fclose(f);
-    free(c);
-    free(layers);
-    if (rc) free(fc);
-    else *out = fc;
-    return rc;
-}
-
-/* the PCA of `layer` from a shang.pca file, as a shang_pca */
-static int load_pca(const char *path, int layer, size_t dims, size_t C, shang_pca **out)
-{
-    hid_t f;
-    int rc = shang_h5_open(path, "shang.pca", 1, &f, NULL), rank;
-    size_t dl[1], dm[2], dc[3];
-    int32_t *layers = NULL;
-    double *mean = NULL, *scale = NULL, *comp = NULL;
-    shang_pca *p = NULL;
-    if (!rc) rc = shang_h5_read(f, "layers", SHANG_DT_I32, 1, &rank, dl, (void **)&layers);
-    if (!rc) rc = shang_h5_read(f, "mean", SHANG_DT_F64, 2, &rank, dm, (void **)&mean);
-    if (!rc) rc = shang_h5_read(f, "scale", SHANG_DT_F64, 2, &rank, dm, (void **)&scale);
-    if (!rc) rc = shang_h5_read(f, "components", SHANG_DT_F64, 3, &rank, dc, (void **)&comp);
-    size_t li = 0;
-    if (!rc) rc = layer_index(layers, dl[0], layer, path, &li);
-    if (!rc && dc[2] != C) rc = SHANG_FAIL(SHANG_EINVAL, "%s was made for width %zu, the states have %zu", path, dc[2], C);
-    if (!rc && dims > dc[1]) rc = SHANG_FAIL(SHANG_EINVAL, "--dims %zu but %s has %zu components", dims, path, dc[1]);
-    if (!rc) {
-        size_t K = dims ? dims : dc[1];
-        p = calloc(1, sizeof *p);
-        if (p) {
-            p->D = C;
-            p->K = K;
-            p->mean = malloc(C * 8);
-            p->scale = malloc(C * 8);
-            p->components = malloc(K * C * 8);
-            p->variance = calloc(K, 8);
-        }
-        if (!p || !p->mean || !p->scale || !p->components || !p->variance) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-        else {
-            memcpy(p->mean, mean + li * C, C * 8);
-            memcpy(p->scale, scale + li * C, C * 8);
-            memcpy(p->components, comp + li * dc[1] * C, K * C * 8);
-        }
-    }
-    if (f >= 0) H5Fclose(f);
-    free(layers); free(mean); free(scale); free(comp);
-    if (rc) shang_pca_free(p);
-    else *out = p;
-    return rc;
-}
-
 int cmd_cluster(int argc, char **argv)
 {
     enum { O_PCA = 256, O_DIMS, O_EXCL, O_NINIT, O_MAXIT, O_TOL, O_ALGO, O_BATCH, O_BAL, O_INIT };
@@ -240,13 +145,16 @@ int cmd_cluster(int argc, char **argv)
         shang_pca *pc = NULL;
         shang_kmeans *km = NULL;
         rc = shang_states_gather(s, site, layers[l], keep, &rows, &n);
-        if (!rc && pca_path && !(rc = load_pca(pca_path, layers[l], (size_t)dims, s->C, &pc))) {
+        if (!rc && pca_path && !(rc = shang_pca_read(pca_path, layers[l], (size_t)dims, s->C, &pc))) {
             proj = shang_alloc(n, pc->K * sizeof(float), "projected states");
             rc = proj ? shang_pca_project(pc, rows, n, s->C, proj) : shang_err_code();
         }
         size_t d = pc ? pc->K : s->C;
         float *init = NULL;
-        if (!rc && init_path && !(rc = load_init(init_path, layers[l], (size_t)K, d, &init))) ko.init = init;
+        if (!rc && init_path) {
+            if ((rc = shang_kmeans_read_centers(init_path, layers[l], (size_t)K, d, &init))) shang_err_prefix("--init");
+            else ko.init = init;
+        }
         if (!rc) rc = shang_kmeans_fit(proj ? proj : rows, n, d, &ko, &km);
         ko.init = NULL;
         free(init);

@@ -1291,3 +1291,11 @@ int shang_h5_compare(hid_t a, hid_t b, const char *skip, size_t *n_same, char **
     *n_diff = c.n;
     return SHANG_OK;
 }
+
+int shang_h5_layer_index(const int32_t *layers, size_t n, int layer, const char *path, size_t *li)
+{
+    for (*li = 0; *li < n; ++*li)
+        if (layers[*li] == layer) return SHANG_OK;
+    return SHANG_FAIL(SHANG_EINVAL, "%s has no layer %d", path, layer);
+}
+

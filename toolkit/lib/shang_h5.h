@@ -134,4 +134,8 @@ const char *shang_h5_version(void);
 int shang_h5_compare(hid_t a, hid_t b, const char *skip, size_t *n_same, char ***diff,
                      size_t *n_diff) SHANG_MUST_CHECK;
 
+/* The index of `layer` in a file's list of n layers (its "layers" dataset), or
+ * SHANG_EINVAL "PATH has no layer N". */
+int shang_h5_layer_index(const int32_t *layers, size_t n, int layer, const char *path, size_t *li) SHANG_MUST_CHECK;
+
 #endif

@@ -9,6 +9,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "shang_blas.h"
+#include "shang_h5.h"
 #include "shang_kernels.h"
 #include "shang_mem.h"
 #include "shang_rng.h"
@@ -699,3 +700,47 @@ int shang_kmeans_fit(const float *x, size_t N, size_t D, const shang_kmeans_opts
     else *out = km;
     return rc;
 }
+
+int shang_kmeans_read_centers(const char *path, int layer, size_t K, size_t D, float **out)
+{
+    *out = NULL;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return SHANG_FAIL(SHANG_EIO, "%s: cannot open it as HDF5", path);
+    int rank = 0, rl = 0, rc = SHANG_OK;
+    size_t dc[3] = {0}, dl[1] = {0};
+    double *c = NULL;
+    int32_t *layers = NULL;
+    if (!shang_h5_exists(f, "centers"))
+        rc = SHANG_FAIL(SHANG_EFORMAT, "%s has no dataset 'centers'", path);
+    if (!rc) rc = shang_h5_read(f, "centers", SHANG_DT_F64, 3, &rank, dc, (void **)&c);
+    size_t off = 0, k = rank == 3 ? dc[1] : dc[0], d = rank == 3 ? dc[2] : dc[1];
+    if (!rc && rank != 2 && rank != 3)
+        rc = SHANG_FAIL(SHANG_EFORMAT, "%s: 'centers' has rank %d, expected (K, D) or (L, K, D)", path, rank);
+    if (!rc && (k != K || d != D))
+        rc = SHANG_FAIL(SHANG_EINVAL, "%s: 'centers' holds %zu centres of width %zu, the run needs %zu of width %zu",
+                        path, k, d, K, D);
+    if (!rc && rank == 3) {
+        if (!shang_h5_exists(f, "layers"))
+            rc = SHANG_FAIL(SHANG_EFORMAT, "%s: (L, K, D) centres need a 'layers' dataset", path);
+        if (!rc) rc = shang_h5_read(f, "layers", SHANG_DT_I32, 1, &rl, dl, (void **)&layers);
+        if (!rc && dl[0] != dc[0])
+            rc = SHANG_FAIL(SHANG_EFORMAT, "%s: %zu layers for %zu sets of centres", path, dl[0], dc[0]);
+        size_t li = 0;
+        if (!rc) rc = shang_h5_layer_index(layers, dl[0], layer, path, &li);
+        off = li * K * D;
+    }
+    float *fc = rc ? NULL : shang_alloc(K * D, sizeof *fc, "initial centres");
+    if (!rc && !fc) rc = shang_err_code();
+    for (size_t i = 0; !rc && i < K * D; i++) {
+        if (!isfinite(c[off + i]))
+            rc = SHANG_FAIL(SHANG_ENUMERIC, "%s: centre %zu is NaN or infinite", path, i / D);
+        fc[i] = (float)c[off + i];
+    }
+    H5Fclose(f);
+    free(c);
+    free(layers);
+    if (rc) free(fc);
+    else *out = fc;
+    return rc;
+}
+

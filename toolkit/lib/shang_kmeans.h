@@ -56,5 +56,9 @@ const char *shang_kmeans_algorithm_name(int algorithm);
 
 int shang_kmeans_fit(const float *x, size_t N, size_t D, const shang_kmeans_opts *o, shang_kmeans **out) SHANG_MUST_CHECK;
 void shang_kmeans_free(shang_kmeans *k);
+/* Centres for `layer` from the dataset `centers` of the HDF5 file at path: (K,
+ * D), the same for every layer, or (L, K, D) with a `layers` dataset (a
+ * shang.clusters file); each checked finite; *out (K, D) floats, free() it. */
+int shang_kmeans_read_centers(const char *path, int layer, size_t K, size_t D, float **out) SHANG_MUST_CHECK;
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "shang_blas.h"
+#include "shang_h5.h"
 #include "shang_mem.h"
 
 int shang_pca_acc_new(size_t D, shang_pca_acc **out)
@@ -205,3 +206,45 @@ void shang_standardize_columns(float *X, size_t n, size_t C)
         for (size_t i = 0; i < n; i++) X[i * C + d] = (float)(sd > 0 ? (X[i * C + d] - m) / sd : 0);
     }
 }
+
+int shang_pca_read(const char *path, int layer, size_t dims, size_t C, shang_pca **out)
+{
+    hid_t f;
+    int rc = shang_h5_open(path, "shang.pca", 1, &f, NULL), rank;
+    size_t dl[1], dm[2], dc[3];
+    int32_t *layers = NULL;
+    double *mean = NULL, *scale = NULL, *comp = NULL;
+    shang_pca *p = NULL;
+    if (!rc) rc = shang_h5_read(f, "layers", SHANG_DT_I32, 1, &rank, dl, (void **)&layers);
+    if (!rc) rc = shang_h5_read(f, "mean", SHANG_DT_F64, 2, &rank, dm, (void **)&mean);
+    if (!rc) rc = shang_h5_read(f, "scale", SHANG_DT_F64, 2, &rank, dm, (void **)&scale);
+    if (!rc) rc = shang_h5_read(f, "components", SHANG_DT_F64, 3, &rank, dc, (void **)&comp);
+    size_t li = 0;
+    if (!rc) rc = shang_h5_layer_index(layers, dl[0], layer, path, &li);
+    if (!rc && dc[2] != C) rc = SHANG_FAIL(SHANG_EINVAL, "%s was made for width %zu, the states have %zu", path, dc[2], C);
+    if (!rc && dims > dc[1]) rc = SHANG_FAIL(SHANG_EINVAL, "%zu dimensions asked for, %s has %zu components", dims, path, dc[1]);
+    if (!rc) {
+        size_t K = dims ? dims : dc[1];
+        p = calloc(1, sizeof *p);
+        if (p) {
+            p->D = C;
+            p->K = K;
+            p->mean = malloc(C * 8);
+            p->scale = malloc(C * 8);
+            p->components = malloc(K * C * 8);
+            p->variance = calloc(K, 8);
+        }
+        if (!p || !p->mean || !p->scale || !p->components || !p->variance) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        else {
+            memcpy(p->mean, mean + li * C, C * 8);
+            memcpy(p->scale, scale + li * C, C * 8);
+            memcpy(p->components, comp + li * dc[1] * C, K * C * 8);
+        }
+    }
+    if (f >= 0) H5Fclose(f);
+    free(layers); free(mean); free(scale); free(comp);
+    if (rc) shang_pca_free(p);
+    else *out = p;
+    return rc;
+}
+

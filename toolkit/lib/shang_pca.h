@@ -43,6 +43,9 @@ typedef struct shang_pca {
 /* The top K components from an accumulator. */
 int shang_pca_fit(const shang_pca_acc *a, size_t K, int standardize, shang_pca **out) SHANG_MUST_CHECK;
 void shang_pca_free(shang_pca *p);
+/* The PCA of `layer` from a shang.pca file (shang pca), for states of width C,
+ * its first dims components (0: all). */
+int shang_pca_read(const char *path, int layer, size_t dims, size_t C, shang_pca **out) SHANG_MUST_CHECK;
 /* y (N, K) = ((x - mean) / scale) components^T, x (N, D) with row stride ld. */
 int shang_pca_project(const shang_pca *p, const float *x, size_t N, size_t ld, float *y) SHANG_MUST_CHECK;
 
