@@ -395,12 +395,12 @@ int shang_gpt_next_logits(shang_gpt_run *r, const int32_t *tokens, int T, float 
     return rc;
 }
 
-static const float *sort_base;
-
-static int by_logit_desc(const void *a, const void *b)
+/* qsort_r comparator: token ids by logit, descending (ties: the smaller id) */
+static int by_logit_desc(const void *a, const void *b, void *ctx)
 {
+    const float *logit = ctx;
     int32_t i = *(const int32_t *)a, j = *(const int32_t *)b;
-    if (sort_base[i] != sort_base[j]) return sort_base[i] < sort_base[j] ? 1 : -1;
+    if (logit[i] != logit[j]) return logit[i] < logit[j] ? 1 : -1;
     return (i > j) - (i < j);
 }
 
@@ -417,8 +417,7 @@ int shang_sample(const float *logits, int V, double temperature, int top_k, doub
         return shang_err_code();
     }
     for (int i = 0; i < V; i++) idx[i] = i;
-    sort_base = logits; /* qsort has no context argument; sampling runs on one thread */
-    qsort(idx, (size_t)V, sizeof *idx, by_logit_desc);
+    qsort_r(idx, (size_t)V, sizeof *idx, by_logit_desc, (void *)logits); /* no global: thread-safe */
     int n = top_k > 0 && top_k < V ? top_k : V;
     if (temperature <= 0) n = 1;
     double sum = 0;

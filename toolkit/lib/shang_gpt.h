@@ -90,14 +90,14 @@ int shang_gpt_init(shang_gpt *m, uint64_t seed) SHANG_MUST_CHECK;
 /* Model files: /config attributes and /weights/<name> (FORMATS.md). */
 int shang_gpt_write(const shang_gpt *m, hid_t file) SHANG_MUST_CHECK;
 int shang_gpt_read(hid_t file, shang_gpt **out) SHANG_MUST_CHECK;
-/* Opens a shang.model file: the model and (if tok != NULL) its tokenizer. */
-struct shang_tokenizer;
 /* The weight matrices whose spectra are studied: 0 wte (V, C), 1 wpe (T, C), then
  * per layer l qkv_w (3C, C), attproj_w (C, C), fc_w (4C, C), fcproj_w (C, 4C),
  * named "wte", "wpe", "h<l>.qkv_w", ... */
 int shang_gpt_n_matrices(const shang_gpt_config *c);
 const float *shang_gpt_matrix(const shang_gpt *m, int k, size_t *rows, size_t *cols, char *name, size_t name_len);
 
+/* Opens a shang.model file: the model and (if tok != NULL) its tokenizer. */
+struct shang_tokenizer;
 int shang_gpt_load(const char *path, shang_gpt **m, struct shang_tokenizer **tok) SHANG_MUST_CHECK;
 
 /* Named hidden-state sites (DESIGN.md). `layer` numbering: resid 0 = embeddings,
