@@ -82,13 +82,12 @@ static int note_first_position(const shang_states *st, hid_t out)
 }
 
 /* The tables, the root attributes, provenance (the inputs as role/path pairs,
- * NULL paths skipped, and the shared options) and the commit; *f is consumed as
+ * NULL paths skipped, the shared options, and with wic the WiC mode's own) and the commit; *f is consumed as
  * shang_prov_commit does. */
 static int senses_commit(shang_h5_file **f, shang_table *const *t, int n_t, const shang_states *st, const cmd_opts *co,
-                         const shang_senses_opts *o, const char *const *io, int n_io, int argc, char **argv)
+                         const shang_senses_opts *o, int wic, const char *const *io, int n_io, int argc, char **argv)
 {
     shang_prov *p = NULL;
-    const int wic = !strcmp(io[2], "pairs");
     int rc = SHANG_OK;
     for (int q = 0; !rc && q < n_t; q++) rc = shang_table_write(t[q], (*f)->id);
     if (!rc) rc = shang_h5_attr_str((*f)->id, "site", co->site_name);
@@ -153,7 +152,7 @@ int cmd_senses(int argc, char **argv)
     else if (!rc) rc = shang_senses_wic(s, ppath, &o, t, &n_t);
     const char *const io[] = {"states", spath, syn ? "antonyms" : para ? "paraphrase" : "pairs", syn ? syn : para ? para : ppath,
                               "frequencies", syn ? freq_path : NULL};
-    if (!rc) rc = senses_commit(&f, t, n_t, s, &co, &o, io, 3, argc, argv);
+    if (!rc) rc = senses_commit(&f, t, n_t, s, &co, &o, !syn && !para, io, 3, argc, argv);
     int status = rc ? cmd_fail("senses", rc) : SHANG_EXIT_OK;
     shang_h5_abort(f);
     for (int q = 0; q < n_t; q++) shang_table_free(t[q]);

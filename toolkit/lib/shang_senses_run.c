@@ -469,8 +469,9 @@ static int paraphrase_items(const shang_states *sa, const shang_states *sb, size
     int rank, rc = shang_h5_read(sa->file, "item_target_last", SHANG_DT_I64, 1, &rank, d, (void **)&tl);
     free(tl);
     tl = NULL;
+    if (rc) return rc;
     *I = d[0];
-    if (!rc) rc = shang_h5_read(sb->file, "item_target_last", SHANG_DT_I64, 1, &rank, d, (void **)&tl);
+    rc = shang_h5_read(sb->file, "item_target_last", SHANG_DT_I64, 1, &rank, d, (void **)&tl);
     free(tl);
     if (!rc && d[0] != *I) rc = SHANG_FAIL(SHANG_EINVAL, "%s has %zu items, %s %zu", sa->path, *I, sb->path, d[0]);
     if (!rc && *I < 2) rc = SHANG_FAIL(SHANG_EINVAL, "paraphrase needs 2 items or more");
