@@ -88,6 +88,15 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_OBJ := $(BUILD)/tests/testutil.o
 BENCH_GEMM := $(BUILD)/bench/bench-gemm
+# the installed API: every header but these (used by the library and the shang
+# program only; shang.h does not include them)
+INTERNAL_H := shang_bpe_learn.h shang_cli.h shang_kernels.h shang_mem.h shang_strmap.h
+PUBLIC_H := $(filter-out $(addprefix toolkit/lib/,$(INTERNAL_H)),$(wildcard toolkit/lib/shang*.h))
+# the example program, built with pkg-config only against a copy installed under
+# $(BUILD)/prefix (make test runs it: tests/cli/test_example.sh)
+, := ,
+EXAMPLE_PREFIX := $(abspath $(BUILD))/prefix
+EXAMPLE := $(BUILD)/examples/alias_pipeline
 
 .SECONDARY:
 .PHONY: all test test-kernels asan asan-kernels strict fuzz demo deps install clean bench-gemm bench-tokenize bench-extract bench-train bench-analysis bench-alias bench-lens figures verify FORCE
@@ -134,8 +143,17 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_OBJ) $(BUILD)/libshang.a
 	$(CC) $(LDFLAGS_ALL) $< $(TEST_OBJ) $(BUILD)/libshang.a -o $@ $(LIBS) -lcmocka
 
-test: all $(TEST_BIN) $(BENCH_GEMM)
+test: all $(TEST_BIN) $(BENCH_GEMM) $(EXAMPLE)
 	@SAN=$(SAN) tests/run $(BUILD)
+
+$(EXAMPLE): toolkit/examples/alias_pipeline.c $(BUILD)/shang $(BUILD)/libshang.a $(BUILD)/libshang.so \
+            $(PUBLIC_H) toolkit/shang.pc.in
+	@rm -rf $(EXAMPLE_PREFIX)
+	@$(MAKE) --no-print-directory install PREFIX=$(EXAMPLE_PREFIX) >/dev/null
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -Wall -Wextra -Werror $(if $(filter 1,$(SAN)),-fsanitize=address$(,)undefined) $< \
+	  $$(PKG_CONFIG_PATH=$(EXAMPLE_PREFIX)/lib/pkgconfig pkg-config --cflags --libs shang) \
+	  -Wl,-rpath,$(EXAMPLE_PREFIX)/lib -o $@
 
 # libFuzzer (clang): the tokenizers, document splitter and merges.txt parser
 FUZZ_SECONDS ?= 60
@@ -232,7 +250,7 @@ install: all
 	install -m 644 $(BUILD)/libshang.a $(DESTDIR)$(PREFIX)/lib/libshang.a
 	install -m 755 $(BUILD)/libshang.so $(DESTDIR)$(PREFIX)/lib/libshang.so.0
 	ln -sf libshang.so.0 $(DESTDIR)$(PREFIX)/lib/libshang.so
-	install -m 644 toolkit/lib/shang*.h $(DESTDIR)$(PREFIX)/include/shang/
+	install -m 644 $(PUBLIC_H) $(DESTDIR)$(PREFIX)/include/shang/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|'$$(sed -n 's/.*SHANG_VERSION "\(.*\)"/\1/p' toolkit/lib/shang_version.h)'|' \
 	  toolkit/shang.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/shang.pc
 

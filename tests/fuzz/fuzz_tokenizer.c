@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "shang.h"
+#include "shang_bpe_learn.h"
 
 static shang_tokenizer *tok[2];
 static shang_encoder *enc[2];

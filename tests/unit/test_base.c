@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "shang.h"
+#include "shang_cli.h"
+#include "shang_mem.h"
 #include "testutil.h"
 
 static int fail_here(void) { return SHANG_FAIL(SHANG_EINVAL, "bad value %d in %s", 7, "x.tsv"); }

@@ -119,12 +119,12 @@ static void test_sgemm_threads_identical(void **state)
     float *A = malloc(M * K * 4), *B = malloc(K * N * 4), *C1 = malloc(M * N * 4), *C2 = malloc(M * N * 4);
     fill(A, M * K, r);
     fill(B, K * N, r);
-    int t0 = shang_blas_threads();
-    shang_blas_set_threads(1);
+    int t0 = shang_threads();
+    shang_threads_set(1);
     shang_sgemm(false, false, M, N, K, 1, A, K, B, N, 0, C1, N);
-    shang_blas_set_threads(2);
+    shang_threads_set(2);
     shang_sgemm(false, false, M, N, K, 1, A, K, B, N, 0, C2, N);
-    shang_blas_set_threads(t0);
+    shang_threads_set(t0);
     assert_memory_equal(C1, C2, M * N * 4);
     free(A);
     free(B);

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "shang.h"
+#include "shang_mem.h"
+#include "shang_bpe_learn.h"
 #include "testutil.h"
 
 static shang_tokenizer *gpt2;

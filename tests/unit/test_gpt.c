@@ -12,6 +12,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "shang.h"
+#include "shang_mem.h"
 #include "shang_gpt.h"
 #include "testutil.h"
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "shang.h"
+#include "shang_mem.h"
 #include "testutil.h"
 
 static int file_exists(const char *p)

@@ -13,6 +13,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "shang.h"
+#include "shang_kernels.h"
 #include "testutil.h"
 
 /* ---- the kernel ---------------------------------------------------------------- */

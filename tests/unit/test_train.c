@@ -10,6 +10,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "shang.h"
+#include "shang_kernels.h"
 #include "testutil.h"
 
 static const shang_gpt_config CFG = {.L = 2, .C = 16, .NH = 2, .T = 8, .V = 23, .eps = 1e-5f};

@@ -8,6 +8,8 @@
 #include <stdio.h>
 
 #include "shang.h"
+#include "shang_cli.h" /* internal: number parsing, threads, progress */
+#include "shang_mem.h"
 
 int cmd_info(int argc, char **argv);
 int cmd_bpe(int argc, char **argv);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cmd.h"
+#include "shang_bpe_learn.h"
 
 static void usage(FILE *out)
 {

@@ -154,11 +154,6 @@ int cmd_extract(int argc, char **argv)
             (rc = shang_prov_i64(p, "compress", e->storage.deflate))) {
             /* rc holds the failure */
         }
-        /* the same facts as root attributes, for readers that skip provenance */
-        if (!rc) rc = shang_h5_attr_i64(f->id, "bos_prepended", e->bos);
-        if (!rc) rc = shang_h5_attr_str(f->id, "first_position", e->bos ? "<|endoftext|> prefix run but not stored" : "stored");
-        if (!rc) rc = shang_h5_attr_i64(f->id, "n_layer", m->cfg.L);
-        if (!rc) rc = shang_h5_attr_i64(f->id, "n_embd", m->cfg.C);
     }
     shang_extract_free(x); /* closes its datasets before the file is committed */
     x = NULL;

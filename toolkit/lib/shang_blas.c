@@ -16,6 +16,8 @@
 #include <cblas.h>
 #include <lapacke.h>
 
+#include "shang_cli.h"
+
 int shang_blas_cpu_simd(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -126,13 +128,24 @@ static void blas_single_threaded(void)
 
 static void blas_init(void) { pthread_once(&blas_once, blas_single_threaded); }
 
-void shang_blas_set_threads(int n)
+void shang_threads_set(int n)
 {
     blas_init();
     if (n > 0) omp_set_num_threads(n);
 }
 
-int shang_blas_threads(void) { return omp_get_max_threads(); }
+int shang_threads(void) { return omp_get_max_threads(); }
+
+int shang_threads_default(void)
+{
+    const char *e = getenv("OMP_NUM_THREADS");
+    int n;
+    if (e && shang_parse_int(e, 1, 4096, &n) == 0) return n;
+    shang_err_clear();
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    return c > 0 ? (int)c : 1;
+}
+
 
 static int fits(size_t n) { return n <= (size_t)INT_MAX; }
 

@@ -46,11 +46,15 @@ const char *shang_blas_kernel_origin(void);
 /* Kernel a re-execution would force now, or NULL (for embedders' warnings). */
 const char *shang_blas_kernel_advice(void);
 
-/* Threads for shang's products (and OpenMP's default). OpenBLAS itself always
- * runs single-threaded: shang parallelises products over fixed tiles (below), so
- * that every result is the same bits for any thread count. */
-void shang_blas_set_threads(int n);
-int shang_blas_threads(void);
+/* Threads for shang's parallel loops and products (OpenMP's count; n < 1 is
+ * ignored). OpenBLAS itself always runs single-threaded: shang parallelises
+ * products over fixed tiles (below), so that every result is the same bits for
+ * any thread count. */
+void shang_threads_set(int n);
+int shang_threads(void);
+/* Threads to use when none is asked for: OMP_NUM_THREADS if it is an integer in
+ * [1, 4096], else the number of online cores. */
+int shang_threads_default(void);
 
 /* Tiling of the products: C(M, N) is cut into the fewest tiles of at most TILE_M
  * rows and TILE_N columns, of equal size (a multiple of 16) but the last, a product

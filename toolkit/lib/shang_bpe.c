@@ -7,6 +7,7 @@
  * and a max-heap with lazy deletion, so a merge touches only the words it changes.
  */
 #include "shang_bpe.h"
+#include "shang_bpe_learn.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* shang_bpe — byte-level BPE tokenizers: GPT-2's (loaded from vocab.json and
- * merges.txt) and shang's own (learnt on a corpus by shang_bpe_learn), encoding,
+ * merges.txt) and shang's own (learnt on a corpus: shang_bpe_learn.h, internal), encoding,
  * decoding, and storage in HDF5 so that a model file can embed its tokenizer.
  *
  * Text is split into pieces by GPT-2's pre-tokenisation regex (PCRE2, UTF mode with
@@ -19,7 +19,6 @@
 #include <hdf5.h>
 
 #include "shang_err.h"
-#include "shang_strmap.h"
 
 /* GPT-2's pre-tokenisation pattern. */
 #define SHANG_BPE_PATTERN \
@@ -56,20 +55,6 @@ int32_t shang_bpe_eot(const shang_tokenizer *t); /* id of <|endoftext|>, -1 if n
 /* The bytes of token `id` (not NUL-terminated); NULL for an id out of range. */
 const char *shang_bpe_token(const shang_tokenizer *t, int32_t id, size_t *len);
 const char *shang_bpe_origin(const shang_tokenizer *t); /* "gpt2" or "shang bpe" */
-
-/* Counting pre-token pieces of a corpus, for learning. */
-int shang_bpe_count_pieces(const char *text, size_t len, shang_strmap *counts) SHANG_MUST_CHECK;
-
-typedef struct shang_bpe_opts {
-    size_t vocab_size; /* total, including 256 bytes and <|endoftext|>; >= 257 */
-    uint64_t min_count; /* stop when the best pair occurs fewer times (>= 1) */
-} shang_bpe_opts;
-/* Learns merges from piece counts (as filled by shang_bpe_count_pieces). Merges
- * the most frequent adjacent pair, ties broken by the smaller left then right
- * id, until vocab_size or min_count; deterministic. Token 256+r is merge r;
- * <|endoftext|> is the last id. */
-int shang_bpe_learn(const shang_strmap *counts, const shang_bpe_opts *opts,
-                    shang_tokenizer **out) SHANG_MUST_CHECK;
 
 int shang_encoder_new(const shang_tokenizer *t, shang_encoder **out) SHANG_MUST_CHECK;
 void shang_encoder_free(shang_encoder *e);

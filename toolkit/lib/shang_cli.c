@@ -65,23 +65,6 @@ int shang_parse_f64(const char *s, double min, double max, double *out)
     return SHANG_OK;
 }
 
-int shang_threads_default(void)
-{
-    const char *e = getenv("OMP_NUM_THREADS");
-    int n;
-    if (e && shang_parse_int(e, 1, 4096, &n) == 0) return n;
-    shang_err_clear();
-    long c = sysconf(_SC_NPROCESSORS_ONLN);
-    return c > 0 ? (int)c : 1;
-}
-
-void shang_threads_set(int n)
-{
-    if (n < 1) return;
-    omp_set_num_threads(n);
-    shang_blas_set_threads(n);
-}
-
 double shang_now(void)
 {
     struct timespec ts;

@@ -1,7 +1,8 @@
-/* shang_cli — what every shang program shares: strict number parsing, thread
- * setup, and progress reporting on stderr (a bar on a terminal, `key=value` lines
- * otherwise). It does not parse options (programs use getopt_long) and never
- * writes to stdout.
+/* shang_cli — what the shang program and the library share internally (not
+ * installed): strict number parsing, the monotonic clock, and progress reporting
+ * on stderr (a bar on a terminal, `key=value` lines otherwise). It does not parse
+ * options (bin/cmd.c does) and never writes to stdout. Thread counts are set with
+ * shang_threads_set (shang_blas.h).
  */
 #ifndef SHANG_CLI_H
 #define SHANG_CLI_H
@@ -17,12 +18,6 @@ int shang_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out) SH
 int shang_parse_int(const char *s, int min, int max, int *out) SHANG_MUST_CHECK;
 /* A finite real in [min, max] (NaN and infinities refused). */
 int shang_parse_f64(const char *s, double min, double max, double *out) SHANG_MUST_CHECK;
-
-/* Threads to use when none is asked for: OMP_NUM_THREADS if set, else the
- * number of online cores. */
-int shang_threads_default(void);
-/* Sets the OpenMP and OpenBLAS thread counts. */
-void shang_threads_set(int n);
 
 typedef struct shang_progress shang_progress;
 /* A progress reporter for `total` units named `unit` ("tok", "rows"); `total` 0 =

@@ -456,8 +456,17 @@ int shang_extract_items(shang_extract *x, const char *path)
 int shang_extract_finish(shang_extract *x)
 {
     int rc = flush(x);
-    if (rc || !x->items) return rc;
+    if (rc) return rc;
     hid_t file = H5Iget_file_id(x->meta[0]);
+    /* the run's facts as root attributes, for readers that skip provenance */
+    if (!rc) rc = shang_h5_attr_i64(file, "bos_prepended", x->o.bos);
+    if (!rc) rc = shang_h5_attr_str(file, "first_position", x->o.bos ? "<|endoftext|> prefix run but not stored" : "stored");
+    if (!rc) rc = shang_h5_attr_i64(file, "n_layer", x->m->cfg.L);
+    if (!rc) rc = shang_h5_attr_i64(file, "n_embd", x->m->cfg.C);
+    if (rc || !x->items) {
+        H5Fclose(file);
+        return rc;
+    }
     shang_tsv *t = x->items;
     size_t I = t->n_rows, d[1] = {I};
     static const char *const dI[] = {"I"};

@@ -57,7 +57,8 @@ int shang_extract_new(const shang_gpt *m, const shang_tokenizer *t, const shang_
                       shang_extract **out) SHANG_MUST_CHECK;
 int shang_extract_text(shang_extract *x, const char *path) SHANG_MUST_CHECK;
 int shang_extract_items(shang_extract *x, const char *tsv_path) SHANG_MUST_CHECK;
-/* Runs the last batch and writes the item tables and attributes. */
+/* Runs the last batch and writes the item tables and the root attributes
+ * (bos_prepended, first_position, n_layer, n_embd). */
 int shang_extract_finish(shang_extract *x) SHANG_MUST_CHECK;
 void shang_extract_free(shang_extract *x);
 uint64_t shang_extract_rows(const shang_extract *x);     /* positions stored */

@@ -14,6 +14,8 @@
 #include <gsl/gsl_errno.h>
 
 #include "shang.h"
+#include "shang_mem.h"
+#include "shang_cli.h"
 
 #include <cblas.h> /* after shang.h: its complex.h defines I */
 
