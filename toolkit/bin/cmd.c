@@ -69,7 +69,7 @@ static int build_table(cmd_opts *o, const char *shorts, const struct option *own
 {
     size_t n_own = 0;
     while (own && own[n_own].name) n_own++;
-    o->table = calloc(n_own + N_SHARED + 1, sizeof *o->table);
+    o->table = shang_zalloc(n_own + N_SHARED + 1, sizeof *o->table, "o->table");
     o->shorts = shang_asprintf(":%sqvh", shorts ? shorts : "");
     if (!o->table || !o->shorts) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     size_t k = 0;

@@ -104,10 +104,10 @@ int cmd_alias(int argc, char **argv)
     if (!rc) rc = shang_states_column(s, "doc", &doc);
     const size_t N = rc ? 0 : dr[0], L = rc ? 0 : dl[0];
     if (!rc) {
-        x = malloc((N ? N : 1) * sizeof *x);
-        y = malloc((N ? N : 1) * sizeof *y);
-        d = malloc((N ? N : 1) * sizeof *d);
-        labels = malloc((N ? N : 1) * sizeof *labels);
+        x = shang_alloc(N, sizeof *x, "x");
+        y = shang_alloc(N, sizeof *y, "y");
+        d = shang_alloc(N, sizeof *d, "d");
+        labels = shang_alloc(N, sizeof *labels, "labels");
         if (!x || !y || !d || !labels) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     }
     int32_t vmax = -1;

@@ -131,9 +131,9 @@ int cmd_cluster(int argc, char **argv)
     size_t L = (size_t)n_layers, M = 0;
     for (size_t i = 0; !rc && i < s->N; i++) M += !keep || keep[i];
     if (!rc && (size_t)K > M) rc = SHANG_FAIL(SHANG_EINVAL, "%d clusters for %zu rows", K, M);
-    int64_t *rows_idx = rc ? NULL : malloc((M ? M : 1) * sizeof *rows_idx);
-    int32_t *labels = rc ? NULL : malloc((L * M > 0 ? L * M : 1) * sizeof *labels), *iters = rc ? NULL : malloc(L * sizeof *iters);
-    double *inertia = rc ? NULL : malloc(L * sizeof *inertia), *centers = NULL;
+    int64_t *rows_idx = rc ? NULL : shang_alloc(M, sizeof *rows_idx, "rows_idx");
+    int32_t *labels = rc ? NULL : shang_alloc(L * M, sizeof *labels, "labels"), *iters = rc ? NULL : shang_alloc(L, sizeof *iters, "iters");
+    double *inertia = rc ? NULL : shang_alloc(L, sizeof *inertia, "inertia"), *centers = NULL;
     size_t D = 0;
     if (!rc && (!rows_idx || !labels || !iters || !inertia)) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0, k = 0; !rc && i < s->N; i++)
@@ -161,7 +161,7 @@ int cmd_cluster(int argc, char **argv)
         if (!rc) {
             if (!centers) {
                 D = d;
-                centers = malloc(L * (size_t)K * D * sizeof *centers);
+                centers = shang_alloc(L * (size_t)K * D, sizeof *centers, "centers");
                 if (!centers) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
             }
             if (!rc) {

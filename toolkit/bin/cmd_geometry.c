@@ -78,11 +78,11 @@ int cmd_geometry(int argc, char **argv)
     size_t M = 0;
     for (size_t i = 0; !rc && i < s->N; i++) M += !keep || keep[i];
     if (!rc && M > (size_t)max_rows) {
-        size_t *all = malloc(M * sizeof *all), *pick = malloc((size_t)max_rows * sizeof *pick);
+        size_t *all = shang_alloc(M, sizeof *all, "all"), *pick = shang_alloc((size_t)max_rows, sizeof *pick, "pick");
         gsl_rng *r = NULL;
         if (!all || !pick) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         if (!rc) rc = shang_rng_new(seed, SHANG_STREAM_SUBSAMPLE, UINT64_C(3) << 40, &r);
-        if (!rc && !keep && !(keep = malloc(s->N))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        if (!rc && !keep && !(keep = shang_alloc(s->N, 1, "keep"))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         if (!rc) {
             if (keep && M == s->N) memset(keep, 1, s->N);
             for (size_t i = 0, j = 0; i < s->N; i++)
@@ -97,8 +97,8 @@ int cmd_geometry(int argc, char **argv)
         free(pick);
     }
     if (!rc) {
-        ktok = malloc((M ? M : 1) * sizeof *ktok);
-        kdoc = malloc((M ? M : 1) * sizeof *kdoc);
+        ktok = shang_alloc(M, sizeof *ktok, "ktok");
+        kdoc = shang_alloc(M, sizeof *kdoc, "kdoc");
         if (!ktok || !kdoc) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         for (size_t i = 0, j = 0; !rc && i < s->N; i++)
             if (!keep || keep[i]) {

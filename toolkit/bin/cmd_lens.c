@@ -116,7 +116,7 @@ int cmd_lens(int argc, char **argv)
     snprintf(extra, sizeof extra, "rows_per_s=%.0f", (double)d.N / (shang_now() - t0 + 1e-9));
     shang_progress_finish(pr, d.N, extra);
     if (!rc && d.N == 0) rc = SHANG_FAIL(SHANG_EINVAL, "no position with a next token in the input");
-    if (!rc && (!(logu = malloc((size_t)V * sizeof *logu)) || !(punct = malloc((size_t)V))))
+    if (!rc && (!(logu = shang_alloc((size_t)V, sizeof *logu, "logu")) || !(punct = shang_alloc((size_t)V, 1, "punct"))))
         rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (int32_t id = 0; !rc && id < V; id++) {
         size_t len;
@@ -125,7 +125,7 @@ int cmd_lens(int argc, char **argv)
     }
     if (!rc) rc = shang_lens_unigram(&d, V, logu, &h_uni);
     if (!rc) rc = shang_lens_layers_table(&run, &d, logu, h_uni, &tab[0]);
-    int32_t *cls = rc ? NULL : malloc(d.N * sizeof *cls);
+    int32_t *cls = rc ? NULL : shang_alloc(d.N, sizeof *cls, "cls");
     if (!rc && !cls) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     int32_t K = 0;
     for (size_t i = 0; !rc && i < d.N; i++) K = d.ctx_pos[i] + 1 > K ? d.ctx_pos[i] + 1 : K;
@@ -142,7 +142,7 @@ int cmd_lens(int argc, char **argv)
         int32_t *pool = NULL;
         int n_pool = 0;
         if (rvocab) {
-            if (!(pool = malloc((size_t)rvocab * sizeof *pool))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+            if (!(pool = shang_alloc((size_t)rvocab, sizeof *pool, "pool"))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
             else if ((n_pool = shang_lens_frequent(&d, V, rvocab, shang_bpe_eot(t), pool)) < 0) rc = n_pool;
         }
         if (!rc) rc = shang_lens_repeat(m, bos ? shang_bpe_eot(t) : -1, pool, n_pool, rseqs, repeat, o.batch, run.seed, &dr);

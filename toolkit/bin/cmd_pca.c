@@ -63,12 +63,12 @@ int cmd_pca(int argc, char **argv)
     size_t L = (size_t)n_layers, C = s ? s->C : 0, Kz = (size_t)K, n_rows = 0;
     double *mean = NULL, *scale = NULL, *comp = NULL, *var = NULL, *ratio = NULL, *total = NULL;
     if (!rc) {
-        mean = malloc(L * C * 8);
-        scale = malloc(L * C * 8);
-        comp = malloc(L * Kz * C * 8);
-        var = malloc(L * Kz * 8);
-        ratio = malloc(L * Kz * 8);
-        total = malloc(L * 8);
+        mean = shang_alloc(L * C, sizeof(double), "mean");
+        scale = shang_alloc(L * C, sizeof(double), "scale");
+        comp = shang_alloc(L * Kz * C, sizeof(double), "comp");
+        var = shang_alloc(L * Kz, sizeof(double), "var");
+        ratio = shang_alloc(L * Kz, sizeof(double), "ratio");
+        total = shang_alloc(L, sizeof(double), "total");
         if (!mean || !scale || !comp || !var || !ratio || !total) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     }
     shang_progress *pr = rc ? NULL : shang_progress_new("pca", "layers", L);

@@ -86,8 +86,8 @@ int cmd_spectrum(int argc, char **argv)
         size_t rows, cols;
         const float *A = shang_gpt_matrix(m, k, &rows, &cols, name, sizeof name);
         size_t n = rows < cols ? rows : cols;
-        double *s = malloc(n * sizeof *s), *sr = malloc(n * sizeof *sr), st[2][3], var = 0;
-        float *R = malloc(rows * cols * sizeof *R);
+        double *s = shang_alloc(n, sizeof *s, "s"), *sr = shang_alloc(n, sizeof *sr, "sr"), st[2][3], var = 0;
+        float *R = shang_alloc(rows * cols, sizeof *R, "R");
         if (!s || !sr || !R) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         for (size_t i = 0; !rc && i < rows * cols; i++) var += (double)A[i] * A[i];
         var /= (double)(rows * cols);

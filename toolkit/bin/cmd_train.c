@@ -233,7 +233,7 @@ int cmd_train(int argc, char **argv)
         if (!rc) rc = shang_prov_str(p, "setting_changes", shang_trainer_setting_changes(tr));
     }
     /* log-spaced spectrum steps: 0 and round(steps^(k/(K-1))) */
-    int64_t *spec_at = calloc((size_t)spectra + 1, sizeof *spec_at);
+    int64_t *spec_at = shang_zalloc((size_t)spectra + 1, sizeof *spec_at, "spec_at");
     for (int k = 0; spec_at && k < spectra; k++)
         spec_at[k] = k == 0 ? 0 : (int64_t)llround(pow((double)o.steps, (double)k / (spectra - 1)));
     struct sigaction sa = {0};

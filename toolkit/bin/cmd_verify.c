@@ -110,7 +110,7 @@ static int read_recorded(const char *path, struct recorded *r, char *why, size_t
             uint64_t bytes;
             ssize_t rl = H5Lget_name_by_idx(in, ".", H5_INDEX_NAME, H5_ITER_INC, i, NULL, 0, H5P_DEFAULT);
             hid_t ri = -1;
-            if (rl >= 0 && (role = malloc((size_t)rl + 1)) &&
+            if (rl >= 0 && (role = shang_alloc((size_t)rl + 1, 1, "role")) &&
                 H5Lget_name_by_idx(in, ".", H5_INDEX_NAME, H5_ITER_INC, i, role, (size_t)rl + 1, H5P_DEFAULT) >= 0)
                 ri = H5Gopen2(in, role, H5P_DEFAULT);
             if (ri < 0) { /* an input that cannot be checked is not skipped */
@@ -144,7 +144,7 @@ static int read_recorded(const char *path, struct recorded *r, char *why, size_t
 /* runs `shang` argv[1..] in cwd with the outputs in dir; the log in dir/log.txt */
 static int rerun(const struct recorded *r, const char *self, const char *dir, char **out_path, char *why, size_t why_len)
 {
-    char **argv = calloc((size_t)r->argc + 1, sizeof *argv);
+    char **argv = shang_zalloc((size_t)r->argc + 1, sizeof *argv, "argv");
     char *log = NULL;
     int n_out = 0, rc = SHANG_OK;
     *out_path = NULL;

@@ -88,7 +88,7 @@ int shang_alias_stat_is_information(int s) { return s >= 0 && s < SHANG_A_N_STAT
 /* dense int32 ids of the pairs (a[i], b[i]) */
 static int pair_ids(const int32_t *a, const int32_t *b, size_t N, int32_t *out)
 {
-    int32_t *key = malloc((N ? N : 1) * 2 * sizeof *key);
+    int32_t *key = shang_alloc(N * 2, sizeof *key, "key");
     if (!key) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0; i < N; i++) {
         key[2 * i] = a[i];
@@ -124,7 +124,7 @@ static int top_values(const int32_t *x, const int32_t *kl, size_t N, const int32
         else (*a)++;
     }
     size_t nx = shang_strmap_size(mx), K = shang_strmap_size(mk), q = 0;
-    struct count *cnt = rc ? NULL : malloc((nx ? nx : 1) * sizeof *cnt);
+    struct count *cnt = rc ? NULL : shang_alloc(nx, sizeof *cnt, "cnt");
     if (!rc && !cnt) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t s = 0; !rc && s < shang_strmap_capacity(mx); s++) {
         const char *key;
@@ -175,10 +175,10 @@ static int ftab_build(struct ftab *f, const int32_t *a, const int32_t *b, size_t
     memset(f, 0, sizeof *f);
     f->n = n;
     size_t n1 = n ? n : 1;
-    f->row = malloc(n1 * sizeof *f->row);
-    f->col = malloc(n1 * sizeof *f->col);
-    f->cell = malloc(n1 * sizeof *f->cell);
-    uint32_t *pair = malloc(2 * n1 * sizeof *pair);
+    f->row = shang_alloc(n1, sizeof *f->row, "f->row");
+    f->col = shang_alloc(n1, sizeof *f->col, "f->col");
+    f->cell = shang_alloc(n1, sizeof *f->cell, "f->cell");
+    uint32_t *pair = shang_alloc(2 * n1, sizeof *pair, "pair");
     int rc = f->row && f->col && f->cell && pair ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     if (!rc) rc = shang_dense_ids(a, sizeof *a, n, f->row, &f->R);
     if (!rc) rc = shang_dense_ids(b, sizeof *b, n, f->col, &f->C);
@@ -188,8 +188,8 @@ static int ftab_build(struct ftab *f, const int32_t *a, const int32_t *b, size_t
     }
     if (!rc) rc = shang_dense_ids(pair, 2 * sizeof *pair, n, f->cell, &f->nnz);
     if (!rc) {
-        f->ci = malloc((f->nnz ? f->nnz : 1) * sizeof *f->ci);
-        f->cj = malloc((f->nnz ? f->nnz : 1) * sizeof *f->cj);
+        f->ci = shang_alloc(f->nnz, sizeof *f->ci, "f->ci");
+        f->cj = shang_alloc(f->nnz, sizeof *f->cj, "f->cj");
         if (!f->ci || !f->cj) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         for (size_t i = 0; !rc && i < n; i++) {
             f->ci[f->cell[i]] = f->row[i];
@@ -205,7 +205,7 @@ static int ftab_build(struct ftab *f, const int32_t *a, const int32_t *b, size_t
  * *buf holds them (free() it). N = 0 if every weight is 0. */
 static int ftab_fill(const struct ftab *f, const uint32_t *w, shang_contingency *t, uint64_t **buf)
 {
-    uint64_t *s = calloc(f->R + f->C + f->nnz + 1, sizeof *s);
+    uint64_t *s = shang_zalloc(f->R + f->C + f->nnz + 1, sizeof *s, "s");
     if (!s) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     uint64_t *rs = s, *cs = s + f->R, *cn = s + f->R + f->C, tot = 0;
     for (size_t i = 0; i < f->n; i++) {
@@ -325,7 +325,7 @@ static int compute(const struct ctx *c, const uint32_t *w, int full, double *st)
     buf = NULL;
     if (rc || c->ny == 0) return rc;
     if (w) {
-        if (!(wy = malloc(c->ny * sizeof *wy))) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+        if (!(wy = shang_alloc(c->ny, sizeof *wy, "wy"))) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         uint64_t tot = 0;
         for (size_t j = 0; j < c->ny; j++) tot += wy[j] = w[c->yrow[j]];
         if (!tot) {
@@ -383,8 +383,8 @@ static int baselines(const struct ctx *c, double *st)
     gsl_rng *r;
     int rc = shang_rng_new(c->o->seed, SHANG_STREAM_BASELINE, c->o->stream, &r);
     if (rc) return rc;
-    int32_t *kp = malloc(c->N * sizeof *kp), *kpy = malloc((c->ny ? c->ny : 1) * sizeof *kpy);
-    int32_t *yp = malloc((c->ny ? c->ny : 1) * sizeof *yp);
+    int32_t *kp = shang_alloc(c->N, sizeof *kp, "kp"), *kpy = shang_alloc(c->ny, sizeof *kpy, "kpy");
+    int32_t *yp = shang_alloc(c->ny, sizeof *yp, "yp");
     shang_contingency *t = NULL;
     shang_cluster_scores sc;
     if (!kp || !kpy || !yp) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
@@ -437,14 +437,14 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
         c.ny += y[i] >= 0;
     }
     size_t n1 = c.ny ? c.ny : 1;
-    c.yrow = malloc(n1 * sizeof *c.yrow);
-    c.yx = malloc(n1 * sizeof *c.yx);
-    c.yk = malloc(n1 * sizeof *c.yk);
-    c.yxk = malloc(n1 * sizeof *c.yxk);
-    c.yy = malloc(n1 * sizeof *c.yy);
-    c.yxt = malloc(n1 * sizeof *c.yxt);
-    c.test = malloc(n1);
-    int32_t *ydoc = malloc(n1 * sizeof *ydoc);
+    c.yrow = shang_alloc(n1, sizeof *c.yrow, "c.yrow");
+    c.yx = shang_alloc(n1, sizeof *c.yx, "c.yx");
+    c.yk = shang_alloc(n1, sizeof *c.yk, "c.yk");
+    c.yxk = shang_alloc(n1, sizeof *c.yxk, "c.yxk");
+    c.yy = shang_alloc(n1, sizeof *c.yy, "c.yy");
+    c.yxt = shang_alloc(n1, sizeof *c.yxt, "c.yxt");
+    c.test = shang_alloc(n1, 1, "c.test");
+    int32_t *ydoc = shang_alloc(n1, sizeof *ydoc, "ydoc");
     size_t *dord = NULL;
     if (!c.yrow || !c.yx || !c.yk || !c.yxk || !c.yy || !c.yxt || !c.test || !ydoc)
         rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
@@ -461,11 +461,11 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
     /* held-out documents: the same for every layer (their own stream), a share
      * heldout_frac of the documents in a random order, at least one */
     if (!rc && c.ny) {
-        uint32_t *dense = malloc(n1 * sizeof *dense);
+        uint32_t *dense = shang_alloc(n1, sizeof *dense, "dense");
         size_t D = 0;
         rc = dense ? shang_dense_ids(ydoc, sizeof *ydoc, c.ny, dense, &D) : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-        unsigned char *is_test = rc ? NULL : calloc(D, 1);
-        dord = rc ? NULL : malloc(D * sizeof *dord);
+        unsigned char *is_test = rc ? NULL : shang_zalloc(D, 1, "is_test");
+        dord = rc ? NULL : shang_alloc(D, sizeof *dord, "dord");
         gsl_rng *r = NULL;
         if (!rc && (!is_test || !dord)) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         if (!rc) rc = shang_rng_new(o->seed, SHANG_STREAM_SUBSAMPLE, UINT64_C(1) << 40, &r);
@@ -485,7 +485,7 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
     if (!rc) rc = ftab_build(&c.fxk, x, k, N);
     const int32_t *conds[4] = {c.yx, c.yk, c.yxk, c.yxt};
     for (int v = 0; !rc && c.ny && v < 4; v++) rc = ftab_build(&c.fy[v], conds[v], c.yy, c.ny);
-    if (!rc && !(c.zeros = calloc(n1, sizeof *c.zeros))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    if (!rc && !(c.zeros = shang_zalloc(n1, sizeof *c.zeros, "c.zeros"))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     if (!rc) rc = compute(&c, NULL, 1, stats);
     if (!rc) rc = baselines(&c, stats);
     if (!rc && o->bootstrap > 0) {

@@ -1,5 +1,6 @@
 /* shang_blas — see shang_blas.h. */
 #include "shang_blas.h"
+#include "shang_mem.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -68,7 +69,7 @@ int shang_blas_reexec_if_generic(char *const argv[])
 {
     const char *want = shang_blas_kernel_advice();
     if (!want) return SHANG_OK;
-    char *detected = strdup(detected_corename());
+    char *detected = shang_strdup(detected_corename());
     if (!detected) return SHANG_FAIL(SHANG_ENOMEM, "cannot copy the kernel name");
     if (setenv("OPENBLAS_CORETYPE", want, 1) || setenv("SHANG_BLAS_DETECTED", detected, 1)) {
         free(detected);
@@ -272,7 +273,7 @@ int shang_singular_values(const float *A, size_t rows, size_t cols, double *s)
 {
     if (rows == 0 || cols == 0) return SHANG_OK;
     if (!fits(rows) || !fits(cols)) return SHANG_FAIL(SHANG_EINVAL, "matrix %zu x %zu too large for LAPACK", rows, cols);
-    double *a = malloc(rows * cols * sizeof *a);
+    double *a = shang_alloc(rows * cols, sizeof *a, "a");
     if (!a) return SHANG_FAIL(SHANG_ENOMEM, "cannot copy a %zu x %zu matrix", rows, cols);
     for (size_t i = 0; i < rows * cols; i++) a[i] = A[i];
     lapack_int info = 0;
@@ -287,8 +288,8 @@ int shang_sym_eigen_top(double *A, size_t n, size_t k, double *w, double *vecs)
 {
     if (k == 0 || k > n) return SHANG_FAIL(SHANG_EINVAL, "%zu eigenvectors of a %zu x %zu matrix", k, n, n);
     if (!fits(n)) return SHANG_FAIL(SHANG_EINVAL, "matrix %zu x %zu too large for LAPACK", n, n);
-    double *ev = malloc(n * sizeof *ev), *Z = malloc(n * k * sizeof *Z);
-    lapack_int *isuppz = malloc(2 * k * sizeof *isuppz), m = 0;
+    double *ev = shang_alloc(n, sizeof *ev, "ev"), *Z = shang_alloc(n * k, sizeof *Z, "Z");
+    lapack_int *isuppz = shang_alloc(2 * k, sizeof *isuppz, "isuppz"), m = 0;
     if (!ev || !Z || !isuppz) {
         free(ev);
         free(Z);

@@ -1,5 +1,6 @@
 /* shang_bootstrap — see shang_bootstrap.h. */
 #include "shang_bootstrap.h"
+#include "shang_mem.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -20,8 +21,8 @@ int shang_bootstrap_groups(const int32_t *group, size_t N, size_t n_stats, shang
     if (o->replicates < 2 || !(o->level > 0 && o->level < 1))
         return SHANG_FAIL(SHANG_EINVAL, "bootstrap needs >= 2 replicates and a level in (0, 1)");
     const size_t B = (size_t)o->replicates;
-    uint32_t *gi = malloc(N * sizeof *gi);
-    double *rep = malloc(B * n_stats * sizeof *rep), *col = malloc(B * sizeof *col);
+    uint32_t *gi = shang_alloc(N, sizeof *gi, "gi");
+    double *rep = shang_alloc(B * n_stats, sizeof *rep, "rep"), *col = shang_alloc(B, sizeof *col, "col");
     int rc = gi && rep && col ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate the bootstrap");
     size_t G = 0;
     if (!rc) rc = shang_dense_ids(group, sizeof *group, N, gi, &G); /* in order of first appearance */
@@ -31,7 +32,7 @@ int shang_bootstrap_groups(const int32_t *group, size_t N, size_t n_stats, shang
     char *why = NULL;
 #pragma omp parallel if (!rc)
     {
-        uint32_t *w = malloc(N * sizeof *w), *drawn = malloc((G ? G : 1) * sizeof *drawn);
+        uint32_t *w = shang_alloc(N, sizeof *w, "w"), *drawn = shang_alloc(G, sizeof *drawn, "drawn");
 #pragma omp for schedule(dynamic, 1)
         for (size_t b = 0; b < B; b++) {
             int e = w && drawn ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate a bootstrap replicate");
@@ -48,7 +49,7 @@ int shang_bootstrap_groups(const int32_t *group, size_t N, size_t n_stats, shang
 #pragma omp critical(shang_bootstrap_err)
                 if (!failed) {
                     failed = e;
-                    why = strdup(shang_err_msg());
+                    why = shang_strdup(shang_err_msg());
                 }
             }
         }
@@ -89,7 +90,7 @@ static int means_stat(const uint32_t *w, void *ctx, double *out)
 {
     const struct means *c = ctx;
     const size_t KS = c->K * c->S;
-    double *sum = calloc(KS, sizeof *sum), *cnt = calloc(KS, sizeof *cnt);
+    double *sum = shang_zalloc(KS, sizeof *sum, "sum"), *cnt = shang_zalloc(KS, sizeof *cnt, "cnt");
     if (!sum || !cnt) {
         free(sum);
         free(cnt);

@@ -123,7 +123,7 @@ static char *map_bytes(const char *s, size_t len)
 {
     uint32_t m[256];
     byte_to_unicode(m);
-    char *o = malloc(2 * len + 1);
+    char *o = shang_alloc(2 * len + 1, 1, "o");
     if (!o) return NULL;
     size_t n = 0;
     for (size_t i = 0; i < len; i++) n += utf8_put(o + n, m[(unsigned char)s[i]]);
@@ -151,15 +151,15 @@ static int compile_regex(pcre2_code **out)
 
 static int tok_alloc(size_t V, size_t n_merges, shang_tokenizer **out)
 {
-    shang_tokenizer *t = calloc(1, sizeof *t);
+    shang_tokenizer *t = shang_zalloc(1, sizeof *t, "t");
     if (!t) return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate a tokenizer");
     t->V = V;
     t->n_merges = n_merges;
     t->eot = -1;
-    t->tok = calloc(V ? V : 1, sizeof *t->tok);
-    t->tok_len = calloc(V ? V : 1, sizeof *t->tok_len);
-    t->is_special = calloc(V ? V : 1, 1);
-    t->merges = calloc(n_merges ? n_merges : 1, sizeof *t->merges);
+    t->tok = shang_zalloc(V, sizeof *t->tok, "t->tok");
+    t->tok_len = shang_zalloc(V, sizeof *t->tok_len, "t->tok_len");
+    t->is_special = shang_zalloc(V, 1, "t->is_special");
+    t->merges = shang_zalloc(n_merges, sizeof *t->merges, "t->merges");
     if (!t->tok || !t->tok_len || !t->is_special || !t->merges) {
         shang_bpe_free(t);
         return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate a tokenizer of %zu tokens", V);
@@ -192,7 +192,7 @@ void shang_bpe_free(shang_tokenizer *t)
 
 static int set_token(shang_tokenizer *t, size_t id, const char *bytes, size_t len)
 {
-    t->tok[id] = malloc(len + 1);
+    t->tok[id] = shang_alloc(len + 1, 1, "t->tok[id]");
     if (!t->tok[id]) return SHANG_FAIL(SHANG_ENOMEM, "cannot store a token");
     memcpy(t->tok[id], bytes, len);
     t->tok[id][len] = '\0';
@@ -223,9 +223,9 @@ static int finish(shang_tokenizer *t)
 {
     t->rank_cap = 64;
     while (t->rank_cap < 2 * t->n_merges + 2) t->rank_cap *= 2;
-    t->rank_key = calloc(t->rank_cap, sizeof *t->rank_key);
-    t->rank_val = calloc(t->rank_cap, sizeof *t->rank_val);
-    unsigned char *made = calloc(t->V ? t->V : 1, 1);
+    t->rank_key = shang_zalloc(t->rank_cap, sizeof *t->rank_key, "t->rank_key");
+    t->rank_val = shang_zalloc(t->rank_cap, sizeof *t->rank_val, "t->rank_val");
+    unsigned char *made = shang_zalloc(t->V, 1, "made");
     if (!t->rank_key || !t->rank_val || !made) {
         free(made);
         return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate the merge table");
@@ -312,7 +312,7 @@ int shang_bpe_load_gpt2(const char *vocab_json, const char *merges_txt, shang_to
     if ((rc = tok_alloc(V, n_merges, &t)) || (rc = shang_strmap_new(V, &ids))) goto done;
     const char *key;
     json_t *val;
-    buf = malloc(4096);
+    buf = shang_alloc(4096, 1, "buf");
     if (!buf) {
         rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         goto done;
@@ -450,7 +450,7 @@ struct shang_encoder {
 int shang_encoder_new(const shang_tokenizer *t, shang_encoder **out)
 {
     *out = NULL;
-    shang_encoder *e = calloc(1, sizeof *e);
+    shang_encoder *e = shang_zalloc(1, sizeof *e, "e");
     if (!e) return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate an encoder");
     e->t = t;
     e->p.re = t->re;
@@ -559,7 +559,7 @@ int shang_decode(const shang_tokenizer *t, const int32_t *ids, size_t n, char **
                               ids[i], i, t->V);
         total += t->tok_len[ids[i]];
     }
-    char *o = malloc(total + 1);
+    char *o = shang_alloc(total + 1, 1, "o");
     if (!o) return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate %zu bytes of text", total);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -601,8 +601,8 @@ static struct pairinfo *pair_get(struct pairmap *m, int32_t l, int32_t r, int cr
     if (!create) return NULL;
     if (2 * (m->n + 1) > m->cap) {
         size_t cap = m->cap * 2;
-        uint64_t *nk = calloc(cap, sizeof *nk);
-        uint32_t *ni = calloc(cap, sizeof *ni);
+        uint64_t *nk = shang_zalloc(cap, sizeof *nk, "nk");
+        uint32_t *ni = shang_zalloc(cap, sizeof *ni, "ni");
         if (!nk || !ni) {
             free(nk);
             free(ni);
@@ -708,15 +708,15 @@ int shang_bpe_learn(const shang_strmap *counts, const shang_bpe_opts *opts, shan
     int rc = SHANG_OK;
     size_t nw = shang_strmap_size(counts), k = 0;
     /* pieces sorted by bytes, so that nothing depends on hash order */
-    struct { const char *s; size_t len; uint64_t count; } *pieces = calloc(nw ? nw : 1, sizeof *pieces);
-    struct word *words = calloc(nw ? nw : 1, sizeof *words);
+    struct { const char *s; size_t len; uint64_t count; } *pieces = shang_zalloc(nw, sizeof *pieces, "pieces");
+    struct word *words = shang_zalloc(nw, sizeof *words, "words");
     struct pairmap pm = {0};
     struct heap heap = {0};
     shang_ivec merges = {0}, touched = {0};
-    uint32_t *stamp = calloc(nw ? nw : 1, sizeof *stamp);
+    uint32_t *stamp = shang_zalloc(nw, sizeof *stamp, "stamp");
     pm.cap = 1 << 16;
-    pm.keys = calloc(pm.cap, sizeof *pm.keys);
-    pm.idx = calloc(pm.cap, sizeof *pm.idx);
+    pm.keys = shang_zalloc(pm.cap, sizeof *pm.keys, "pm.keys");
+    pm.idx = shang_zalloc(pm.cap, sizeof *pm.idx, "pm.idx");
     if (!pieces || !words || !stamp || !pm.keys || !pm.idx) {
         rc = SHANG_FAIL(SHANG_ENOMEM, "cannot allocate BPE state for %zu pieces", nw);
         goto done;
@@ -737,7 +737,7 @@ int shang_bpe_learn(const shang_strmap *counts, const shang_bpe_opts *opts, shan
     for (size_t w = 0; w < nw; w++) {
         words[w].n = (uint32_t)pieces[w].len;
         words[w].count = pieces[w].count;
-        words[w].sym = malloc((pieces[w].len ? pieces[w].len : 1) * sizeof *words[w].sym);
+        words[w].sym = shang_alloc(pieces[w].len, sizeof *words[w].sym, "words[w].sym");
         if (!words[w].sym) {
             rc = SHANG_FAIL(SHANG_ENOMEM, "cannot allocate BPE words");
             goto done;
@@ -831,7 +831,7 @@ int shang_bpe_learn(const shang_strmap *counts, const shang_bpe_opts *opts, shan
     for (size_t r = 0; r < n_merges && !rc; r++) {
         int32_t l = merges.v[3 * r], rr = merges.v[3 * r + 1];
         size_t ll = t->tok_len[l], lr = t->tok_len[rr];
-        char *buf = malloc(ll + lr + 1);
+        char *buf = shang_alloc(ll + lr + 1, 1, "buf");
         if (!buf) {
             rc = SHANG_FAIL(SHANG_ENOMEM, "cannot build token %zu", 256 + r);
             break;
@@ -871,8 +871,8 @@ int shang_bpe_write(const shang_tokenizer *t, hid_t loc, const char *name)
     hid_t g;
     int rc = shang_h5_group(loc, name, &g);
     if (rc) return rc;
-    char **mapped = calloc(t->V ? t->V : 1, sizeof *mapped);
-    int32_t *spec = calloc(t->V ? t->V : 1, sizeof *spec);
+    char **mapped = shang_zalloc(t->V, sizeof *mapped, "mapped");
+    int32_t *spec = shang_zalloc(t->V, sizeof *spec, "spec");
     size_t n_spec = 0;
     if (!mapped || !spec) {
         rc = SHANG_FAIL(SHANG_ENOMEM, "cannot store a tokenizer");
@@ -923,7 +923,7 @@ int shang_bpe_read(hid_t loc, const char *name, shang_tokenizer **out)
     if (!rc) rc = shang_h5_read(g, "special_ids", SHANG_DT_I32, 1, &rank, ds, (void **)&spec);
     if (!rc) rc = shang_h5_attr_get_str(g, "origin", &origin);
     if (!rc) rc = tok_alloc(dv[0], dm[0], &t);
-    unsigned char *isspec = rc ? NULL : calloc(dv[0] ? dv[0] : 1, 1);
+    unsigned char *isspec = rc ? NULL : shang_zalloc(dv[0], 1, "isspec");
     if (!rc && !isspec) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < ds[0]; i++) {
         if (spec[i] < 0 || (size_t)spec[i] >= dv[0]) rc = SHANG_FAIL(SHANG_EFORMAT, "special id %d out of range", spec[i]);
@@ -933,7 +933,7 @@ int shang_bpe_read(hid_t loc, const char *name, shang_tokenizer **out)
     for (size_t i = 0; !rc && i < dv[0]; i++) {
         size_t len = strlen(tokens[i]);
         free(buf);
-        buf = malloc(len + 1);
+        buf = shang_alloc(len + 1, 1, "buf");
         long n = buf ? (isspec[i] ? -2 : unmap(tokens[i], len, buf)) : -3;
         if (n == -3) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         else if (n == -1) rc = SHANG_FAIL(SHANG_EFORMAT, "token %zu is not in GPT-2's byte mapping", i);

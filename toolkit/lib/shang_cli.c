@@ -82,10 +82,10 @@ struct shang_progress {
 shang_progress *shang_progress_new(const char *verb, const char *unit, uint64_t total)
 {
     if (shang_log_level() < SHANG_LOG_INFO) return NULL;
-    shang_progress *p = calloc(1, sizeof *p);
+    shang_progress *p = shang_zalloc(1, sizeof *p, "p");
     if (!p) return NULL;
-    p->verb = strdup(verb);
-    p->unit = strdup(unit);
+    p->verb = shang_strdup(verb);
+    p->unit = shang_strdup(unit);
     if (!p->verb || !p->unit) {
         free(p->verb);
         free(p->unit);

@@ -1,5 +1,6 @@
 /* shang_entropy — see shang_entropy.h. */
 #include "shang_entropy.h"
+#include "shang_mem.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -90,7 +91,7 @@ static int nsb(const uint64_t *counts, size_t n, double K, double N, double *h, 
         return SHANG_OK;
     }
     if (K < (double)m) return SHANG_FAIL(SHANG_EINVAL, "alphabet size %g is below the %zu observed symbols", K, m);
-    uint64_t *nz = malloc((m ? m : 1) * sizeof *nz);
+    uint64_t *nz = shang_alloc(m, sizeof *nz, "nz");
     if (!nz) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0, k = 0; i < n; i++)
         if (counts[i]) nz[k++] = counts[i];

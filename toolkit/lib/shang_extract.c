@@ -55,7 +55,7 @@ int shang_extract_new(const shang_gpt *m, const shang_tokenizer *t, const shang_
                       shang_extract **out)
 {
     *out = NULL;
-    shang_extract *x = calloc(1, sizeof *x);
+    shang_extract *x = shang_zalloc(1, sizeof *x, "x");
     if (!x) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (int s = 0; s < SHANG_N_SITES; s++) x->dset[s] = -1;
     for (int i = 0; i < 5; i++) x->meta[i] = -1;
@@ -374,9 +374,9 @@ int shang_extract_items(shang_extract *x, const char *path)
         return SHANG_FAIL(SHANG_EFORMAT, "%s: no target span columns '%s' and '%s'", path, o->start_col, o->end_col);
     if (o->targets_only && sc < 0) return SHANG_FAIL(SHANG_EINVAL, "targets only, but no target span columns");
     size_t I = t->n_rows;
-    x->target_first = malloc((I + 1) * sizeof *x->target_first);
-    x->target_last = malloc((I + 1) * sizeof *x->target_last);
-    x->item_tokens = malloc((I + 1) * sizeof *x->item_tokens);
+    x->target_first = shang_alloc((I + 1), sizeof *x->target_first, "x->target_first");
+    x->target_last = shang_alloc((I + 1), sizeof *x->target_last, "x->target_last");
+    x->item_tokens = shang_alloc((I + 1), sizeof *x->item_tokens, "x->item_tokens");
     if (!x->target_first || !x->target_last || !x->item_tokens) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     shang_lvec offs = {0};
     const int bos = o->bos ? 1 : 0;
@@ -470,7 +470,7 @@ int shang_extract_finish(shang_extract *x)
     shang_tsv *t = x->items;
     size_t I = t->n_rows, d[1] = {I};
     static const char *const dI[] = {"I"};
-    char **col = malloc((I + 1) * sizeof *col);
+    char **col = shang_alloc((I + 1), sizeof *col, "col");
     if (!col) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t c = 0; c < t->n_cols && !rc; c++) {
         for (size_t i = 0; i < I; i++) col[i] = (char *)shang_tsv_get(t, i, (int)c);

@@ -1,5 +1,6 @@
 /* shang_geometry — see shang_geometry.h. */
 #include "shang_geometry.h"
+#include "shang_mem.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@ int shang_geometry_layer(float *x, const int32_t *tok, const int32_t *doc, size_
 {
     memset(g, 0, sizeof *g);
     if (n < 2 || C == 0) return SHANG_FAIL(SHANG_EINVAL, "geometry needs 2 rows or more");
-    double *nrm = malloc(n * sizeof *nrm), *mom = calloc(C, sizeof *mom);
+    double *nrm = shang_alloc(n, sizeof *nrm, "nrm"), *mom = shang_zalloc(C, sizeof *mom, "mom");
     int rc = nrm && mom ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     gsl_rng *r = NULL;
     if (!rc) rc = shang_rng_new(o->seed, SHANG_STREAM_SUBSAMPLE, o->stream, &r);
@@ -76,20 +77,20 @@ int shang_geometry_layer(float *x, const int32_t *tok, const int32_t *doc, size_
         g->top3_cosine = m && cs != 0 ? c3 / cs : NAN;
     }
     /* self-similarity: occurrences grouped by token (counting sort by dense id) */
-    uint32_t *tid = rc ? NULL : malloc(n * sizeof *tid);
+    uint32_t *tid = rc ? NULL : shang_alloc(n, sizeof *tid, "tid");
     size_t *start = NULL, *order = NULL, *pick = NULL, T = 0;
     if (!rc && !tid) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     if (!rc) rc = shang_dense_ids(tok, sizeof *tok, n, tid, &T);
     if (!rc) {
-        start = calloc(T + 1, sizeof *start);
-        order = malloc(n * sizeof *order);
-        pick = malloc((o->max_occ ? o->max_occ : 1) * sizeof *pick);
+        start = shang_zalloc(T + 1, sizeof *start, "start");
+        order = shang_alloc(n, sizeof *order, "order");
+        pick = shang_alloc(o->max_occ, sizeof *pick, "pick");
         if (!start || !order || !pick) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     }
     if (!rc) {
         for (size_t i = 0; i < n; i++) start[tid[i] + 1]++;
         for (size_t t = 0; t < T; t++) start[t + 1] += start[t];
-        size_t *fill = malloc((T ? T : 1) * sizeof *fill);
+        size_t *fill = shang_alloc(T, sizeof *fill, "fill");
         if (!fill) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         else {
             memcpy(fill, start, T * sizeof *fill);
@@ -121,12 +122,12 @@ int shang_geometry_layer(float *x, const int32_t *tok, const int32_t *doc, size_
     uint32_t *did = tid; /* reuse */
     size_t D = 0;
     if (!rc) rc = shang_dense_ids(doc, sizeof *doc, n, did, &D);
-    if (!rc && !(dsum = calloc(D * C, sizeof *dsum))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    if (!rc && !(dsum = shang_zalloc(D * C, sizeof *dsum, "dsum"))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < n; i++)
         for (size_t d = 0; d < C; d++) dsum[did[i] * C + d] += x[i * C + d];
     if (!rc) {
         double is = 0;
-        double *dn = calloc(D, sizeof *dn);
+        double *dn = shang_zalloc(D, sizeof *dn, "dn");
         if (!dn) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         for (size_t q = 0; !rc && q < D; q++) {
             double t = 0;

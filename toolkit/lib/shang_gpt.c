@@ -83,7 +83,7 @@ int shang_gpt_new(const shang_gpt_config *c, shang_gpt **out)
     *out = NULL;
     int rc = shang_gpt_config_check(c);
     if (rc) return rc;
-    shang_gpt *m = calloc(1, sizeof *m);
+    shang_gpt *m = shang_zalloc(1, sizeof *m, "m");
     if (!m) return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate a model");
     m->cfg = *c;
     m->n_params = shang_gpt_describe(c, m->desc);
@@ -271,7 +271,7 @@ int shang_gpt_run_new(const shang_gpt *m, int B, int T, shang_gpt_run **out)
     *out = NULL;
     if (B < 1 || T < 1 || T > m->cfg.T)
         return SHANG_FAIL(SHANG_EINVAL, "batch %d x %d outside 1.. x 1..%d", B, T, m->cfg.T);
-    shang_gpt_run *r = calloc(1, sizeof *r);
+    shang_gpt_run *r = shang_zalloc(1, sizeof *r, "r");
     if (!r) return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate a workspace");
     size_t BT = (size_t)B * (size_t)T, C = (size_t)m->cfg.C;
     r->m = m;

@@ -227,7 +227,7 @@ int shang_h5_create(const char *path, const char *format, int version, shang_h5_
     *out = NULL;
     int rc = SHANG_ENOMEM;
     hid_t fcpl = -1, fapl = -1;
-    shang_h5_file *f = calloc(1, sizeof *f);
+    shang_h5_file *f = shang_zalloc(1, sizeof *f, "f");
     if (!f) return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate a file handle");
     f->id = -1;
     f->path = shang_strdup(path);
@@ -374,7 +374,7 @@ fail:
 bool shang_h5_exists(hid_t loc, const char *path)
 {
     /* H5Lexists fails on a missing intermediate group: check each prefix */
-    char *p = strdup(path);
+    char *p = shang_strdup(path);
     if (!p) return false;
     bool ok = true;
     for (char *s = p + (*p == '/'); ok; s++) {
@@ -628,10 +628,10 @@ void shang_h5_free_strs(char **s, size_t n)
 static int own_strings(char **s, size_t n, hid_t mem, hid_t space)
 {
     int rc = SHANG_OK;
-    char **tmp = malloc((n ? n : 1) * sizeof *tmp);
+    char **tmp = shang_alloc(n, sizeof *tmp, "tmp");
     if (!tmp) rc = SHANG_FAIL(SHANG_ENOMEM, "cannot allocate %zu strings", n);
     for (size_t i = 0; !rc && i < n; i++) {
-        tmp[i] = strdup(s[i] ? s[i] : "");
+        tmp[i] = shang_strdup(s[i] ? s[i] : "");
         if (!tmp[i]) {
             shang_h5_free_strs(tmp, i);
             tmp = NULL;
@@ -762,14 +762,14 @@ static int read_str_attr(hid_t a, const char *name, char **out)
         char *v = NULL;
         if (H5Aread(a, m, &v) < 0) rc = H5FAIL("cannot read attribute %s", name);
         else {
-            *out = strdup(v ? v : "");
+            *out = shang_strdup(v ? v : "");
             H5free_memory(v);
             if (!*out) rc = SHANG_FAIL(SHANG_ENOMEM, "cannot copy attribute %s", name);
         }
         close_type(m);
     } else {
         size_t n = H5Tget_size(t);
-        char *v = calloc(n + 1, 1);
+        char *v = shang_zalloc(n + 1, 1, "v");
         hid_t m = H5Tcopy(t);
         if (!v) rc = SHANG_FAIL(SHANG_ENOMEM, "cannot read attribute %s", name);
         else if (H5Aread(a, m, v) < 0) rc = H5FAIL("cannot read attribute %s", name);
@@ -830,7 +830,7 @@ static void print_attr_value(FILE *out, hid_t a)
     const size_t show = 16;
     if (c == H5T_STRING && H5Tis_variable_str(t) > 0) {
         hid_t m = str_type();
-        char **v = calloc((size_t)n + 1, sizeof *v);
+        char **v = shang_zalloc((size_t)n + 1, sizeof *v, "v");
         if (v && H5Aread(a, m, v) >= 0) {
             fputs(arr ? "[" : "", out);
             for (hssize_t i = 0; i < n && (size_t)i < show; i++)
@@ -846,7 +846,7 @@ static void print_attr_value(FILE *out, hid_t a)
         if (!read_str_attr(a, "?", &v)) fputs(v, out);
         free(v);
     } else if (c == H5T_INTEGER || c == H5T_FLOAT) {
-        double *v = calloc((size_t)n + 1, sizeof *v);
+        double *v = shang_zalloc((size_t)n + 1, sizeof *v, "v");
         if (v && H5Aread(a, H5T_NATIVE_DOUBLE, v) >= 0) {
             fputs(arr ? "[" : "", out);
             for (hssize_t i = 0; i < n && (size_t)i < show; i++)
@@ -1095,7 +1095,7 @@ static void cmp_note(struct cmp *c, const char *path, const char *attr)
     if (c->rc) return;
     if (c->n == c->cap) {
         size_t cap = c->cap ? 2 * c->cap : 16;
-        char **d = realloc(c->diff, cap * sizeof *d);
+        char **d = shang_realloc(c->diff, cap, sizeof *d, "d");
         if (!d) {
             c->rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
             return;
@@ -1104,7 +1104,7 @@ static void cmp_note(struct cmp *c, const char *path, const char *attr)
         c->cap = cap;
     }
     size_t len = strlen(path) + (attr ? strlen(attr) + 1 : 0) + 1;
-    char *s = malloc(len);
+    char *s = shang_alloc(len, 1, "s");
     if (!s) {
         c->rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         return;
@@ -1129,7 +1129,7 @@ static int cmp_values(hid_t oa, hid_t ob, int is_attr, hid_t ta, hid_t tb, hid_t
         if (H5Tis_variable_str(tb) <= 0) return 0;
         hid_t mt = H5Tcopy(H5T_C_S1);
         H5Tset_size(mt, H5T_VARIABLE);
-        char **va = calloc((size_t)np, sizeof *va), **vb = calloc((size_t)np, sizeof *vb);
+        char **va = shang_zalloc((size_t)np, sizeof *va, "va"), **vb = shang_zalloc((size_t)np, sizeof *vb, "vb");
         if (va && vb &&
             (is_attr ? H5Aread(oa, mt, va) : H5Dread(oa, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, va)) >= 0 &&
             (is_attr ? H5Aread(ob, mt, vb) : H5Dread(ob, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, vb)) >= 0) {
@@ -1147,7 +1147,7 @@ static int cmp_values(hid_t oa, hid_t ob, int is_attr, hid_t ta, hid_t tb, hid_t
     hid_t na = H5Tget_native_type(ta, H5T_DIR_ASCEND), nb = H5Tget_native_type(tb, H5T_DIR_ASCEND);
     size_t sz = H5Tget_size(na);
     if (na >= 0 && nb >= 0 && H5Tequal(na, nb) > 0 && sz > 0) {
-        char *ba = malloc((size_t)np * sz), *bb = malloc((size_t)np * sz);
+        char *ba = shang_alloc((size_t)np * sz, 1, "ba"), *bb = shang_alloc((size_t)np * sz, 1, "bb");
         if (ba && bb &&
             (is_attr ? H5Aread(oa, na, ba) : H5Dread(oa, na, H5S_ALL, H5S_ALL, H5P_DEFAULT, ba)) >= 0 &&
             (is_attr ? H5Aread(ob, na, bb) : H5Dread(ob, na, H5S_ALL, H5S_ALL, H5P_DEFAULT, bb)) >= 0)
@@ -1216,7 +1216,7 @@ static int skipped(const struct cmp *c, const char *name)
 static char *counterpart(struct cmp *c, const char *name, int *present)
 {
     size_t len = strlen(name) + 2;
-    char *path = malloc(len);
+    char *path = shang_alloc(len, 1, "path");
     if (!path) {
         c->rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         return NULL;

@@ -1,5 +1,6 @@
 /* shang_heldout — see shang_heldout.h. */
 #include "shang_heldout.h"
+#include "shang_mem.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -49,11 +50,11 @@ int shang_heldout_ce(const int64_t *c_train, const int32_t *y_train, const uint3
             return SHANG_FAIL(SHANG_EINVAL, "test outcome %d at item %zu is outside 0..%zu", y_test[i], i, V - 1);
     /* the two sets as one list of items: conditions, cells, outcomes, weights */
     size_t n = n_train + n_test, n_cond = 0, n_cell = 0;
-    int64_t *keys = malloc((n ? n : 1) * 2 * sizeof *keys);
-    uint32_t *cond = malloc((n ? n : 1) * sizeof *cond), *cell = malloc((n ? n : 1) * sizeof *cell);
-    uint32_t *w = (w_train || w_test) ? malloc((n ? n : 1) * sizeof *w) : NULL;
-    int32_t *y = malloc((n ? n : 1) * sizeof *y);
-    unsigned char *test = malloc(n ? n : 1);
+    int64_t *keys = shang_alloc(n * 2, sizeof *keys, "keys");
+    uint32_t *cond = shang_alloc(n, sizeof *cond, "cond"), *cell = shang_alloc(n, sizeof *cell, "cell");
+    uint32_t *w = (w_train || w_test) ? shang_alloc(n, sizeof *w, "w") : NULL;
+    int32_t *y = shang_alloc(n, sizeof *y, "y");
+    unsigned char *test = shang_alloc(n, 1, "test");
     double *scratch = NULL;
     int rc = keys && cond && cell && y && test && (w || !(w_train || w_test))
                  ? SHANG_OK
@@ -72,7 +73,7 @@ int shang_heldout_ce(const int64_t *c_train, const int32_t *y_train, const uint3
         keys[2 * i + 1] = y[i];
     }
     if (!rc) rc = shang_dense_ids(keys, 2 * sizeof *keys, n, cell, &n_cell);
-    if (!rc && !(scratch = malloc((n_cond + n_cell + V) * sizeof *scratch)))
+    if (!rc && !(scratch = shang_alloc((n_cond + n_cell + V), sizeof *scratch, "scratch")))
         rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     if (!rc) rc = shang_heldout_ce_ids(cond, cell, y, w, test, n, n_cond, n_cell, alpha, V, scratch, ce);
     free(keys); free(cond); free(cell); free(w); free(y); free(test); free(scratch);

@@ -149,11 +149,11 @@ static size_t draw(const double *w, size_t N, double sum, gsl_rng *r)
 static int seed_pp(const float *x, size_t N, size_t D, size_t K, gsl_rng *r, float *c)
 {
     const size_t trials = 2 + (size_t)log((double)K); /* < 32 for any K that fits in memory */
-    double *d2 = malloc(N * sizeof *d2), *R = malloc(K * sizeof *R), *cand = malloc(N * trials * sizeof *cand);
-    double *gain = malloc(trials * sizeof *gain), *cc = malloc(trials * K * sizeof *cc);
-    int32_t *lab = calloc(N, sizeof *lab);
-    size_t *idx = malloc(trials * sizeof *idx), *rows = malloc(N * sizeof *rows);
-    uint32_t *hit = malloc(K * sizeof *hit); /* per cluster: the candidates that can take its rows */
+    double *d2 = shang_alloc(N, sizeof *d2, "d2"), *R = shang_alloc(K, sizeof *R, "R"), *cand = shang_alloc(N * trials, sizeof *cand, "cand");
+    double *gain = shang_alloc(trials, sizeof *gain, "gain"), *cc = shang_alloc(trials * K, sizeof *cc, "cc");
+    int32_t *lab = shang_zalloc(N, sizeof *lab, "lab");
+    size_t *idx = shang_alloc(trials, sizeof *idx, "idx"), *rows = shang_alloc(N, sizeof *rows, "rows");
+    uint32_t *hit = shang_alloc(K, sizeof *hit, "hit"); /* per cluster: the candidates that can take its rows */
     if (!d2 || !R || !cand || !gain || !cc || !lab || !idx || !rows || !hit) {
         free(d2); free(R); free(cand); free(gain); free(cc); free(lab); free(idx); free(rows); free(hit);
         return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means++ seeding");
@@ -223,8 +223,8 @@ static int seed_subsample(const float *x, size_t N, size_t D, size_t K, const sh
 {
     size_t B = o->batch ? o->batch : 1024, n = 3 * (B > K ? B : K);
     if (n >= N) return seed_pp(x, N, D, K, r, c);
-    size_t *all = malloc(N * sizeof *all), *pick = malloc(n * sizeof *pick);
-    float *sx = malloc(n * D * sizeof *sx);
+    size_t *all = shang_alloc(N, sizeof *all, "all"), *pick = shang_alloc(n, sizeof *pick, "pick");
+    float *sx = shang_alloc(n * D, sizeof *sx, "sx");
     int rc = all && pick && sx ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means seeding");
     if (!rc) {
         for (size_t i = 0; i < N; i++) all[i] = i;
@@ -255,10 +255,10 @@ static void sums_free(sums *s)
 
 static int sums_init(sums *s, size_t N, size_t D, size_t K)
 {
-    s->sum = calloc(K * D, sizeof *s->sum);
-    s->count = calloc(K, sizeof *s->count);
-    s->prev = malloc(N * sizeof *s->prev);
-    s->taken = malloc(N);
+    s->sum = shang_zalloc(K * D, sizeof *s->sum, "s->sum");
+    s->count = shang_zalloc(K, sizeof *s->count, "s->count");
+    s->prev = shang_alloc(N, sizeof *s->prev, "s->prev");
+    s->taken = shang_alloc(N, 1, "s->taken");
     if (!s->sum || !s->count || !s->prev || !s->taken) {
         sums_free(s);
         return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means sums");
@@ -292,7 +292,7 @@ static double update_centres(const float *x, size_t N, size_t D, size_t K, const
     int empty = 0;
     for (size_t k = 0; k < K; k++) empty |= s->count[k] == 0;
     if (empty && !dist) {
-        own = malloc(N * sizeof *own);
+        own = shang_alloc(N, sizeof *own, "own");
         if (own) {
 #pragma omp parallel for schedule(static)
             for (size_t i = 0; i < N; i++) own[i] = sq_direct(x + i * D, cf + (size_t)label[i] * D, D);
@@ -332,8 +332,8 @@ static double update_centres(const float *x, size_t N, size_t D, size_t K, const
 static int lloyd(const float *x, const double *x2, size_t N, size_t D, size_t K, const shang_kmeans_opts *o,
                  double tol_abs, float *cf, int32_t *label, int *iters, double *history)
 {
-    double *dist = malloc(N * sizeof *dist), *c2 = malloc(K * sizeof *c2);
-    float *G = malloc((size_t)ROWS * K * sizeof *G);
+    double *dist = shang_alloc(N, sizeof *dist, "dist"), *c2 = shang_alloc(K, sizeof *c2, "c2");
+    float *G = shang_alloc((size_t)ROWS * K, sizeof *G, "G");
     sums sm = {0};
     int rc = dist && c2 && G ? sums_init(&sm, N, D, K) : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means");
     int it = 0;
@@ -396,13 +396,13 @@ static int yinyang(const float *x, const double *x2, size_t N, size_t D, size_t 
     /* groups of 10 centres at D <= 256, down to 4 at D >= 640: the wider the
      * rows, the more a distance costs against a bound (measured, bench/analysis) */
     const size_t per = 2560 / D < 4 ? 4 : 2560 / D > 10 ? 10 : 2560 / D, T = K / per > 0 ? K / per : 1;
-    double *dist = malloc(N * sizeof *dist), *c2 = malloc(K * sizeof *c2), *ub = malloc(N * sizeof *ub);
-    double *drift = malloc(K * sizeof *drift), *gdrift = malloc(T * sizeof *gdrift), *seeds = malloc(T * D * sizeof *seeds);
-    double *mdrift = malloc(K * sizeof *mdrift);
-    float *G = malloc((size_t)ROWS * K * sizeof *G), *old = malloc(K * D * sizeof *old), *cg = malloc(K * D * sizeof *cg);
-    float *lb = malloc(N * T * sizeof *lb);
-    int32_t *gid = malloc(K * sizeof *gid), *mem = malloc(K * sizeof *mem);
-    size_t *count = malloc(T * sizeof *count), *gstart = malloc((T + 1) * sizeof *gstart);
+    double *dist = shang_alloc(N, sizeof *dist, "dist"), *c2 = shang_alloc(K, sizeof *c2, "c2"), *ub = shang_alloc(N, sizeof *ub, "ub");
+    double *drift = shang_alloc(K, sizeof *drift, "drift"), *gdrift = shang_alloc(T, sizeof *gdrift, "gdrift"), *seeds = shang_alloc(T * D, sizeof *seeds, "seeds");
+    double *mdrift = shang_alloc(K, sizeof *mdrift, "mdrift");
+    float *G = shang_alloc((size_t)ROWS * K, sizeof *G, "G"), *old = shang_alloc(K * D, sizeof *old, "old"), *cg = shang_alloc(K * D, sizeof *cg, "cg");
+    float *lb = shang_alloc(N * T, sizeof *lb, "lb");
+    int32_t *gid = shang_alloc(K, sizeof *gid, "gid"), *mem = shang_alloc(K, sizeof *mem, "mem");
+    size_t *count = shang_alloc(T, sizeof *count, "count"), *gstart = shang_alloc((T + 1), sizeof *gstart, "gstart");
     sums sm = {0};
     int rc = dist && c2 && ub && drift && gdrift && seeds && mdrift && G && old && cg && lb && gid && mem && count && gstart
                  ? sums_init(&sm, N, D, K)
@@ -532,11 +532,11 @@ static int minibatch(const float *x, const double *x2, size_t N, size_t D, size_
                      gsl_rng *r, float *cf, int *iters, double *history)
 {
     const size_t B = o->batch ? (o->batch < N ? o->batch : N) : (N < 1024 ? N : 1024);
-    double *cd = malloc(K * D * sizeof *cd), *c2 = malloc(K * sizeof *c2), *bx2 = malloc(B * sizeof *bx2);
-    double *bd = malloc(B * sizeof *bd), *cnt = calloc(K, sizeof *cnt), *bsum = malloc(K * D * sizeof *bsum);
-    float *G = malloc(B * K * sizeof *G), *bx = malloc(B * D * sizeof *bx);
-    int32_t *bl = malloc(B * sizeof *bl);
-    size_t *bn = malloc(K * sizeof *bn);
+    double *cd = shang_alloc(K * D, sizeof *cd, "cd"), *c2 = shang_alloc(K, sizeof *c2, "c2"), *bx2 = shang_alloc(B, sizeof *bx2, "bx2");
+    double *bd = shang_alloc(B, sizeof *bd, "bd"), *cnt = shang_zalloc(K, sizeof *cnt, "cnt"), *bsum = shang_alloc(K * D, sizeof *bsum, "bsum");
+    float *G = shang_alloc(B * K, sizeof *G, "G"), *bx = shang_alloc(B * D, sizeof *bx, "bx");
+    int32_t *bl = shang_alloc(B, sizeof *bl, "bl");
+    size_t *bn = shang_alloc(K, sizeof *bn, "bn");
     int rc = cd && c2 && bx2 && bd && cnt && bsum && G && bx && bl && bn
                  ? SHANG_OK
                  : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate mini-batch k-means");
@@ -613,13 +613,13 @@ int shang_kmeans_fit(const float *x, size_t N, size_t D, const shang_kmeans_opts
     if (o->algorithm < SHANG_KMEANS_LLOYD || o->algorithm > SHANG_KMEANS_MINIBATCH)
         return SHANG_FAIL(SHANG_EINVAL, "unknown k-means algorithm %d", o->algorithm);
     if (!shang_k_all_finite(x, N * D)) return SHANG_FAIL(SHANG_ENUMERIC, "the rows hold NaN or infinite values");
-    shang_kmeans *km = calloc(1, sizeof *km);
-    double *x2 = malloc(N * sizeof *x2), *hist = malloc((size_t)o->max_iter * sizeof *hist);
-    double *dist = malloc(N * sizeof *dist), *mean = calloc(D, sizeof *mean), *var = calloc(D, sizeof *var);
-    double *cn = malloc(K * sizeof *cn);
-    float *cf = malloc(K * D * sizeof *cf), *best_c = malloc(K * D * sizeof *best_c);
-    float *G = malloc((size_t)ROWS * K * sizeof *G);
-    int32_t *lab = malloc(N * sizeof *lab);
+    shang_kmeans *km = shang_zalloc(1, sizeof *km, "km");
+    double *x2 = shang_alloc(N, sizeof *x2, "x2"), *hist = shang_alloc((size_t)o->max_iter, sizeof *hist, "hist");
+    double *dist = shang_alloc(N, sizeof *dist, "dist"), *mean = shang_zalloc(D, sizeof *mean, "mean"), *var = shang_zalloc(D, sizeof *var, "var");
+    double *cn = shang_alloc(K, sizeof *cn, "cn");
+    float *cf = shang_alloc(K * D, sizeof *cf, "cf"), *best_c = shang_alloc(K * D, sizeof *best_c, "best_c");
+    float *G = shang_alloc((size_t)ROWS * K, sizeof *G, "G");
+    int32_t *lab = shang_alloc(N, sizeof *lab, "lab");
     int rc = km && x2 && hist && dist && mean && var && cn && cf && best_c && G && lab
                  ? SHANG_OK
                  : SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means");
@@ -627,9 +627,9 @@ int shang_kmeans_fit(const float *x, size_t N, size_t D, const shang_kmeans_opts
         km->K = K;
         km->D = D;
         km->N = N;
-        km->labels = malloc(N * sizeof *km->labels);
-        km->centers = malloc(K * D * sizeof *km->centers);
-        km->history = malloc((size_t)o->max_iter * sizeof *km->history);
+        km->labels = shang_alloc(N, sizeof *km->labels, "km->labels");
+        km->centers = shang_alloc(K * D, sizeof *km->centers, "km->centers");
+        km->history = shang_alloc((size_t)o->max_iter, sizeof *km->history, "km->history");
         if (!km->labels || !km->centers || !km->history) rc = SHANG_FAIL(SHANG_ENOMEM, "cannot allocate k-means");
     }
     /* tolerance relative to the mean feature variance (scikit-learn's), two passes in row order */
@@ -672,7 +672,7 @@ int shang_kmeans_fit(const float *x, size_t N, size_t D, const shang_kmeans_opts
         }
     }
     if (!rc) { /* labels in order of first appearance; centres follow */
-        int32_t *map = malloc(K * sizeof *map);
+        int32_t *map = shang_alloc(K, sizeof *map, "map");
         if (!map) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         for (size_t k = 0; !rc && k < K; k++) map[k] = -1;
         int32_t next = 0;

@@ -36,7 +36,7 @@ struct shang_lens {
 int shang_lens_new(const shang_gpt *m, int B, int T, shang_lens **out)
 {
     *out = NULL;
-    shang_lens *x = calloc(1, sizeof *x);
+    shang_lens *x = shang_zalloc(1, sizeof *x, "x");
     if (!x) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     const size_t C = (size_t)m->cfg.C, V = (size_t)m->cfg.V, BT = (size_t)B * (size_t)T;
     x->m = m;
@@ -444,7 +444,7 @@ static int by_freq(const void *a, const void *b)
 
 int shang_lens_frequent(const shang_lens_data *d, int V, int n, int32_t skip, int32_t *pool)
 {
-    struct freq *f = calloc((size_t)V, sizeof *f);
+    struct freq *f = shang_zalloc((size_t)V, sizeof *f, "f");
     if (!f) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (int32_t t = 0; t < V; t++) f[t].id = t;
     for (size_t i = 0; i < d->N; i++)
@@ -476,7 +476,7 @@ int shang_lens_values(const shang_lens_data *d, const double *logu, int layer, f
     const size_t L1 = (size_t)d->L1, nl = layer < 0 ? L1 : 1, NV = SHANG_LENS_NV;
     if (layer >= d->L1) return SHANG_FAIL(SHANG_EINVAL, "layer %d of %d", layer, d->L1 - 1);
     *S = nl * NV;
-    *v = shang_alloc(d->N ? d->N : 1, *S * sizeof **v, "lens values");
+    *v = shang_alloc(d->N, *S * sizeof **v, "lens values");
     if (!*v) return shang_err_code();
     for (size_t i = 0; i < d->N; i++)
         for (size_t k = 0; k < nl; k++) {
@@ -497,7 +497,7 @@ int shang_lens_values(const shang_lens_data *d, const double *logu, int layer, f
 
 int shang_lens_unigram(const shang_lens_data *d, int V, double *logu, double *h)
 {
-    double *n = calloc((size_t)V, sizeof *n);
+    double *n = shang_zalloc((size_t)V, sizeof *n, "n");
     if (!n) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0; i < d->N; i++)
         if (d->next[i] >= 0 && d->next[i] < V) n[d->next[i]]++;

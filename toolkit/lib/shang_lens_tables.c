@@ -2,6 +2,7 @@
  * lens's per-position values: means with bootstrap intervals over documents
  * (shang_bootstrap_means), per layer, by class, along the repeated sequence. */
 #include "shang_lens.h"
+#include "shang_mem.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -17,9 +18,9 @@ static int means(const shang_lens_report *r, const float *v, size_t N, size_t S,
                  const int32_t *group, uint64_t stream, double **est, double **sd, uint64_t **cnt)
 {
     size_t n = K * S + (contrast ? S : 0);
-    *est = calloc(n, sizeof **est);
-    *sd = calloc(n, sizeof **sd);
-    *cnt = calloc(K * S, sizeof **cnt);
+    *est = shang_zalloc(n, sizeof **est, "estimates");
+    *sd = shang_zalloc(n, sizeof **sd, "standard deviations");
+    *cnt = shang_zalloc(K * S, sizeof **cnt, "counts");
     if (!*est || !*sd || !*cnt) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     shang_bootstrap_opts bo = {.replicates = r->bootstrap, .level = r->level, .seed = r->seed, .stream = stream};
     return shang_bootstrap_means(v, N, S, cls, K, contrast, group, r->bootstrap ? &bo : NULL, *est, *sd, *cnt);
@@ -148,7 +149,7 @@ int shang_lens_trace_table(const shang_lens_data *d, const shang_tokenizer *t, c
 /* repeat: per layer, first copy against second; classes by position */
 int shang_lens_repeat_table(const shang_lens_report *r, const shang_lens_data *d, int n, int bos, double lnV, shang_table **out)
 {
-    int32_t *cls = malloc((d->N ? d->N : 1) * sizeof *cls);
+    int32_t *cls = shang_alloc(d->N, sizeof *cls, "cls");
     float *v = NULL;
     double *est = NULL, *sd = NULL;
     uint64_t *cnt = NULL;

@@ -1,7 +1,11 @@
-/* shang_mem — overflow-checked allocation. Every allocation in the library goes
- * through here so that a size product that overflows, or a failed malloc, becomes
- * SHANG_ENOMEM with a message naming what was being allocated. Memory returned is
- * freed with free(). */
+/* shang_mem — overflow-checked allocation (internal: not installed). The library
+ * and the shang program allocate through shang_alloc, shang_zalloc and
+ * shang_realloc, never malloc/calloc/realloc directly (shang_err.c excepted: it
+ * cannot report its own failure), so that a size product that overflows, or a
+ * failed allocation, becomes SHANG_ENOMEM with a message naming what was being
+ * allocated. A count of 0 gives a valid pointer, so callers write no `n ? n : 1`.
+ * Memory returned is freed with free(); arrays the public API hands back are such
+ * memory. */
 #ifndef SHANG_MEM_H
 #define SHANG_MEM_H
 

@@ -28,7 +28,7 @@ static int relabel(const int32_t *x, size_t N, uint32_t *idx, int32_t **labels, 
     shang_strmap *m;
     int rc = shang_strmap_new(1024, &m);
     size_t k = 0, cap = 1024;
-    int32_t *lab = rc ? NULL : malloc(cap * sizeof *lab);
+    int32_t *lab = rc ? NULL : shang_alloc(cap, sizeof *lab, "lab");
     if (!rc && !lab) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0; i < N && !rc; i++) {
         int added;
@@ -39,7 +39,7 @@ static int relabel(const int32_t *x, size_t N, uint32_t *idx, int32_t **labels, 
         }
         if (added) {
             if (k == cap) {
-                int32_t *l2 = realloc(lab, 2 * cap * sizeof *lab);
+                int32_t *l2 = shang_realloc(lab, 2 * cap, sizeof *lab, "l2");
                 if (!l2) {
                     rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
                     break;
@@ -76,16 +76,16 @@ int shang_contingency_new_weighted(const int32_t *a, const int32_t *b, const uin
     uint64_t total = 0;
     for (size_t i = 0; w && i < N; i++) total += w[i];
     if (w && total == 0) return SHANG_FAIL(SHANG_EINVAL, "every item has weight 0");
-    shang_contingency *t = calloc(1, sizeof *t);
-    uint32_t *ia = malloc(N * sizeof *ia), *ib = malloc(N * sizeof *ib);
+    shang_contingency *t = shang_zalloc(1, sizeof *t, "t");
+    uint32_t *ia = shang_alloc(N, sizeof *ia, "ia"), *ib = shang_alloc(N, sizeof *ib, "ib");
     shang_strmap *cells = NULL;
     int rc = t && ia && ib ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     if (!rc) rc = relabel(a, N, ia, &t->a_label, &t->R);
     if (!rc) rc = relabel(b, N, ib, &t->b_label, &t->C);
     if (!rc) {
         t->N = w ? total : N;
-        t->a_sum = calloc(t->R, sizeof *t->a_sum);
-        t->b_sum = calloc(t->C, sizeof *t->b_sum);
+        t->a_sum = shang_zalloc(t->R, sizeof *t->a_sum, "t->a_sum");
+        t->b_sum = shang_zalloc(t->C, sizeof *t->b_sum, "t->b_sum");
         if (!t->a_sum || !t->b_sum) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     }
     if (!rc) rc = shang_strmap_new(N / 4 + 16, &cells);
@@ -100,9 +100,9 @@ int shang_contingency_new_weighted(const int32_t *a, const int32_t *b, const uin
     }
     if (!rc) {
         size_t nnz = shang_strmap_size(cells), k = 0;
-        t->ci = malloc(nnz * sizeof *t->ci);
-        t->cj = malloc(nnz * sizeof *t->cj);
-        t->cn = malloc(nnz * sizeof *t->cn);
+        t->ci = shang_alloc(nnz, sizeof *t->ci, "t->ci");
+        t->cj = shang_alloc(nnz, sizeof *t->cj, "t->cj");
+        t->cn = shang_alloc(nnz, sizeof *t->cn, "t->cn");
         if (!t->ci || !t->cj || !t->cn) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         for (size_t s = 0; !rc && s < shang_strmap_capacity(cells); s++) {
             const char *key;
@@ -181,10 +181,10 @@ static size_t distinct_counts(const uint64_t *v, size_t n, uint64_t *val, double
 static double expected_mi(const shang_contingency *t)
 {
     const double N = (double)t->N;
-    uint64_t *av = malloc((t->R ? t->R : 1) * sizeof *av), *bv = malloc((t->C ? t->C : 1) * sizeof *bv);
-    double *am = malloc((t->R ? t->R : 1) * sizeof *am), *bm = malloc((t->C ? t->C : 1) * sizeof *bm);
+    uint64_t *av = shang_alloc(t->R, sizeof *av, "av"), *bv = shang_alloc(t->C, sizeof *bv, "bv");
+    double *am = shang_alloc(t->R, sizeof *am, "am"), *bm = shang_alloc(t->C, sizeof *bm, "bm");
     size_t T = t->N <= ((size_t)1 << 24) ? (size_t)t->N + 1 : 0;
-    double *lf = T ? malloc(T * sizeof *lf) : NULL;
+    double *lf = T ? shang_alloc(T, sizeof *lf, "log factorials") : NULL;
     if (!av || !bv || !am || !bm || (T && !lf)) {
         free(av); free(bv); free(am); free(bm); free(lf);
         return NAN;

@@ -74,7 +74,7 @@ int shang_ngram_fit(const int32_t *train, size_t n, int max_context, int V, shan
     if (V < 1) return SHANG_FAIL(SHANG_EINVAL, "vocabulary %d", V);
     for (size_t i = 0; i < n; i++)
         if (train[i] < 0 || train[i] >= V) return SHANG_FAIL(SHANG_EINVAL, "token %d at %zu outside [0, %d)", train[i], i, V);
-    shang_ngram *g = calloc(1, sizeof *g);
+    shang_ngram *g = shang_zalloc(1, sizeof *g, "g");
     if (!g) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     g->K = max_context + 1;
     g->V = V;
@@ -185,7 +185,7 @@ int shang_ngram_cond_entropy(const int32_t *tokens, size_t n, int context, int e
     if (context < 0 || context > SHANG_NGRAM_MAX_CONTEXT) return SHANG_FAIL(SHANG_EINVAL, "context %d", context);
     if (n <= (size_t)context) return SHANG_FAIL(SHANG_EINVAL, "%zu tokens for a context of %d", n, context);
     size_t m = n - (size_t)context;
-    int32_t *cid = malloc(m * sizeof *cid);
+    int32_t *cid = shang_alloc(m, sizeof *cid, "cid");
     shang_strmap *map = NULL;
     int rc = cid ? shang_strmap_new(m / 4 + 16, &map) : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < m; i++) {

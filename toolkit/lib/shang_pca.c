@@ -13,7 +13,7 @@ int shang_pca_acc_new(size_t D, shang_pca_acc **out)
 {
     *out = NULL;
     if (D == 0) return SHANG_FAIL(SHANG_EINVAL, "zero features");
-    shang_pca_acc *a = calloc(1, sizeof *a);
+    shang_pca_acc *a = shang_zalloc(1, sizeof *a, "a");
     if (!a) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     a->D = D;
     a->mean = shang_zalloc(D, sizeof(double), "PCA mean");
@@ -44,7 +44,7 @@ static int merge(shang_pca_acc *a, double nb, const double *mb, const double *Mb
     size_t D = a->D;
     double na = a->n, n = na + nb;
     if (nb == 0) return SHANG_OK;
-    double *delta = malloc(D * sizeof *delta);
+    double *delta = shang_alloc(D, sizeof *delta, "delta");
     if (!delta) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0; i < D; i++) delta[i] = mb[i] - a->mean[i];
     double f = na * nb / n;
@@ -126,17 +126,17 @@ int shang_pca_fit(const shang_pca_acc *a, size_t K, int standardize, shang_pca *
     const size_t D = a->D;
     if (a->n < 2) return SHANG_FAIL(SHANG_EINVAL, "PCA needs at least 2 rows, has %.0f", a->n);
     if (K == 0 || K > D) return SHANG_FAIL(SHANG_EINVAL, "%zu components of %zu features", K, D);
-    shang_pca *p = calloc(1, sizeof *p);
+    shang_pca *p = shang_zalloc(1, sizeof *p, "p");
     double *cov = shang_alloc(D * D, sizeof(double), "covariance");
     int rc = p && cov ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     if (!rc) {
         p->D = D;
         p->K = K;
         p->n = a->n;
-        p->mean = malloc(D * sizeof(double));
-        p->scale = malloc(D * sizeof(double));
-        p->components = malloc(K * D * sizeof(double));
-        p->variance = malloc(K * sizeof(double));
+        p->mean = shang_alloc(D, sizeof(double), "p->mean");
+        p->scale = shang_alloc(D, sizeof(double), "p->scale");
+        p->components = shang_alloc(K * D, sizeof(double), "p->components");
+        p->variance = shang_alloc(K, sizeof(double), "p->variance");
         if (!p->mean || !p->scale || !p->components || !p->variance) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     }
     if (!rc) {
@@ -225,14 +225,14 @@ int shang_pca_read(const char *path, int layer, size_t dims, size_t C, shang_pca
     if (!rc && dims > dc[1]) rc = SHANG_FAIL(SHANG_EINVAL, "%zu dimensions asked for, %s has %zu components", dims, path, dc[1]);
     if (!rc) {
         size_t K = dims ? dims : dc[1];
-        p = calloc(1, sizeof *p);
+        p = shang_zalloc(1, sizeof *p, "p");
         if (p) {
             p->D = C;
             p->K = K;
-            p->mean = malloc(C * 8);
-            p->scale = malloc(C * 8);
-            p->components = malloc(K * C * 8);
-            p->variance = calloc(K, 8);
+            p->mean = shang_alloc(C, sizeof(double), "p->mean");
+            p->scale = shang_alloc(C, sizeof(double), "p->scale");
+            p->components = shang_alloc(K * C, sizeof(double), "p->components");
+            p->variance = shang_zalloc(K, 8, "p->variance");
         }
         if (!p || !p->mean || !p->scale || !p->components || !p->variance) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         else {

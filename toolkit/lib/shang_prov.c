@@ -48,7 +48,7 @@ static char *join_argv(int argc, char *const argv[])
 {
     size_t len = 1;
     for (int i = 0; i < argc; i++) len += 4 * strlen(argv[i]) + 3;
-    char *s = malloc(len), *o = s;
+    char *s = shang_alloc(len, 1, "s"), *o = s;
     if (!s) return NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -73,7 +73,7 @@ static char *join_argv(int argc, char *const argv[])
 int shang_prov_new(const char *verb, int argc, char *const argv[], shang_prov **out)
 {
     *out = NULL;
-    shang_prov *p = calloc(1, sizeof *p);
+    shang_prov *p = shang_zalloc(1, sizeof *p, "p");
     if (!p) return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate a provenance record");
     p->verb = shang_strdup(verb);
     p->command_line = join_argv(argc, argv);
@@ -167,7 +167,7 @@ int shang_sha256_file(const char *path, char hex[65], uint64_t *bytes)
     struct sha256_ctx ctx;
     sha256_init(&ctx);
     size_t bufsize = (size_t)1 << 20;
-    unsigned char *buf = malloc(bufsize);
+    unsigned char *buf = shang_alloc(bufsize, 1, "buf");
     uint64_t total = 0;
     size_t n;
     if (!buf) {
@@ -323,8 +323,8 @@ int shang_prov_split_command(const char *line, char ***argv, int *argc)
     *argv = NULL;
     *argc = 0;
     size_t n = strlen(line), cap = 8, k = 0;
-    char **v = calloc(cap + 1, sizeof *v);
-    char *buf = malloc(n + 1);
+    char **v = shang_zalloc(cap + 1, sizeof *v, "v");
+    char *buf = shang_alloc(n + 1, 1, "buf");
     int rc = v && buf ? SHANG_OK : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < n;) {
         while (i < n && line[i] == ' ') i++;
@@ -348,7 +348,7 @@ int shang_prov_split_command(const char *line, char ***argv, int *argc)
         }
         if (rc) break;
         if (k == cap) {
-            char **w = realloc(v, (2 * cap + 1) * sizeof *w);
+            char **w = shang_realloc(v, (2 * cap + 1), sizeof *w, "w");
             if (!w) {
                 rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
                 break;

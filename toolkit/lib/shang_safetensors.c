@@ -55,7 +55,7 @@ static int cmp_begin(const void *a, const void *b)
 int shang_st_open(const char *path, shang_safetensors **out)
 {
     *out = NULL;
-    shang_safetensors *s = calloc(1, sizeof *s);
+    shang_safetensors *s = shang_zalloc(1, sizeof *s, "s");
     if (!s) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     s->fd = open(path, O_RDONLY);
     s->path = shang_strdup(path);
@@ -80,7 +80,7 @@ int shang_st_open(const char *path, shang_safetensors **out)
             (unsigned long long)n, (unsigned long long)fsize);
         goto done;
     }
-    hdr = malloc(n + 1);
+    hdr = shang_alloc(n + 1, 1, "hdr");
     if (!hdr || pread(s->fd, hdr, n, 8) != (ssize_t)n) {
         rc = hdr ? SHANG_FAIL(SHANG_EIO, "%s: cannot read the header", path) : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         goto done;
@@ -98,7 +98,7 @@ int shang_st_open(const char *path, shang_safetensors **out)
     }
     s->data_start = 8 + n;
     s->data_size = fsize - s->data_start;
-    s->t = calloc(json_object_size(root) + 1, sizeof *s->t);
+    s->t = shang_zalloc(json_object_size(root) + 1, sizeof *s->t, "s->t");
     if (!s->t) {
         rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         goto done;
@@ -165,7 +165,7 @@ int shang_st_open(const char *path, shang_safetensors **out)
         }
     }
     /* the tensors must tile the data exactly */
-    shang_st_tensor *sorted = malloc((s->n + 1) * sizeof *sorted);
+    shang_st_tensor *sorted = shang_alloc((s->n + 1), sizeof *sorted, "sorted");
     if (!sorted) {
         rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         goto done;
@@ -234,7 +234,7 @@ int shang_st_read_f32(const shang_safetensors *s, const shang_st_tensor *t, floa
     if (strcmp(t->dtype, "F32") && strcmp(t->dtype, "F16") && strcmp(t->dtype, "BF16"))
         return SHANG_FAIL(SHANG_EFORMAT, "%s: tensor '%s' has dtype %s; F32, F16 or BF16 expected", s->path, t->name, t->dtype);
     size_t n = shang_st_numel(t), bytes = n * (size_t)es;
-    char *buf = strcmp(t->dtype, "F32") ? malloc(bytes ? bytes : 1) : (char *)out;
+    char *buf = strcmp(t->dtype, "F32") ? shang_alloc(bytes, 1, "tensor bytes") : (char *)out;
     if (!buf) return SHANG_FAIL(SHANG_ENOMEM, "cannot read tensor '%s'", t->name);
     size_t got = 0;
     while (got < bytes) {

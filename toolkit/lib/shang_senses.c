@@ -1,5 +1,6 @@
 /* shang_senses — see shang_senses.h. */
 #include "shang_senses.h"
+#include "shang_mem.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -42,7 +43,7 @@ int shang_wic(const float *X, size_t C, const uint32_t *a, const uint32_t *b, co
 {
     *threshold = *acc = NAN;
     if (!have_cos) shang_pair_cosines(X, C, a, b, np, cos);
-    struct scored *s = malloc((np ? np : 1) * sizeof *s);
+    struct scored *s = shang_alloc(np, sizeof *s, "s");
     if (!s) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     size_t nt = 0;
     double pos = 0;
@@ -106,8 +107,8 @@ int shang_nearest_centroid_rows(const float *X, size_t C, const int32_t *lemma, 
     if (correct) memset(correct, -1, n);
     *acc = *mfs = NAN;
     *scored = 0;
-    struct row *r = malloc((n ? n : 1) * sizeof *r);
-    double *sum = NULL, *cen = malloc(C * sizeof *cen);
+    struct row *r = shang_alloc(n, sizeof *r, "r");
+    double *sum = NULL, *cen = shang_alloc(C, sizeof *cen, "cen");
     if (!r || !cen) {
         free(r);
         free(cen);
@@ -124,9 +125,9 @@ int shang_nearest_centroid_rows(const float *X, size_t C, const int32_t *lemma, 
         size_t ns = 0, cand = 0;
         for (size_t j = l0; j < l1; j++)
             if (j == l0 || r[j].sense != r[j - 1].sense) ns++;
-        size_t *st = malloc((ns + 1) * sizeof *st);
+        size_t *st = shang_alloc((ns + 1), sizeof *st, "st");
         free(sum);
-        sum = calloc(ns * C, sizeof *sum);
+        sum = shang_zalloc(ns * C, sizeof *sum, "sum");
         if (!st || !sum) {
             free(st);
             rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
@@ -192,7 +193,7 @@ int shang_nearest_centroid_rows(const float *X, size_t C, const int32_t *lemma, 
 int shang_item_pool(const float *X, const int32_t *item, size_t n, size_t C, size_t I, float *mean, float *last,
                     size_t *count)
 {
-    double *sum = mean ? calloc(I * C > 0 ? I * C : 1, sizeof *sum) : NULL;
+    double *sum = mean ? shang_zalloc(I * C, sizeof *sum, "per-lemma sums") : NULL;
     if (mean && !sum) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     memset(count, 0, I * sizeof *count);
     if (last) memset(last, 0, I * C * sizeof *last);
@@ -216,7 +217,7 @@ int shang_item_pool(const float *X, const int32_t *item, size_t n, size_t C, siz
 int shang_paraphrase(const float *A, const float *B, size_t I, size_t C, const uint32_t *perm, double *aligned,
                      double *shuffled, unsigned char *hit)
 {
-    double *nb = malloc((I ? I : 1) * sizeof *nb);
+    double *nb = shang_alloc(I, sizeof *nb, "nb");
     if (!nb) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t j = 0; j < I; j++) {
         double t = 0;
@@ -252,7 +253,7 @@ int shang_lemma_structure(const float *X, size_t C, const int32_t *lemma, const 
                           uint64_t seed, double *purity, double *nmi, double *ami, double *silhouette)
 {
     for (size_t i = 0; i < n; i++) purity[i] = nmi[i] = ami[i] = silhouette[i] = NAN;
-    struct row *r = malloc((n ? n : 1) * sizeof *r);
+    struct row *r = shang_alloc(n, sizeof *r, "r");
     if (!r) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) r[i] = (struct row){lemma[i], sense[i], i};
     qsort(r, n, sizeof *r, by_lemma_sense);
@@ -262,9 +263,9 @@ int shang_lemma_structure(const float *X, size_t C, const int32_t *lemma, const 
         while (l1 < n && r[l1].lemma == r[l0].lemma) l1++;
         for (size_t j = l0; j < l1; j++) ns += j == l0 || r[j].sense != r[j - 1].sense;
         size_t m = l1 - l0;
-        float *rows = malloc(m * C * sizeof *rows);
-        int32_t *lab = malloc(m * sizeof *lab);
-        double *dist = malloc(m * m * sizeof *dist);
+        float *rows = shang_alloc(m * C, sizeof *rows, "rows");
+        int32_t *lab = shang_alloc(m, sizeof *lab, "lab");
+        double *dist = shang_alloc(m * m, sizeof *dist, "dist");
         if (!rows || !lab || !dist) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         for (size_t j = 0; !rc && j < m; j++) {
             memcpy(rows + j * C, X + r[l0 + j].i * C, C * sizeof *rows);
@@ -280,7 +281,7 @@ int shang_lemma_structure(const float *X, size_t C, const int32_t *lemma, const 
             if (!rc) rc = shang_contingency_new(lab, km->labels, m, &t);
             if (!rc) rc = shang_cluster_scores_of(t, 1, &sc);
             if (!rc) {
-                double *best = calloc(t->C, sizeof *best), pur = 0;
+                double *best = shang_zalloc(t->C, sizeof *best, "best"), pur = 0;
                 if (!best) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
                 for (size_t z = 0; !rc && z < t->nnz; z++)
                     if ((double)t->cn[z] > best[t->cj[z]]) best[t->cj[z]] = (double)t->cn[z];

@@ -28,7 +28,7 @@ void shang_states_close(shang_states *s)
 int shang_states_open(const char *path, shang_states **out)
 {
     *out = NULL;
-    shang_states *s = calloc(1, sizeof *s);
+    shang_states *s = shang_zalloc(1, sizeof *s, "s");
     if (!s) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     s->file = -1;
     for (int i = 0; i < SHANG_N_SITES; i++) s->dset[i] = -1;
@@ -125,7 +125,7 @@ int shang_states_gather(const shang_states *s, int site, int layer, const unsign
     *rows = NULL;
     size_t m = 0, BLK = 8192;
     for (size_t i = 0; i < s->N; i++) m += !keep || keep[i];
-    float *out = shang_alloc(m ? m : 1, s->C * sizeof(float), "layer rows");
+    float *out = shang_alloc(m, s->C * sizeof(float), "layer rows");
     float *blk = keep ? shang_alloc(BLK, s->C * sizeof(float), "row block") : NULL;
     int rc = out && (!keep || blk) ? SHANG_OK : shang_err_code();
     size_t k = 0;
@@ -193,7 +193,7 @@ int shang_states_keep(const shang_states *s, int exclude_first, unsigned char **
     int32_t *pos;
     int rc = shang_states_column(s, "pos", &pos);
     if (rc) return rc;
-    *keep = malloc(s->N ? s->N : 1);
+    *keep = shang_alloc(s->N, 1, "row mask");
     if (*keep)
         for (size_t i = 0; i < s->N; i++) (*keep)[i] = pos[i] != 0;
     free(pos);
@@ -219,15 +219,15 @@ int shang_states_balanced(const shang_states *s, unsigned char **keep, size_t F,
     int rc = shang_states_column(s, "tokens", &tok);
     if (rc) return rc;
     if (!*keep) { /* all rows so far */
-        *keep = malloc(s->N ? s->N : 1);
+        *keep = shang_alloc(s->N, 1, "row mask");
         if (*keep) memset(*keep, 1, s->N);
     }
     int32_t vmax = -1;
     for (size_t i = 0; i < s->N; i++) vmax = tok[i] > vmax ? tok[i] : vmax;
     size_t V = (size_t)vmax + 1;
-    struct tok_count *tc = calloc(V ? V : 1, sizeof *tc);
-    size_t *occ = malloc((s->N ? s->N : 1) * sizeof *occ), *pick = malloc(S * sizeof *pick);
-    unsigned char *rank = calloc(V ? V : 1, 1);
+    struct tok_count *tc = shang_zalloc(V, sizeof *tc, "tc");
+    size_t *occ = shang_alloc(s->N, sizeof *occ, "occ"), *pick = shang_alloc(S, sizeof *pick, "pick");
+    unsigned char *rank = shang_zalloc(V, 1, "rank");
     gsl_rng *r = NULL;
     if (!*keep || !tc || !occ || !pick || !rank) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     if (!rc) rc = shang_rng_new(seed, SHANG_STREAM_SUBSAMPLE, UINT64_C(2) << 40, &r);
@@ -245,7 +245,7 @@ int shang_states_balanced(const shang_states *s, unsigned char **keep, size_t F,
         shang_log(SHANG_LOG_INFO, "balanced sampling: only %zu tokens occur %zu times or more (asked for %zu)\n", chosen,
                   S, F);
     /* per chosen token (in token order), S of its occurrences drawn without replacement */
-    unsigned char *out = rc ? NULL : calloc(s->N ? s->N : 1, 1);
+    unsigned char *out = rc ? NULL : shang_zalloc(s->N, 1, "out");
     if (!rc && !out) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t v = 0; !rc && v < V; v++) {
         if (!rank[v]) continue;

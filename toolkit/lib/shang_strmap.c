@@ -39,10 +39,10 @@ uint64_t shang_hash_bytes(const void *p, size_t n)
 int shang_strmap_new(size_t hint, shang_strmap **out)
 {
     *out = NULL;
-    shang_strmap *m = calloc(1, sizeof *m);
+    shang_strmap *m = shang_zalloc(1, sizeof *m, "m");
     size_t cap = 64;
     while (cap < 2 * hint) cap *= 2;
-    if (m) m->slots = calloc(cap, sizeof *m->slots);
+    if (m) m->slots = shang_zalloc(cap, sizeof *m->slots, "m->slots");
     if (!m || !m->slots) {
         free(m);
         return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate a hash map of %zu slots", cap);
@@ -68,7 +68,7 @@ static const char *arena_copy(shang_strmap *m, const void *key, size_t len)
     struct chunk *c = m->arena;
     if (!c || c->size - c->used < len + 1) {
         size_t size = len + 1 > ((size_t)1 << 16) ? len + 1 : ((size_t)1 << 16);
-        c = malloc(sizeof *c + size);
+        c = shang_alloc(1, sizeof *c + size, "c");
         if (!c) return NULL;
         c->next = m->arena;
         c->used = 0;
@@ -94,7 +94,7 @@ static struct slot *find(const shang_strmap *m, const void *key, size_t len, uin
 static int grow(shang_strmap *m)
 {
     size_t cap = m->cap * 2;
-    struct slot *old = m->slots, *n = calloc(cap, sizeof *n);
+    struct slot *old = m->slots, *n = shang_zalloc(cap, sizeof *n, "n");
     if (!n) return SHANG_FAIL(SHANG_ENOMEM, "cannot grow a hash map to %zu slots", cap);
     for (size_t i = 0; i < m->cap; i++) {
         if (!old[i].key) continue;

@@ -27,7 +27,7 @@ int shang_table_new(const char *name, const char *description, shang_table **out
 {
     *out = NULL;
     if (!name || !*name || strchr(name, '/')) return SHANG_FAIL(SHANG_EINVAL, "bad table name '%s'", name ? name : "");
-    shang_table *t = calloc(1, sizeof *t);
+    shang_table *t = shang_zalloc(1, sizeof *t, "t");
     if (t) {
         t->name = shang_strdup(name);
         t->description = shang_strdup(description ? description : "");
@@ -66,7 +66,7 @@ int shang_table_column(shang_table *t, const char *name, int dtype, const char *
         return SHANG_FAIL(SHANG_EINVAL, "table %s: column %s has an unsupported type", t->name, name), -1;
     if (!name || !*name || strchr(name, '/') || shang_table_find(t, name) >= 0)
         return SHANG_FAIL(SHANG_EINVAL, "table %s: bad or repeated column name '%s'", t->name, name ? name : ""), -1;
-    struct column *c = realloc(t->col, (t->n_col + 1) * sizeof *c);
+    struct column *c = shang_realloc(t->col, (t->n_col + 1), sizeof *c, "c");
     if (!c) return SHANG_FAIL(SHANG_ENOMEM, "out of memory"), -1;
     t->col = c;
     c = &t->col[t->n_col];
@@ -88,9 +88,9 @@ int shang_table_push(shang_table *t)
         size_t cap = t->cap ? 2 * t->cap : 16;
         for (size_t c = 0; c < t->n_col; c++) {
             struct column *k = &t->col[c];
-            void *p = k->dtype == SHANG_DT_F64   ? realloc(k->f, cap * sizeof *k->f)
-                      : k->dtype == SHANG_DT_I64 ? realloc(k->i, cap * sizeof *k->i)
-                                                 : realloc(k->s, cap * sizeof *k->s);
+            void *p = k->dtype == SHANG_DT_F64   ? shang_realloc(k->f, cap, sizeof *k->f, "table column")
+                      : k->dtype == SHANG_DT_I64 ? shang_realloc(k->i, cap, sizeof *k->i, "table column")
+                                                 : shang_realloc(k->s, cap, sizeof *k->s, "table column");
             if (!p) return SHANG_FAIL(SHANG_ENOMEM, "table %s: out of memory", t->name);
             if (k->dtype == SHANG_DT_F64) k->f = p;
             else if (k->dtype == SHANG_DT_I64) k->i = p;
@@ -167,7 +167,7 @@ int shang_table_write(const shang_table *t, hid_t loc)
     hid_t g;
     int rc = shang_h5_group(loc, path, &g);
     if (rc) return rc;
-    const char **names = malloc((t->n_col ? t->n_col : 1) * sizeof *names);
+    const char **names = shang_alloc(t->n_col, sizeof *names, "names");
     if (!names) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t c = 0; !rc && c < t->n_col; c++) names[c] = t->col[c].name;
     if (!rc) rc = shang_h5_attr_strs(g, "columns", t->n_col, names);
@@ -180,7 +180,7 @@ int shang_table_write(const shang_table *t, hid_t loc)
         const void *data = k->dtype == SHANG_DT_F64 ? (const void *)k->f : k->dtype == SHANG_DT_I64 ? (const void *)k->i : NULL;
         char **strs = NULL, empty[1] = "";
         if (k->dtype == SHANG_DT_STR) { /* unset cells as "" */
-            strs = malloc((t->rows ? t->rows : 1) * sizeof *strs);
+            strs = shang_alloc(t->rows, sizeof *strs, "strs");
             if (!strs) {
                 rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
                 break;
@@ -208,12 +208,12 @@ int shang_table_list(hid_t file, char ***names, size_t *n)
     if (g < 0) return SHANG_FAIL(SHANG_EIO, "cannot open /tables");
     H5G_info_t info;
     int rc = H5Gget_info(g, &info) < 0 ? SHANG_FAIL(SHANG_EIO, "cannot list /tables") : SHANG_OK;
-    char **out = rc ? NULL : calloc(info.nlinks ? info.nlinks : 1, sizeof *out);
+    char **out = rc ? NULL : shang_zalloc(info.nlinks, sizeof *out, "out");
     if (!rc && !out) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (hsize_t i = 0; !rc && i < info.nlinks; i++) {
         ssize_t len = H5Lget_name_by_idx(g, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, NULL, 0, H5P_DEFAULT);
         if (len < 0) len = H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, NULL, 0, H5P_DEFAULT);
-        out[i] = len >= 0 ? malloc((size_t)len + 1) : NULL;
+        out[i] = len >= 0 ? shang_alloc((size_t)len + 1, 1, "string") : NULL;
         if (!out[i] || (H5Lget_name_by_idx(g, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, out[i], (size_t)len + 1, H5P_DEFAULT) < 0 &&
                         H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, out[i], (size_t)len + 1, H5P_DEFAULT) < 0))
             rc = SHANG_FAIL(SHANG_EIO, "cannot list /tables");
@@ -240,7 +240,7 @@ static int read_columns(hid_t obj, const char *what, char ***cols, size_t *n)
     H5Tset_cset(ty, H5T_CSET_UTF8);
     hssize_t np = H5Sget_simple_extent_npoints(sp);
     size_t k = np > 0 ? (size_t)np : 0;
-    char **c = calloc(k ? k : 1, sizeof *c);
+    char **c = shang_zalloc(k, sizeof *c, "c");
     int rc = c && (!k || H5Aread(a, ty, c) >= 0) ? SHANG_OK : SHANG_FAIL(SHANG_EFORMAT, "cannot read the columns of %s", what);
     H5Tclose(ty);
     H5Sclose(sp);
@@ -310,8 +310,8 @@ int shang_table_read(hid_t file, const char *name, shang_table **out)
     if (!rc) rc = shang_table_new(name, desc, &t);
     /* the column order: the `columns` attribute, read as the datasets' names */
     if (!rc) rc = read_columns(g, path, &cols, &n_col);
-    void **data = rc ? NULL : calloc(n_col ? n_col : 1, sizeof *data);
-    int *types = rc ? NULL : calloc(n_col ? n_col : 1, sizeof *types);
+    void **data = rc ? NULL : shang_zalloc(n_col, sizeof *data, "data");
+    int *types = rc ? NULL : shang_zalloc(n_col, sizeof *types, "types");
     size_t rows = 0;
     if (!rc && (!data || !types)) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t c = 0; !rc && c < n_col; c++) {

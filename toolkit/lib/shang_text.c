@@ -18,12 +18,12 @@ int shang_text_read(const char *path, char **data, size_t *len)
     if (!g) return SHANG_FAIL(SHANG_EIO, "cannot open %s: %s", path, errno ? strerror(errno) : "out of memory");
     gzbuffer(g, 1 << 17);
     size_t cap = 1 << 20, n = 0;
-    char *buf = malloc(cap + 1);
+    char *buf = shang_alloc(cap + 1, 1, "buf");
     int rc = SHANG_OK;
     if (!buf) rc = SHANG_FAIL(SHANG_ENOMEM, "cannot allocate a buffer for %s", path);
     while (!rc) {
         if (cap - n < (1 << 16)) {
-            char *b = cap > SIZE_MAX / 2 - 1 ? NULL : realloc(buf, 2 * cap + 1);
+            char *b = cap > SIZE_MAX / 2 - 1 ? NULL : shang_realloc(buf, 2 * cap + 1, 1, "b");
             if (!b) {
                 rc = SHANG_FAIL(SHANG_ENOMEM, "%s does not fit in memory", path);
                 break;
@@ -76,7 +76,7 @@ int shang_text_docs(const char *data, size_t len, int mode, shang_span **docs, s
     *docs = NULL;
     *n = 0;
     size_t cap = 64, count = 0;
-    shang_span *d = malloc(cap * sizeof *d);
+    shang_span *d = shang_alloc(cap, sizeof *d, "d");
     if (!d) return SHANG_FAIL(SHANG_ENOMEM, "cannot allocate document spans");
     size_t pos = 0, doc_start = 0;
     int in_doc = 0;

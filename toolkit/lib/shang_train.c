@@ -66,7 +66,7 @@ int shang_train_ws_new(const shang_gpt *m, int B, int T, shang_gpt_train_ws **ou
 {
     *out = NULL;
     if (B < 1 || T < 1 || T > m->cfg.T) return SHANG_FAIL(SHANG_EINVAL, "batch %d x %d outside 1.. x 1..%d", B, T, m->cfg.T);
-    shang_gpt_train_ws *w = calloc(1, sizeof *w);
+    shang_gpt_train_ws *w = shang_zalloc(1, sizeof *w, "w");
     if (!w) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     w->m = m;
     w->B = B;
@@ -319,7 +319,7 @@ int shang_trainer_new(shang_gpt *m, const shang_train_opts *o, const int32_t *tr
     if (o->steps < 1 || o->lr <= 0 || o->min_lr < 0 || o->min_lr > o->lr || o->warmup < 0 || o->beta1 < 0 ||
         o->beta1 >= 1 || o->beta2 < 0 || o->beta2 >= 1 || o->adam_eps <= 0 || o->weight_decay < 0 || o->clip < 0)
         return SHANG_FAIL(SHANG_EINVAL, "bad optimiser settings");
-    shang_trainer *t = calloc(1, sizeof *t);
+    shang_trainer *t = shang_zalloc(1, sizeof *t, "t");
     if (!t) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     t->m = m;
     t->o = *o;
@@ -376,7 +376,7 @@ static double norm2(const float *x, size_t n)
 {
     const size_t blk = 1 << 16;
     size_t nb = (n + blk - 1) / blk;
-    double *part = calloc(nb ? nb : 1, sizeof *part), s = 0;
+    double *part = shang_zalloc(nb, sizeof *part, "part"), s = 0;
     if (!part) {
         for (size_t i = 0; i < n; i++) s += (double)x[i] * x[i];
         return s;
@@ -455,7 +455,7 @@ int shang_trainer_log_eval(shang_trainer *t, double val_loss, double val_entropy
 
 int shang_trainer_log_spectra(shang_trainer *t)
 {
-    double *row = calloc(t->spectra.width, sizeof *row), *s = NULL;
+    double *row = shang_zalloc(t->spectra.width, sizeof *row, "row"), *s = NULL;
     if (!row) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     row[0] = (double)t->step;
     int rc = SHANG_OK;
@@ -464,7 +464,7 @@ int shang_trainer_log_spectra(shang_trainer *t)
         const float *A = shang_gpt_matrix(t->m, k, &r, &c, NULL, 0);
         size_t n = r < c ? r : c;
         free(s);
-        s = malloc(n * sizeof *s);
+        s = shang_alloc(n, sizeof *s, "s");
         if (!s) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
         else rc = shang_singular_values(A, r, c, s);
         if (!rc) shang_spectrum_stats(s, (int)n, &row[1 + 3 * k], &row[2 + 3 * k], &row[3 + 3 * k]);
@@ -513,7 +513,7 @@ int shang_trainer_write_log(const shang_trainer *t, hid_t file)
     if (rc) return rc;
     static const char *const sc[] = {"step", "loss", "lr", "grad_norm", "tokens_per_s"};
     static const char *const ec[] = {"step", "val_loss", "val_entropy"};
-    char **names = calloc((size_t)t->n_mats, sizeof *names), **spc = calloc(t->spectra.width, sizeof *spc);
+    char **names = shang_zalloc((size_t)t->n_mats, sizeof *names, "names"), **spc = shang_zalloc(t->spectra.width, sizeof *spc, "spc");
     if (!names || !spc) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     static const char *const stat[3] = {"effective_rank", "matrix_entropy", "stable_rank"};
     for (int k = 0; !rc && k < t->n_mats; k++) {

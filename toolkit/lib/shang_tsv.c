@@ -60,7 +60,7 @@ int shang_tsv_parse(char *text, size_t len, const char *name, shang_tsv **out)
     *out = NULL;
     if (memchr(text, '\0', len)) return SHANG_FAIL(SHANG_EFORMAT, "%s: NUL byte in a table", name);
     if (!shang_utf8_valid(text, len)) return SHANG_FAIL(SHANG_EFORMAT, "%s: not valid UTF-8", name);
-    shang_tsv *t = calloc(1, sizeof *t);
+    shang_tsv *t = shang_zalloc(1, sizeof *t, "t");
     if (!t) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     size_t lines = 0;
     for (size_t i = 0; i < len; i++) lines += text[i] == '\n';
@@ -92,8 +92,8 @@ int shang_tsv_parse(char *text, size_t len, const char *name, shang_tsv **out)
             size_t n = 1;
             for (const char *q = s; *q; q++) n += *q == '\t';
             t->n_cols = n;
-            t->header = calloc(n, sizeof *t->header);
-            t->cell = calloc(n * lines, sizeof *t->cell);
+            t->header = shang_zalloc(n, sizeof *t->header, "t->header");
+            t->cell = shang_zalloc(n * lines, sizeof *t->cell, "t->cell");
             if (!t->header || !t->cell) {
                 rc = SHANG_FAIL(SHANG_ENOMEM, "%s: out of memory", name);
                 break;
