@@ -278,20 +278,26 @@ int shang_gpt_run_new(const shang_gpt *m, int B, int T, shang_gpt_run **out)
     r->B = B;
     r->T = T;
     r->nthreads = omp_get_max_threads();
-    size_t sizes[7] = {BT * C, BT * C, BT * 3 * C, BT * C, BT * C, BT * 4 * C,
-                       (size_t)r->nthreads * SHANG_ATT_ROWS * (size_t)T};
+    /* the buffers, each a view of one slab starting on a 64-byte boundary */
+    const struct {
+        float **view;
+        size_t floats;
+    } buf[] = {
+        {&r->x, BT * C},    {&r->ln, BT * C}, {&r->qkv, BT * 3 * C}, {&r->att, BT * C},
+        {&r->proj, BT * C}, {&r->fc, BT * 4 * C}, {&r->scores, (size_t)r->nthreads * SHANG_ATT_ROWS * (size_t)T},
+    };
+    const size_t n_buf = sizeof buf / sizeof *buf;
     size_t total = 0;
-    for (int i = 0; i < 7; i++) total += (sizes[i] + 15) & ~(size_t)15; /* 64-byte aligned views */
+    for (size_t i = 0; i < n_buf; i++) total += (buf[i].floats + 15) & ~(size_t)15;
     r->slab = shang_alloc(total, sizeof(float), "activations");
     if (!r->slab) {
         free(r);
         return shang_err_code();
     }
-    float **views[7] = {&r->x, &r->ln, &r->qkv, &r->att, &r->proj, &r->fc, &r->scores};
     float *p = r->slab;
-    for (int i = 0; i < 7; i++) {
-        *views[i] = p;
-        p += (sizes[i] + 15) & ~(size_t)15;
+    for (size_t i = 0; i < n_buf; i++) {
+        *buf[i].view = p;
+        p += (buf[i].floats + 15) & ~(size_t)15;
     }
     *out = r;
     return SHANG_OK;
