@@ -173,7 +173,7 @@ asan:
 
 # the same bits for any thread count must hold on every kernel, not only the one
 # OpenBLAS picks here: the whole suite under each kernel this CPU can run
-test-kernels: all $(TEST_BIN) $(BENCH_GEMM)
+test-kernels: all $(TEST_BIN) $(BENCH_GEMM) $(EXAMPLE)
 	@for k in $$(tests/kernels); do echo "== OPENBLAS_CORETYPE=$$k"; \
 	  OPENBLAS_CORETYPE=$$k SAN=$(SAN) tests/run $(BUILD) > $(BUILD)/test-$$k.log 2>&1; rc=$$?; \
 	  grep -v '^ok ' $(BUILD)/test-$$k.log; [ $$rc -eq 0 ] || exit 1; done
