@@ -56,6 +56,7 @@
 #include "shang_entropy.h"
 #include "shang_metrics.h"
 #include "shang_heldout.h"
+#include "shang_smooth.h"
 #include "shang_bootstrap.h"
 #include "shang_alias.h"
 #include "shang_geometry.h"

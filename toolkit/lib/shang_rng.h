@@ -28,6 +28,7 @@ enum shang_stream {
     SHANG_STREAM_BASELINE = 6,  /* random-partition and shuffle baselines */
     SHANG_STREAM_SAMPLE = 7,    /* text generation */
     SHANG_STREAM_TEST = 8,      /* tests and benchmarks */
+    SHANG_STREAM_FOLDS = 9,     /* cross-validation folds of document groups */
 };
 
 /* SplitMix64 finaliser (Steele, Lea, Flood 2014): a bijection on 64 bits. */
