@@ -254,6 +254,22 @@ static void test_polysemy_truth(void **state)
         /* 24000 held-out items: the difference's sampling sd is about 0.008 */
         assert_close(d, truth, 0.025, 0);
     }
+    /* the same bits for 1 and 2 threads (120000 items: the parallel CV pass) */
+    const int64_t *cx[2] = {x, NULL};
+    double cv[2], ce[2];
+    int t0 = shang_threads();
+    for (int t = 0; t < 2; t++) {
+        shang_threads_set(t + 1);
+        shang_smooth_opts o = {.method = SHANG_SMOOTH_ABSDISC, .folds = 5, .seed = 3};
+        shang_smooth *s = NULL;
+        assert_int_equal(shang_smooth_new(cx, 2, w.y, w.g, w.test, w.n, w.V, &o, &s), 0);
+        assert_int_equal(shang_smooth_ce(s, NULL, &ce[t]), 0);
+        cv[t] = shang_smooth_cv_ce(s);
+        shang_smooth_free(s);
+    }
+    shang_threads_set(t0);
+    assert_memory_equal(cv, cv + 1, sizeof *cv);
+    assert_memory_equal(ce, ce + 1, sizeof *ce);
     free(x);
     world_free(&w);
     shang_rng_free(r);

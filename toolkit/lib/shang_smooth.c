@@ -33,8 +33,7 @@ struct shang_smooth {
     double param[SHANG_SMOOTH_MAX_LEVELS][2];
     double curve[SHANG_SMOOTH_MAX_LEVELS][2][MAX_GRID];
     double cv_ce;
-    /* shang_smooth_ce's scratch: counts of the largest level, back-off values */
-    double *ncell, *ncond, *ntype, *b;
+    size_t max_cell, max_cond; /* the largest level's, for shang_smooth_ce's counts */
 };
 
 const char *shang_smoother_name(int method)
@@ -85,7 +84,7 @@ void shang_smooth_free(shang_smooth *s)
         free(s->lev[l].cell);
         free(s->lev[l].cell_cond);
     }
-    free(s->y); free(s->fold); free(s->ncell); free(s->ncond); free(s->ntype); free(s->b);
+    free(s->y); free(s->fold);
     free(s);
 }
 
@@ -134,16 +133,26 @@ static int level_new(struct level *v, const int64_t *cond, const int32_t *y, siz
 static double cv_pass(const shang_smooth *s, const struct level *v, const uint32_t *cc, const uint32_t *cn,
                       const uint32_t *ct, const double *p, double *b, int update)
 {
-    double acc = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        if (s->fold[i] == 255) continue;
-        size_t f = s->fold[i], c = v->cond[i], j = v->cell[i];
-        double ncy = (double)(cc[j] - cc[(1 + f) * v->n_cell + j]);
-        double nc = (double)(cn[c] - cn[(1 + f) * v->n_cond + c]);
-        double q = q_of(s->method, p, ncy, nc, (double)ct[f * v->n_cond + c], b[i]);
-        acc -= log(q);
-        if (update) b[i] = q;
+    /* fixed blocks summed in order: the same bits for any thread count */
+    enum { BLOCKS = 64 };
+    double part[BLOCKS];
+    const size_t n = s->n;
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (int k = 0; k < BLOCKS; k++) {
+        double acc = 0;
+        for (size_t i = n * (size_t)k / BLOCKS; i < n * (size_t)(k + 1) / BLOCKS; i++) {
+            if (s->fold[i] == 255) continue;
+            size_t f = s->fold[i], c = v->cond[i], j = v->cell[i];
+            double ncy = (double)(cc[j] - cc[(1 + f) * v->n_cell + j]);
+            double nc = (double)(cn[c] - cn[(1 + f) * v->n_cond + c]);
+            double q = q_of(s->method, p, ncy, nc, (double)ct[f * v->n_cond + c], b[i]);
+            acc -= log(q);
+            if (update) b[i] = q;
+        }
+        part[k] = acc;
     }
+    double acc = 0;
+    for (int k = 0; k < BLOCKS; k++) acc += part[k];
     return acc;
 }
 
@@ -262,25 +271,21 @@ int shang_smooth_new(const int64_t *const *cond, int n_levels, const int32_t *y,
     s->n_grid2 = shang_smoother_grid(o->method, 1, s->grid[1]);
     s->y = shang_alloc(n, sizeof *s->y, "outcomes");
     s->fold = shang_alloc(n, 1, "folds");
-    s->b = shang_alloc(n, sizeof *s->b, "back-off values");
-    int rc = s->y && s->fold && s->b ? SHANG_OK : shang_err_code();
+    double *b = shang_alloc(n, sizeof *b, "back-off values");
+    int rc = s->y && s->fold && b ? SHANG_OK : shang_err_code();
     if (!rc) {
         memcpy(s->y, y, n * sizeof *y);
         rc = assign_folds(s, group, test, o->seed);
     }
-    size_t max_cell = 0, max_cond = 0;
     for (int l = 0; !rc && l < n_levels; l++) {
         rc = level_new(&s->lev[l], cond[l], y, n);
-        if (!rc && s->lev[l].n_cell > max_cell) max_cell = s->lev[l].n_cell;
-        if (!rc && s->lev[l].n_cond > max_cond) max_cond = s->lev[l].n_cond;
+        if (!rc && s->lev[l].n_cell > s->max_cell) s->max_cell = s->lev[l].n_cell;
+        if (!rc && s->lev[l].n_cond > s->max_cond) s->max_cond = s->lev[l].n_cond;
     }
-    if (!rc && (!(s->ncell = shang_alloc(max_cell, sizeof *s->ncell, "cell counts")) ||
-                !(s->ncond = shang_alloc(max_cond, sizeof *s->ncond, "condition counts")) ||
-                !(s->ntype = shang_alloc(max_cond, sizeof *s->ntype, "outcome types"))))
-        rc = shang_err_code();
     /* tune from the coarsest level up; b starts at the uniform distribution */
-    for (size_t i = 0; !rc && i < n; i++) s->b[i] = 1.0 / (double)V;
-    for (int l = n_levels - 1; !rc && l >= 0; l--) rc = tune_level(s, l, s->b, &s->cv_ce);
+    for (size_t i = 0; !rc && i < n; i++) b[i] = 1.0 / (double)V;
+    for (int l = n_levels - 1; !rc && l >= 0; l--) rc = tune_level(s, l, b, &s->cv_ce);
+    free(b);
     if (rc) {
         shang_smooth_free(s);
         return rc;
@@ -289,28 +294,35 @@ int shang_smooth_new(const int64_t *const *cond, int n_levels, const int32_t *y,
     return SHANG_OK;
 }
 
-int shang_smooth_ce(shang_smooth *s, const uint32_t *w, double *ce)
+int shang_smooth_ce(const shang_smooth *s, const uint32_t *w, double *ce)
 {
     *ce = NAN;
     const size_t n = s->n;
-    double *b = s->b;
+    double *ncell = shang_alloc(s->max_cell, sizeof *ncell, "cell counts");
+    double *ncond = shang_alloc(s->max_cond, sizeof *ncond, "condition counts");
+    double *ntype = shang_alloc(s->max_cond, sizeof *ntype, "outcome types");
+    double *b = shang_alloc(n, sizeof *b, "back-off values");
+    if (!ncell || !ncond || !ntype || !b) {
+        free(ncell); free(ncond); free(ntype); free(b);
+        return shang_err_code();
+    }
     for (size_t i = 0; i < n; i++) b[i] = 1.0 / (double)s->V;
     for (int l = s->L - 1; l >= 0; l--) {
         const struct level *v = &s->lev[l];
-        memset(s->ncell, 0, v->n_cell * sizeof *s->ncell);
-        memset(s->ncond, 0, v->n_cond * sizeof *s->ncond);
-        memset(s->ntype, 0, v->n_cond * sizeof *s->ntype);
+        memset(ncell, 0, v->n_cell * sizeof *ncell);
+        memset(ncond, 0, v->n_cond * sizeof *ncond);
+        memset(ntype, 0, v->n_cond * sizeof *ntype);
         for (size_t i = 0; i < n; i++) {
             double wi = w ? w[i] : 1;
             if (s->fold[i] == 255 || !wi) continue;
-            s->ncell[v->cell[i]] += wi;
-            s->ncond[v->cond[i]] += wi;
+            ncell[v->cell[i]] += wi;
+            ncond[v->cond[i]] += wi;
         }
-        for (size_t j = 0; j < v->n_cell; j++) s->ntype[v->cell_cond[j]] += s->ncell[j] > 0;
+        for (size_t j = 0; j < v->n_cell; j++) ntype[v->cell_cond[j]] += ncell[j] > 0;
         for (size_t i = 0; i < n; i++) {
             if (s->fold[i] != 255) continue;
             size_t c = v->cond[i];
-            b[i] = q_of(s->method, s->param[l], s->ncell[v->cell[i]], s->ncond[c], s->ntype[c], b[i]);
+            b[i] = q_of(s->method, s->param[l], ncell[v->cell[i]], ncond[c], ntype[c], b[i]);
         }
     }
     double sum = 0, m = 0;
@@ -321,5 +333,6 @@ int shang_smooth_ce(shang_smooth *s, const uint32_t *w, double *ce)
         m += wi;
     }
     *ce = m > 0 ? sum / m : NAN;
+    free(ncell); free(ncond); free(ntype); free(b);
     return SHANG_OK;
 }

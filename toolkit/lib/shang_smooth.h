@@ -85,7 +85,7 @@ int shang_smooth_fold(const shang_smooth *s, size_t i);
 /* The held-out cross-entropy at the chosen values: counts from training items,
  * mean over test items, each item weighted by w[i] (NULL: 1; bootstrap
  * replicates pass multiplicities; the parameters stay as tuned). NaN (and
- * success) when no test item has positive weight. Not thread-safe on one s. */
-int shang_smooth_ce(shang_smooth *s, const uint32_t *w, double *ce) SHANG_MUST_CHECK;
+ * success) when no test item has positive weight. Thread-safe. */
+int shang_smooth_ce(const shang_smooth *s, const uint32_t *w, double *ce) SHANG_MUST_CHECK;
 
 #endif
