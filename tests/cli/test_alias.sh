@@ -114,7 +114,7 @@ T = sys.argv[1]
 a, b = h5py.File(T + "/alias.h5"), h5py.File(T + "/alias_bits.h5")
 bad = []
 # which columns are information (nats -> bits), named here independently of shang's table
-info = ("h_", "vi", "mi_", "ce_", "gain", "bias_y", "rand_", "shuf_", "adv_")
+info = ("h_", "vi", "mi_", "ce_", "gain", "xgain", "bias_y", "rand_", "shuf_", "adv_")
 for tab, cols in (("layers", None), ("tokens", ("h_k_given_token",)), ("clusters", ("h_x_given_cluster",))):
     ta, tb = a["tables/" + tab], b["tables/" + tab]
     for c in ta.keys():

@@ -26,7 +26,7 @@ struct naive {
     int L;
     const int32_t *y;
     size_t n, V;
-    int method;
+    int method[3]; /* per level */
 };
 
 static double naive_q(const struct naive *d, const double (*param)[2], int from, size_t i,
@@ -48,7 +48,7 @@ static double naive_q(const struct naive *d, const double (*param)[2], int from,
         free(seen);
         double a = param[l][0], theta = param[l][1];
         if (nc > 0) {
-            if (d->method == SHANG_SMOOTH_DIRICHLET) q = (ncy + a * q) / (nc + a);
+            if (d->method[l] == SHANG_SMOOTH_DIRICHLET) q = (ncy + a * q) / (nc + a);
             else q = ((ncy - a > 0 ? ncy - a : 0) + (theta + a * T) * q) / (nc + theta);
         }
     }
@@ -92,12 +92,17 @@ static void test_naive_reference(void **state)
     assert_int_equal(shang_rng_new(7, SHANG_STREAM_TEST, 40, &r), 0);
     small_problem(n, x, xk, y, g, test, r);
     for (size_t i = 0; i < n; i++) w[i] = (uint32_t)gsl_rng_uniform_int(r, 3); /* 0, 1 or 2 */
-    for (int method = 0; method < 2; method++) {
+    for (int method = 0; method < 3; method++) {
         const int64_t *cond[3] = {xk, x, NULL};
-        struct naive d = {cond, 3, y, n, V, method};
         shang_smooth_opts o = {.method = method, .folds = 4, .seed = 11};
         shang_smooth *s = NULL;
         assert_int_equal(shang_smooth_new(cond, 3, y, g, test, n, V, &o, &s), 0);
+        assert_int_equal(shang_smooth_levels(s), 3);
+        struct naive d = {cond, 3, y, n, V, {0}};
+        for (int l = 0; l < 3; l++) {
+            d.method[l] = shang_smooth_method(s, l);
+            assert_true(method == SHANG_SMOOTH_AUTO ? d.method[l] >= 0 && d.method[l] < 2 : d.method[l] == method);
+        }
         /* folds: held-out items have none, a group never spans two folds, every fold used */
         int used[4] = {0};
         for (size_t i = 0; i < n; i++) {
@@ -107,40 +112,70 @@ static void test_naive_reference(void **state)
             if (i && g[i] == g[i - 1]) assert_int_equal(f, shang_smooth_fold(s, i - 1));
         }
         assert_true(used[0] && used[1] && used[2] && used[3]);
-        /* each level's CV curves, the other parameter and the coarser levels at their chosen values */
+        /* each level's CV curves (each smoother tried), the other parameter and the
+         * coarser levels at their chosen values */
         double grid[SHANG_SMOOTH_MAX_GRID], param[3][2];
-        for (int l = 0; l < 3; l++)
-            for (int k = 0; k < 2; k++) param[l][k] = shang_smooth_param(s, l, k);
-        assert_true(method == SHANG_SMOOTH_ABSDISC ? param[0][1] >= 0 : isnan(param[0][1]));
+        for (int l = 0; l < 3; l++) {
+            param[l][0] = shang_smooth_param(s, l, 0);
+            param[l][1] = shang_smooth_param(s, l, 1);
+            assert_true(d.method[l] == SHANG_SMOOTH_ABSDISC ? param[l][1] >= 0 : isnan(param[l][1]));
+            if (isnan(param[l][1])) param[l][1] = 0;
+        }
         for (int l = 2; l >= 0; l--)
-            for (int k = 0; k < 2; k++) {
-                size_t ng = shang_smoother_grid(method, k, grid), nc;
-                const double *curve = shang_smooth_cv_curve(s, l, k, &nc);
-                assert_int_equal(nc, ng);
-                if (!ng) {
-                    assert_null(curve);
-                    continue;
-                }
-                for (size_t g2 = 0; g2 < ng; g2 += (l == 0 ? 1 : 5)) { /* every 5th value on the coarser levels */
+            for (int m = 0; m < 2; m++)
+                for (int k = 0; k < 2; k++) {
+                    size_t ng = shang_smoother_grid(m, k, grid), nc;
+                    const double *curve = shang_smooth_cv_curve(s, l, m, k, &nc);
+                    int tried = method == SHANG_SMOOTH_AUTO || method == m;
+                    if (!ng || !tried) {
+                        assert_null(curve);
+                        assert_int_equal(nc, 0);
+                        continue;
+                    }
+                    assert_int_equal(nc, ng);
+                    if (m != d.method[l]) continue; /* the other smoother's curve is at its own parameters */
+                    for (size_t g2 = 0; g2 < ng; g2 += (l == 0 ? 1 : 3)) {
+                        double p[3][2], sum = 0;
+                        memcpy(p, param, sizeof p);
+                        p[l][k] = grid[g2];
+                        size_t cnt = 0;
+                        for (size_t i = 0; i < n; i++) {
+                            int f = shang_smooth_fold(s, i);
+                            if (f < 0) continue;
+                            struct cvctx c = {s, f};
+                            sum -= log(naive_q(&d, (const double (*)[2])p, l, i, use_other_folds, &c, NULL));
+                            cnt++;
+                        }
+                        assert_close(curve[g2], sum / (double)cnt, 0, 1e-12);
+                    }
+                    size_t best = 0;
+                    for (size_t g2 = 1; g2 < ng; g2++)
+                        if (curve[g2] < curve[best]) best = g2;
+                    /* the choice (refined between grid values) is no worse than the grid's best */
                     double p[3][2], sum = 0;
                     memcpy(p, param, sizeof p);
-                    p[l][k] = grid[g2];
-                    size_t m = 0;
+                    size_t cnt = 0;
                     for (size_t i = 0; i < n; i++) {
                         int f = shang_smooth_fold(s, i);
                         if (f < 0) continue;
                         struct cvctx c = {s, f};
                         sum -= log(naive_q(&d, (const double (*)[2])p, l, i, use_other_folds, &c, NULL));
-                        m++;
+                        cnt++;
                     }
-                    assert_close(curve[g2], sum / (double)m, 0, 1e-12);
+                    if (k == 0) {
+                        assert_true(sum / (double)cnt <= curve[best] + 1e-12);
+                        assert_true(param[l][0] >= grid[best ? best - 1 : 0] && param[l][0] <= grid[best + 1 < ng ? best + 1 : best]);
+                    }
                 }
-                size_t best = 0;
-                for (size_t g2 = 1; g2 < ng; g2++)
-                    if (curve[g2] < curve[best]) best = g2;
-                if (k == 0) assert_close(param[l][0], grid[best], 0, 0); /* d or beta: the argmin at the chosen theta */
-                else assert_true(curve[best] <= curve[0]);
-            }
+        /* AUTO: the chosen smoother's CV cross-entropy is the lower (the chain's, at level 0) */
+        if (method == SHANG_SMOOTH_AUTO) {
+            size_t n0, n1;
+            const double *c0 = shang_smooth_cv_curve(s, 0, 0, 0, &n0), *c1 = shang_smooth_cv_curve(s, 0, 1, 0, &n1);
+            double m0 = c0[0], m1 = c1[0];
+            for (size_t g2 = 1; g2 < n0; g2++) m0 = c0[g2] < m0 ? c0[g2] : m0;
+            for (size_t g2 = 1; g2 < n1; g2++) m1 = c1[g2] < m1 ? c1[g2] : m1;
+            assert_true(shang_smooth_cv_ce(s) <= (m0 < m1 ? m0 : m1) + 1e-12);
+        }
         /* the held-out value, unweighted and weighted */
         for (int weighted = 0; weighted < 2; weighted++) {
             double ce, sum = 0, m = 0;
@@ -247,7 +282,7 @@ static void test_polysemy_truth(void **state)
         for (size_t v = 0; v < 30; v++) mix[v] = 0.5 * (w.p[2 * t * 30 + v] + w.p[(2 * t + 1) * 30 + v]);
         truth += (entropy(mix, 30) - 0.5 * (entropy(w.p + 2 * t * 30, 30) + entropy(w.p + (2 * t + 1) * 30, 30))) / 20;
     }
-    for (int method = 0; method < 2; method++) {
+    for (int method = 0; method < 3; method++) {
         const int64_t *cx[2] = {x, NULL}, *cs[2] = {w.s, NULL};
         double d = held_ce(cx, 2, w.y, w.g, w.test, w.n, w.V, method) - held_ce(cs, 2, w.y, w.g, w.test, w.n, w.V, method);
         printf("# %s: CE(Y|X) - CE(Y|S) = %.4f, truth H(Y|X) - H(Y|S) = %.4f\n", shang_smoother_name(method), d, truth);
@@ -294,13 +329,13 @@ static void test_conditional_null(void **state)
         xkf[i] = w.s[i] * 16 + kf[i];
         xkr[i] = w.s[i] * 16 + kr[i];
     }
-    for (int method = 0; method < 2; method++) {
+    for (int method = 0; method < 3; method++) {
         const int64_t *cx[2] = {w.s, NULL}, *cf[3] = {xkf, w.s, NULL}, *cr[3] = {xkr, w.s, NULL};
         double hx = held_ce(cx, 2, w.y, w.g, w.test, w.n, w.V, method);
         double gf = hx - held_ce(cf, 3, w.y, w.g, w.test, w.n, w.V, method);
         double gr = hx - held_ce(cr, 3, w.y, w.g, w.test, w.n, w.V, method);
         printf("# %s: CE(Y|X) - CE(Y|X,K): K = f(X) %.5f, K random %.5f\n", shang_smoother_name(method), gf, gr);
-        assert_close(gf, 0, 0.002, 0);
+        assert_close(gf, 0, 5e-4, 0); /* unrefined, the grid (factor 2) alone left +0.0017 */
         assert_close(gr, 0, 0.01, 0);
     }
     /* the shipped estimator on the random partition: (X, K) backs off to the unigram */

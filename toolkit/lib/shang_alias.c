@@ -13,6 +13,7 @@
 #include "shang_mem.h"
 #include "shang_metrics.h"
 #include "shang_rng.h"
+#include "shang_smooth.h"
 #include "shang_strmap.h"
 
 static const struct {
@@ -78,6 +79,26 @@ static const struct {
     [SHANG_A_RAND_CE_Y_K] = {"rand_ce_y_given_k", "held-out cross-entropy of Y given K, random partition (NaN without a held-out row)", 0, 1},
     [SHANG_A_SHUF_MI_YK] = {"shuf_mi_yk", "I(Y;K) with Y shuffled over the rows", 0, 1},
     [SHANG_A_SHUF_H_Y_K] = {"shuf_h_y_given_k", "H(Y|K) plug-in with Y shuffled", 0, 1},
+    [SHANG_A_CET_Y] = {"ce_t_y", "held-out cross-entropy of Y, unigram smoothed by cross-validation (NaN with fewer training document groups than folds)", 1, 1},
+    [SHANG_A_CET_Y_X] = {"ce_t_y_given_x", "held-out cross-entropy of Y given X, back-off X -> unigram tuned by cross-validation", 1, 1},
+    [SHANG_A_CET_Y_K] = {"ce_t_y_given_k", "held-out cross-entropy of Y given K, back-off K -> unigram tuned", 1, 1},
+    [SHANG_A_CET_Y_XK_X] = {"ce_t_y_given_xk_via_x", "held-out cross-entropy of Y given X and K, back-off (X,K) -> X -> unigram tuned", 1, 1},
+    [SHANG_A_CET_Y_XK_K] = {"ce_t_y_given_xk_via_k", "held-out cross-entropy of Y given X and K, back-off (X,K) -> K -> unigram tuned", 1, 1},
+    [SHANG_A_ADV_CET] = {"adv_ce_t", "CE(Y|X) - CE(Y|K), tuned: how much better the clusters predict than the token", 1, 1},
+    [SHANG_A_GAIN_CET] = {"gain_ce_t", "CE(Y|X) - CE(Y|X,K), tuned: what the cluster adds to the token", 1, 1},
+    [SHANG_A_XGAIN_CET] = {"xgain_ce_t", "CE(Y|K) - CE(Y|X,K), tuned: what the token adds to the cluster", 1, 1},
+    [SHANG_A_SM_X] = {"smooth_x", "smoother chosen for X -> unigram: 0 Dirichlet, 1 absolute discounting", 0, 0},
+    [SHANG_A_SM_X_A] = {"smooth_x_a", "its parameter at X: the Dirichlet's beta or the discount d", 0, 0},
+    [SHANG_A_SM_X_THETA] = {"smooth_x_theta", "its concentration theta at X (NaN for the Dirichlet)", 0, 0},
+    [SHANG_A_SM_K] = {"smooth_k", "smoother chosen for K -> unigram", 0, 0},
+    [SHANG_A_SM_K_A] = {"smooth_k_a", "its beta or d at K", 0, 0},
+    [SHANG_A_SM_K_THETA] = {"smooth_k_theta", "its theta at K", 0, 0},
+    [SHANG_A_SM_XK_X] = {"smooth_xk_x", "smoother chosen for (X,K) -> X -> unigram", 0, 0},
+    [SHANG_A_SM_XK_X_A] = {"smooth_xk_x_a", "its beta or d at (X,K)", 0, 0},
+    [SHANG_A_SM_XK_X_THETA] = {"smooth_xk_x_theta", "its theta at (X,K)", 0, 0},
+    [SHANG_A_SM_XK_K] = {"smooth_xk_k", "smoother chosen for (X,K) -> K -> unigram", 0, 0},
+    [SHANG_A_SM_XK_K_A] = {"smooth_xk_k_a", "its beta or d at (X,K)", 0, 0},
+    [SHANG_A_SM_XK_K_THETA] = {"smooth_xk_k_theta", "its theta at (X,K)", 0, 0},
 };
 
 const char *shang_alias_stat_name(int s) { return s >= 0 && s < SHANG_A_N_STATS ? stat_info[s].name : "?"; }
@@ -229,6 +250,11 @@ static int ftab_fill(const struct ftab *f, const uint32_t *w, shang_contingency 
     return SHANG_OK;
 }
 
+/* the tuned back-off chains: Y | unigram, X, K, (X,K) -> X, (X,K) -> K */
+enum { CH_Y, CH_X, CH_K, CH_XK_X, CH_XK_K, N_CHAINS };
+static const int chain_stat[N_CHAINS] = {SHANG_A_CET_Y, SHANG_A_CET_Y_X, SHANG_A_CET_Y_K, SHANG_A_CET_Y_XK_X,
+                                         SHANG_A_CET_Y_XK_K};
+
 struct ctx {
     const int32_t *x, *k;
     size_t N;
@@ -240,6 +266,7 @@ struct ctx {
     uint32_t *zeros;      /* ny zeros: the one condition of the unconditional CE */
     struct ftab fxk;      /* (X, K) over all rows */
     struct ftab fy[4];    /* (X, Y), (K, Y), ((X,K), Y), (X_k, Y) over the rows with a next token */
+    shang_smooth *sm[N_CHAINS]; /* the tuned chains (NULL: too few training groups) */
     const shang_alias_opts *o;
 };
 
@@ -371,6 +398,13 @@ static int compute(const struct ctx *c, const uint32_t *w, int full, double *st)
         st[SHANG_A_ADV_CE] = st[SHANG_A_CE_Y_X] - st[SHANG_A_CE_Y_K];
         st[SHANG_A_ADV_TOP_CE] = st[SHANG_A_CE_Y_XTOP] - st[SHANG_A_CE_Y_K];
     }
+    for (int h = 0; !rc && h < N_CHAINS; h++)
+        if (c->sm[h]) rc = shang_smooth_ce(c->sm[h], wy, &st[chain_stat[h]]);
+    if (!rc) {
+        st[SHANG_A_ADV_CET] = st[SHANG_A_CET_Y_X] - st[SHANG_A_CET_Y_K];
+        st[SHANG_A_GAIN_CET] = st[SHANG_A_CET_Y_X] - st[SHANG_A_CET_Y_XK_X];
+        st[SHANG_A_XGAIN_CET] = st[SHANG_A_CET_Y_K] - st[SHANG_A_CET_Y_XK_K];
+    }
     free(wy);
     return rc;
 }
@@ -422,6 +456,51 @@ static int baselines(const struct ctx *c, double *st)
     return rc;
 }
 
+/* Tunes the chains on the rows with a next token (at each level the smoother
+ * with the lower cross-validated cross-entropy) and writes the choices into st.
+ * Fewer training groups than folds: no chain (their statistics stay NaN). */
+static int tune_chains(struct ctx *c, const int32_t *ygroup, double *st)
+{
+    const int folds = c->o->folds ? c->o->folds : 5;
+    uint32_t *gid = shang_alloc(c->ny, sizeof *gid, "group ids");
+    unsigned char *seen = NULL;
+    size_t G = 0, Gtrain = 0;
+    int rc = gid ? shang_dense_ids(ygroup, sizeof *ygroup, c->ny, gid, &G) : shang_err_code();
+    if (!rc && !(seen = shang_zalloc(G, 1, "groups seen"))) rc = shang_err_code();
+    for (size_t j = 0; !rc && j < c->ny; j++)
+        if (!c->test[j] && !seen[gid[j]]) seen[gid[j]] = 1, Gtrain++;
+    free(gid);
+    free(seen);
+    if (rc || Gtrain < (size_t)folds) {
+        if (!rc) shang_log(SHANG_LOG_INFO, "alias: %zu training document groups for %d folds: no tuned estimates\n", Gtrain, folds);
+        return rc;
+    }
+    int64_t *kx = shang_alloc(c->ny, sizeof *kx, "token keys"), *kk = shang_alloc(c->ny, sizeof *kk, "cluster keys");
+    int64_t *kxk = shang_alloc(c->ny, sizeof *kxk, "token-cluster keys");
+    if (!kx || !kk || !kxk) rc = shang_err_code();
+    for (size_t j = 0; !rc && j < c->ny; j++) {
+        kx[j] = c->yx[j];
+        kk[j] = c->yk[j];
+        kxk[j] = c->yxk[j];
+    }
+    /* unigram; X and K above it; (X,K) above each: each level tuned once */
+    const int64_t *const none[1] = {NULL};
+    shang_smooth_opts so = {.method = SHANG_SMOOTH_AUTO, .folds = folds, .seed = c->o->seed};
+    if (!rc) rc = shang_smooth_new(none, 1, c->yy, ygroup, c->test, c->ny, c->o->V, &so, &c->sm[CH_Y]);
+    if (!rc) rc = shang_smooth_extend(c->sm[CH_Y], kx, &c->sm[CH_X]);
+    if (!rc) rc = shang_smooth_extend(c->sm[CH_Y], kk, &c->sm[CH_K]);
+    if (!rc) rc = shang_smooth_extend(c->sm[CH_X], kxk, &c->sm[CH_XK_X]);
+    if (!rc) rc = shang_smooth_extend(c->sm[CH_K], kxk, &c->sm[CH_XK_K]);
+    const int first[N_CHAINS] = {-1, SHANG_A_SM_X, SHANG_A_SM_K, SHANG_A_SM_XK_X, SHANG_A_SM_XK_K};
+    for (int h = 1; !rc && h < N_CHAINS; h++) { /* the finest level's choice */
+        st[first[h]] = (double)shang_smooth_method(c->sm[h], 0);
+        st[first[h] + 1] = shang_smooth_param(c->sm[h], 0, 0);
+        st[first[h] + 2] = shang_smooth_param(c->sm[h], 0, 1);
+    }
+    free(kx); free(kk); free(kxk);
+    return rc;
+}
+
 int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, const int32_t *doc, size_t N,
                       const shang_alias_opts *o, double *stats, double *lo, double *hi)
 {
@@ -430,6 +509,8 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
     if (!(o->alpha > 0) || o->V == 0 || !(o->heldout_frac > 0 && o->heldout_frac < 1))
         return SHANG_FAIL(SHANG_EINVAL, "alias needs alpha > 0, V > 0 and a held-out share in (0, 1)");
     struct ctx c = {.x = x, .k = k, .N = N, .o = o};
+    const int32_t *group = o->group ? o->group : doc;
+    if (o->folds && (o->folds < 2 || o->folds > 64)) return SHANG_FAIL(SHANG_EINVAL, "%d folds outside 2..64", o->folds);
     int rc = SHANG_OK;
     for (size_t i = 0; i < N; i++) {
         if (y[i] >= 0 && (size_t)y[i] >= o->V)
@@ -454,7 +535,7 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
             c.yx[j] = x[i];
             c.yk[j] = k[i];
             c.yy[j] = y[i];
-            ydoc[j++] = doc[i];
+            ydoc[j++] = group[i];
         }
     if (!rc && c.ny) rc = pair_ids(c.yx, c.yk, c.ny, c.yxk);
     if (!rc && c.ny) rc = top_values(x, k, N, c.yx, c.ny, c.yxt);
@@ -486,12 +567,16 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
     const int32_t *conds[4] = {c.yx, c.yk, c.yxk, c.yxt};
     for (int v = 0; !rc && c.ny && v < 4; v++) rc = ftab_build(&c.fy[v], conds[v], c.yy, c.ny);
     if (!rc && !(c.zeros = shang_zalloc(n1, sizeof *c.zeros, "c.zeros"))) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+    if (!rc && c.ny) rc = tune_chains(&c, ydoc, stats);
+    double choice[SHANG_A_N_STATS];
+    memcpy(choice, stats, sizeof choice);
     if (!rc) rc = compute(&c, NULL, 1, stats);
+    for (int s = SHANG_A_SM_X; !rc && s <= SHANG_A_SM_XK_K_THETA; s++) stats[s] = choice[s];
     if (!rc) rc = baselines(&c, stats);
     if (!rc && o->bootstrap > 0) {
         shang_bootstrap_opts bo = {.replicates = o->bootstrap, .level = o->level, .seed = o->seed, .stream = o->stream};
         double sd[SHANG_A_N_STATS];
-        rc = shang_bootstrap_groups(doc, N, SHANG_A_N_STATS, boot_stat, &c, &bo, sd, NULL, NULL);
+        rc = shang_bootstrap_groups(group, N, SHANG_A_N_STATS, boot_stat, &c, &bo, sd, NULL, NULL);
         /* normal intervals around the estimate (shang_bootstrap.h says why) */
         for (int s = 0; !rc && s < SHANG_A_N_STATS; s++) {
             if (stat_info[s].ci) shang_normal_interval(stats[s], sd[s], o->level, &lo[s], &hi[s]);
@@ -501,6 +586,7 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
     free(c.yrow); free(c.yx); free(c.yk); free(c.yxk); free(c.yy); free(c.yxt); free(c.test); free(c.zeros);
     ftab_free(&c.fxk);
     for (int v = 0; v < 4; v++) ftab_free(&c.fy[v]);
+    for (int h = 0; h < N_CHAINS; h++) shang_smooth_free(c.sm[h]);
     free(ydoc);
     free(dord);
     return rc;

@@ -15,6 +15,17 @@
  * many parts as K, to compare with H(Y|K).
  * Baselines: a random partition with the cluster sizes of K (K's labels
  * permuted over the rows) and a label shuffle (Y permuted over the rows).
+ * Tuned (shang_smooth.h): the held-out cross-entropies of the back-off chains
+ * Y | X -> unigram, Y | K -> unigram, Y | (X,K) -> X -> unigram and
+ * Y | (X,K) -> K -> unigram (and the unigram alone), each level's smoothing chosen
+ * by cross-validation over folds of the training document groups, the smoother
+ * (Dirichlet or absolute discounting with a concentration) at each level the one
+ * with the lower cross-validated cross-entropy; the finest level's choice is
+ * reported; the coarser levels are those of the shorter chains. Their
+ * differences: the advantage CE(Y|X) - CE(Y|K) and the conditional gains
+ * CE(Y|X) - CE(Y|X,K) (what K adds to X) and CE(Y|K) - CE(Y|X,K) (what X adds to
+ * K). The choices are made once, on the full data; bootstrap replicates re-count
+ * at them.
  * Intervals: the estimate +- z x its bootstrap standard error, resampling
  * documents (every statistic but counts, AMI and the baselines). Not the
  * percentile interval: resampling with replacement duplicates documents, which
@@ -47,6 +58,11 @@ enum shang_alias_stat {
     SHANG_A_BIAS_Y_X, SHANG_A_BIAS_Y_K, SHANG_A_BIAS_WARNING,
     SHANG_A_RAND_H_K_X, SHANG_A_RAND_H_X_K, SHANG_A_RAND_MI_XK, SHANG_A_RAND_MI_YK,
     SHANG_A_RAND_H_Y_K, SHANG_A_RAND_CE_Y_K, SHANG_A_SHUF_MI_YK, SHANG_A_SHUF_H_Y_K,
+    SHANG_A_CET_Y, SHANG_A_CET_Y_X, SHANG_A_CET_Y_K, SHANG_A_CET_Y_XK_X, SHANG_A_CET_Y_XK_K,
+    SHANG_A_ADV_CET, SHANG_A_GAIN_CET, SHANG_A_XGAIN_CET,
+    SHANG_A_SM_X, SHANG_A_SM_X_A, SHANG_A_SM_X_THETA, SHANG_A_SM_K, SHANG_A_SM_K_A, SHANG_A_SM_K_THETA,
+    SHANG_A_SM_XK_X, SHANG_A_SM_XK_X_A, SHANG_A_SM_XK_X_THETA, SHANG_A_SM_XK_K, SHANG_A_SM_XK_K_A,
+    SHANG_A_SM_XK_K_THETA,
     SHANG_A_N_STATS
 };
 
@@ -68,6 +84,9 @@ typedef struct shang_alias_opts {
     int with_ami;        /* AMI costs O(|X| |K|) or more; 0 leaves it NaN */
     uint64_t seed;       /* held-out documents, baselines, bootstrap */
     uint64_t stream;     /* distinguishes layers: their baselines and replicates differ */
+    int folds;           /* cross-validation folds for the tuned estimates, 2..64; 0: 5 */
+    const int32_t *group; /* (N) document group of each row (held out, folded and resampled
+                             together: a chapter's renderings), or NULL: its document */
 } shang_alias_opts;
 
 /* x, k (N): any int32 labels; y (N): next token in 0..V-1, or -1 (no next token:

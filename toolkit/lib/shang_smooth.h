@@ -21,13 +21,16 @@
  * Tuning: training items are cut into `folds` folds by document group (every item
  * of a group — a document, or the renderings of one chapter — in one fold, folds
  * drawn by `seed`). The coarsest level is tuned first: for each grid value, the
- * mean -log q of every training item under counts from the other folds (lower
+ * mean -log q of every training item under counts from the other folds (coarser
  * levels at their chosen values, also from the other folds); the value with the
- * least such cross-validated cross-entropy is kept, then the next finer level is
- * tuned above it. The held-out cross-entropy then uses counts from all training
- * items at the chosen values. Grids: beta and theta in 2^(k/2), k = -12..40
- * (2^-6 .. 2^20), theta also 0; d = 0.02, 0.04, .., 1. (d, theta) by coordinate
- * descent from theta = 0: d, then theta, then d.
+ * least such cross-validated cross-entropy is kept, and with SHANG_SMOOTH_AUTO the
+ * smoother with the lower one; then the next finer level is tuned above it. The
+ * held-out cross-entropy uses counts from all training items at the chosen
+ * values. Grids: beta and theta in 2^k, k = -6..20, theta also 0; d = 0.05, 0.10,
+ * .., 1, each refined by 10 golden-section steps between the best grid value's
+ * neighbours (in log scale for beta and theta), so that a choice is not
+ * quantised to the grid. (d, theta) by coordinate descent from theta = 0: d,
+ * then theta, then d.
  */
 #ifndef SHANG_SMOOTH_H
 #define SHANG_SMOOTH_H
@@ -39,19 +42,19 @@
 
 #define SHANG_SMOOTH_MAX_LEVELS 4
 
-enum shang_smoother { SHANG_SMOOTH_DIRICHLET = 0, SHANG_SMOOTH_ABSDISC = 1 };
+enum shang_smoother { SHANG_SMOOTH_DIRICHLET = 0, SHANG_SMOOTH_ABSDISC = 1, SHANG_SMOOTH_AUTO = 2 };
 
-/* "dirichlet", "absdisc" */
+/* "dirichlet", "absdisc", "auto" (each level the one with the lower CV cross-entropy) */
 const char *shang_smoother_name(int method);
 int shang_smoother_parse(const char *name, int *method) SHANG_MUST_CHECK;
-/* The grid of a method's parameter k (0: beta or d; 1: theta, absdisc only),
+/* The grid of a smoother's parameter k (0: beta or d; 1: theta, absdisc only),
  * ascending, into g (SHANG_SMOOTH_MAX_GRID values at most; g NULL: only the
- * count); returns how many (0: the method has no such parameter). */
-#define SHANG_SMOOTH_MAX_GRID 54
+ * count); returns how many (0: the smoother has no such parameter). */
+#define SHANG_SMOOTH_MAX_GRID 28
 size_t shang_smoother_grid(int method, int k, double *g);
 
 typedef struct shang_smooth_opts {
-    int method;    /* SHANG_SMOOTH_*, at every level */
+    int method;    /* SHANG_SMOOTH_*: one smoother at every level, or the better at each */
     int folds;     /* cross-validation folds of training groups, 2..64 */
     uint64_t seed; /* fold assignment (stream SHANG_STREAM_FOLDS) */
 } shang_smooth_opts;
@@ -59,25 +62,32 @@ typedef struct shang_smooth_opts {
 typedef struct shang_smooth shang_smooth;
 
 /* Prepares and tunes a chain over n items: cond[l][i] is item i's condition at
- * level l (any int64 key; cond[l] NULL: one condition for all, the unigram),
- * y[i] in 0..V-1, group[i] its document group (any int32), test[i] nonzero for a
- * held-out item. Needs training items in at least `folds` groups and one test
- * item. Errors: SHANG_EINVAL (bad outcome, too few groups, bad options). */
+ * level l, finest first (any int64 key; cond[l] NULL: one condition for all, the
+ * unigram), y[i] in 0..V-1, group[i] its document group (any int32), test[i]
+ * nonzero for a held-out item. Needs training items in at least `folds` groups
+ * and one test item. Errors: SHANG_EINVAL (bad outcome, too few groups, bad
+ * options). */
 int shang_smooth_new(const int64_t *const *cond, int n_levels, const int32_t *y, const int32_t *group,
                      const unsigned char *test, size_t n, size_t V, const shang_smooth_opts *o,
                      shang_smooth **out) SHANG_MUST_CHECK;
+/* The chain `below` with one finer level on top (cond: its conditions, as above),
+ * tuned above below's choices, which it keeps: the same items, folds and options.
+ * (X,K) -> X -> unigram is the extension of X -> unigram by (X,K). */
+int shang_smooth_extend(const shang_smooth *below, const int64_t *cond, shang_smooth **out) SHANG_MUST_CHECK;
 void shang_smooth_free(shang_smooth *s);
 
-/* The chosen parameter k of level l (k 0: beta or d; 1: theta, NaN for the
- * Dirichlet) and the cross-validated cross-entropy of the whole chain at the
+int shang_smooth_levels(const shang_smooth *s);
+/* Level l's chosen smoother and its parameter k (0: beta or d; 1: theta, NaN
+ * for the Dirichlet); the cross-validated cross-entropy of the whole chain at the
  * chosen values. */
+int shang_smooth_method(const shang_smooth *s, int level);
 double shang_smooth_param(const shang_smooth *s, int level, int k);
 double shang_smooth_cv_ce(const shang_smooth *s);
-/* Level l's cross-validated cross-entropy over parameter k's grid, the level's
- * other parameter and the coarser levels at their chosen values (finer levels
- * not on: the chain cut at l): the sensitivity of the estimate to that
- * smoothing. *n grid values (0 and NULL for a parameter the method lacks). */
-const double *shang_smooth_cv_curve(const shang_smooth *s, int level, int k, size_t *n);
+/* Level l's cross-validated cross-entropy over smoother m's parameter k's grid,
+ * its other parameter and the coarser levels at their chosen values (finer
+ * levels not on: the chain cut at l): the sensitivity of the estimate to that
+ * smoothing. NULL and *n = 0 where m was not tried or has no parameter k. */
+const double *shang_smooth_cv_curve(const shang_smooth *s, int level, int m, int k, size_t *n);
 
 /* The fold of item i (0..folds-1), -1 for a held-out item. */
 int shang_smooth_fold(const shang_smooth *s, size_t i);
