@@ -197,12 +197,53 @@ static void test_minibatch(void **state)
     free(x);
 }
 
+static void test_fit_split(void **state)
+{
+    /* fitting on the training rows and assigning the held-out ones: the training
+     * rows' result is shang_kmeans_fit's on them alone, every held-out row gets
+     * its nearest centre (naive double distances) */
+    (void)state;
+    const size_t N = 3000, D = 6, K = 7;
+    float *x = random_rows(N, D, 31, NULL, 5), *tr = malloc(N * D * sizeof *tr);
+    unsigned char *test = malloc(N);
+    size_t n_tr = 0;
+    for (size_t i = 0; i < N; i++) {
+        test[i] = (i / 50) % 4 == 1; /* blocks of 50 rows: documents */
+        if (!test[i]) memcpy(tr + n_tr++ * D, x + i * D, D * sizeof *x);
+    }
+    shang_kmeans_opts o = {.K = K, .n_init = 2, .max_iter = 50, .tol = 1e-6, .seed = 5};
+    shang_kmeans *a = NULL, *b = NULL;
+    assert_int_equal(shang_kmeans_fit_split(x, N, D, test, &o, &a), 0);
+    assert_int_equal(shang_kmeans_fit(tr, n_tr, D, &o, &b), 0);
+    assert_int_equal(a->N, N);
+    assert_memory_equal(a->centers, b->centers, K * D * sizeof *a->centers);
+    assert_true(a->inertia == b->inertia);
+    for (size_t i = 0, t = 0; i < N; i++) {
+        if (!test[i]) {
+            assert_int_equal(a->labels[i], b->labels[t++]);
+            continue;
+        }
+        double best = INFINITY;
+        int32_t arg = -1;
+        for (size_t k = 0; k < K; k++) {
+            double d = 0;
+            for (size_t j = 0; j < D; j++) d += (x[i * D + j] - a->centers[k * D + j]) * (x[i * D + j] - a->centers[k * D + j]);
+            if (d < best) best = d, arg = (int32_t)k;
+        }
+        assert_int_equal(a->labels[i], arg);
+    }
+    shang_kmeans_free(a);
+    shang_kmeans_free(b);
+    free(x); free(tr); free(test);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
     if (shang_blas_reexec_if_generic(argv)) fprintf(stderr, "# %s\n", shang_err_msg());
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_planted_blobs), cmocka_unit_test(test_tiny_optimum),
                                        cmocka_unit_test(test_monotone_and_threads),
-                                       cmocka_unit_test(test_yinyang_equals_lloyd), cmocka_unit_test(test_minibatch)};
+                                       cmocka_unit_test(test_yinyang_equals_lloyd), cmocka_unit_test(test_minibatch),
+                                       cmocka_unit_test(test_fit_split)};
     return cmocka_run_group_tests_name("kmeans", tests, NULL, NULL);
 }

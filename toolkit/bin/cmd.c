@@ -11,7 +11,7 @@
 
 /* ---- the shared options ------------------------------------------------------ */
 
-enum { O_THREADS = 0x10000, O_SEED, O_LAYERS, O_SITE, O_BOOTSTRAP, O_LEVEL };
+enum { O_THREADS = 0x10000, O_SEED, O_LAYERS, O_SITE, O_BOOTSTRAP, O_LEVEL, O_HELDOUT };
 
 static const struct shared {
     unsigned flag;
@@ -23,6 +23,7 @@ static const struct shared {
     {CMD_SITE, {"site", required_argument, 0, O_SITE}},
     {CMD_BOOTSTRAP, {"bootstrap", required_argument, 0, O_BOOTSTRAP}},
     {CMD_LEVEL, {"level", required_argument, 0, O_LEVEL}},
+    {CMD_HELDOUT, {"heldout", required_argument, 0, O_HELDOUT}},
     {~0u, {"quiet", no_argument, 0, 'q'}},
     {~0u, {"verbose", no_argument, 0, 'v'}},
     {~0u, {"help", no_argument, 0, 'h'}},
@@ -99,6 +100,7 @@ static int shared_option(cmd_opts *o, int c)
         if (shang_parse_int(optarg, 0, 100000, &o->bootstrap)) return shang_err_code();
         return o->bootstrap == 1 ? SHANG_FAIL(SHANG_EINVAL, "the bootstrap needs 0 or at least 2 replicates") : SHANG_OK;
     case O_LEVEL: return shang_parse_f64(optarg, 0.5, 0.999, &o->level);
+    case O_HELDOUT: return shang_parse_f64(optarg, 0.01, 0.99, &o->heldout);
     case O_SITE: o->site_name = optarg; return shang_site_parse(optarg, &o->site);
     case O_LAYERS:
         o->layers_arg = optarg;
@@ -169,7 +171,36 @@ int cmd_opts_prov(const cmd_opts *o, shang_prov *p)
     if (!rc && (o->takes & CMD_LAYERS)) rc = shang_prov_str(p, "layers", o->layers_arg);
     if (!rc && (o->takes & CMD_BOOTSTRAP)) rc = shang_prov_i64(p, "bootstrap", o->bootstrap);
     if (!rc && (o->takes & CMD_LEVEL)) rc = shang_prov_f64(p, "level", o->level);
+    if (!rc && (o->takes & CMD_HELDOUT)) rc = shang_prov_f64(p, "heldout", o->heldout);
     return rc;
+}
+
+int cmd_fit_rows(const shang_states *s, const cmd_opts *co, unsigned char **keep, unsigned char **test)
+{
+    if (!*keep) {
+        if (!(*keep = shang_alloc(s->N, 1, "row mask"))) return shang_err_code();
+        memset(*keep, 1, s->N);
+    }
+    return shang_heldout_states(s, co->heldout, co->seed, *keep, test);
+}
+
+int cmd_heldout_attrs(hid_t file, const cmd_opts *co)
+{
+    int rc = shang_h5_attr_f64(file, "heldout", co->heldout);
+    return rc ? rc : shang_h5_attr_i64(file, "heldout_seed", co->heldout > 0 ? (int64_t)co->seed : -1);
+}
+
+int cmd_heldout_same(hid_t file, const char *path, const cmd_opts *co)
+{
+    double h = 0;
+    int64_t seed = -1;
+    if (H5Aexists(file, "heldout") > 0 && shang_h5_attr_get_f64(file, "heldout", &h)) return shang_err_code();
+    if (H5Aexists(file, "heldout_seed") > 0 && shang_h5_attr_get_i64(file, "heldout_seed", &seed)) return shang_err_code();
+    int64_t want = co->heldout > 0 ? (int64_t)co->seed : -1;
+    if (h != co->heldout || seed != want)
+        return SHANG_FAIL(SHANG_EINVAL, "%s was fitted with --heldout %g --seed %lld, this run has --heldout %g --seed %lld: "
+                          "one split for every fitted step", path, h, (long long)seed, co->heldout, (long long)want);
+    return SHANG_OK;
 }
 
 /* ---- reporting ----------------------------------------------------------------- */

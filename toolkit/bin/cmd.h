@@ -53,6 +53,8 @@ enum {
     CMD_SITE = 1u << 3,      /* --site NAME   resid, ln_f, attn_out, mlp_out [resid] */
     CMD_BOOTSTRAP = 1u << 4, /* --bootstrap B 0 or 2..100000 [100] */
     CMD_LEVEL = 1u << 5,     /* --level P     0.5..0.999 [0.95] */
+    CMD_HELDOUT = 1u << 6,   /* --heldout F   0.01..0.99, the share of documents held out
+                                (shang_heldout_split with --seed) [0: none; alias 0.2] */
     CMD_FILES = 1u << 8,     /* positional arguments are the verb's (not "unexpected") */
     CMD_ANALYSIS = CMD_THREADS | CMD_SEED | CMD_LAYERS | CMD_SITE | CMD_BOOTSTRAP | CMD_LEVEL,
 };
@@ -65,6 +67,7 @@ typedef struct cmd_opts {
     uint64_t seed;
     int bootstrap;
     double level;
+    double heldout;          /* 0: nothing held out */
     int site;                /* SHANG_SITE_* */
     const char *site_name;
     int *layers, n_layers;   /* NULL, 0: every stored layer */
@@ -119,5 +122,15 @@ int cmd_parse_layers(const char *s, int **out, int *n);
 int cmd_parse_sites(const char *s, unsigned *mask);
 /* The exit-status paragraph every --help ends with. */
 void cmd_print_exit_status(FILE *out);
+
+/* --heldout: *keep (allocated if NULL: all rows) loses the held-out rows, *test
+ * (N) marks them (shang_heldout_states with co's share and seed). */
+int cmd_fit_rows(const shang_states *s, const cmd_opts *co, unsigned char **keep, unsigned char **test);
+/* The split an artefact was fitted by, as root attributes heldout (the share, 0:
+ * none) and heldout_seed. */
+int cmd_heldout_attrs(hid_t file, const cmd_opts *co);
+/* The same attributes of another artefact (pca, clusters) equal co's? names the
+ * mismatch (SHANG_EINVAL) otherwise */
+int cmd_heldout_same(hid_t file, const char *path, const cmd_opts *co);
 
 #endif

@@ -31,7 +31,8 @@ static void usage(FILE *out)
             "  -o, --output FILE     the shang.alias file to write\n"
             "      --layers LIST     a subset of the clustered layers [default: all]\n"
             "      --alpha A         add-alpha of the held-out cross-entropies [default 0.1]\n"
-            "      --heldout F       share of documents held out [default 0.2]\n"
+            "      --heldout F       share of documents held out [default 0.2]; clusters\n"
+            "                        fitted with --heldout bring their own split\n"
             "      --bootstrap B     replicates for the intervals, 0 for none [default 100]\n"
             "      --level P         interval level [default 0.95]\n"
             "      --no-ami          skip AMI (its expected MI costs O(|X| |K|) per layer)\n"
@@ -48,24 +49,24 @@ static void usage(FILE *out)
 
 int cmd_alias(int argc, char **argv)
 {
-    enum { O_ALPHA = 256, O_HELDOUT, O_NOAMI, O_MINC, O_TOP, O_BITS };
+    enum { O_ALPHA = 256, O_NOAMI, O_MINC, O_TOP, O_BITS };
     static const struct option opts[] = {
         {"states", required_argument, 0, 's'},     {"clusters", required_argument, 0, 'c'},
         {"output", required_argument, 0, 'o'},     {"alpha", required_argument, 0, O_ALPHA},
-        {"heldout", required_argument, 0, O_HELDOUT}, {"no-ami", no_argument, 0, O_NOAMI},
+        {"no-ami", no_argument, 0, O_NOAMI},
         {"min-count", required_argument, 0, O_MINC}, {"top", required_argument, 0, O_TOP},
         {"bits", no_argument, 0, O_BITS},          {0, 0, 0, 0}};
     const char *spath = NULL, *cpath = NULL, *output = NULL;
     int min_count = 20, top = 8, bits = 0, c;
     shang_alias_opts ao = {.alpha = 0.1, .heldout_frac = 0.2, .with_ami = 1};
     cmd_opts co;
-    cmd_opts_init(&co, "alias", CMD_THREADS | CMD_SEED | CMD_LAYERS | CMD_BOOTSTRAP | CMD_LEVEL, usage);
+    cmd_opts_init(&co, "alias", CMD_THREADS | CMD_SEED | CMD_LAYERS | CMD_BOOTSTRAP | CMD_LEVEL | CMD_HELDOUT, usage);
+    co.heldout = 0.2;
     while ((c = cmd_getopt(&co, argc, argv, "s:c:o:", opts)) > 0) switch (c) {
         case 's': spath = optarg; break;
         case 'c': cpath = optarg; break;
         case 'o': output = optarg; break;
         case O_ALPHA: co.bad = shang_parse_f64(optarg, 1e-12, 1e12, &ao.alpha); break;
-        case O_HELDOUT: co.bad = shang_parse_f64(optarg, 0.01, 0.99, &ao.heldout_frac); break;
         case O_NOAMI: ao.with_ami = 0; break;
         case O_MINC: co.bad = shang_parse_int(optarg, 1, INT32_MAX, &min_count); break;
         case O_TOP: co.bad = shang_parse_int(optarg, 1, 100, &top); break;
@@ -74,6 +75,7 @@ int cmd_alias(int argc, char **argv)
     const char *missing = !spath ? "no states (-s)" : !cpath ? "no clusters (-c)" : !output ? "no output (-o)" : NULL;
     if (c < 0 || cmd_opts_done(&co, argc, missing)) return cmd_opts_exit(&co);
     ao.bootstrap = co.bootstrap;
+    ao.heldout_frac = co.heldout;
     ao.level = co.level;
     ao.seed = co.seed;
     const int *want = co.layers, n_want = co.n_layers;
@@ -99,6 +101,13 @@ int cmd_alias(int argc, char **argv)
     if (!rc) rc = shang_h5_read(cf, "layers", SHANG_DT_I32, 1, &rank, dl, (void **)&layers);
     if (!rc) rc = shang_h5_read(cf, "rows", SHANG_DT_I64, 1, &rank, dr, (void **)&rows);
     if (!rc) rc = shang_h5_attr_get_i64(cf, "k", &K);
+    unsigned char *heldout = NULL; /* the split the clusters were fitted by, if they were */
+    if (!rc && shang_h5_exists(cf, "heldout")) {
+        size_t dh[1];
+        if (!(rc = shang_h5_read(cf, "heldout", SHANG_DT_U8, 1, &rank, dh, (void **)&heldout)) && dh[0] != dr[0])
+            rc = SHANG_FAIL(SHANG_EFORMAT, "%s: heldout has %zu rows, rows %zu", cpath, dh[0], dr[0]);
+        ao.heldout = heldout;
+    }
     if (!rc) rc = shang_states_column(s, "tokens", &tokens);
     if (!rc) rc = shang_states_column(s, "next_tokens", &next);
     if (!rc) rc = shang_states_column(s, "doc", &doc);
@@ -183,7 +192,8 @@ int cmd_alias(int argc, char **argv)
     if (!rc) rc = shang_prov_input(p, "clusters", cpath);
     if (!rc && !(rc = cmd_opts_prov(&co, p))) {
         if ((rc = shang_prov_f64(p, "alpha", ao.alpha)) ||
-            (rc = shang_prov_f64(p, "heldout", ao.heldout_frac)) || (rc = shang_prov_i64(p, "ami", ao.with_ami)) ||
+            (rc = shang_prov_i64(p, "ami", ao.with_ami)) ||
+            (rc = shang_prov_str(p, "heldout_rows", heldout ? "the clusters' (fitted on the other rows)" : "drawn here")) ||
             (rc = shang_prov_i64(p, "min_count", min_count)) || (rc = shang_prov_i64(p, "top", top)) ||
             (rc = shang_prov_str(p, "units", bits ? "bits" : "nats"))) {
             /* rc holds the failure */
@@ -199,7 +209,7 @@ int cmd_alias(int argc, char **argv)
     shang_table_free(tl);
     shang_table_free(tt);
     shang_table_free(tc);
-    free(tokens); free(next); free(doc); free(layers); free(labels); free(rows); free(x); free(y); free(d);
+    free(tokens); free(next); free(doc); free(layers); free(labels); free(rows); free(x); free(y); free(d); free(heldout);
     cmd_opts_free(&co);
     return status;
 }

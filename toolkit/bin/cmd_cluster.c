@@ -44,6 +44,10 @@ static void usage(FILE *out)
             "                        mini-batch k-means, approximate, for very many rows\n"
             "                        [default yinyang]\n"
             "      --batch N         mini-batch size [default 1024]\n"
+            "      --heldout F       fit on the training documents only (the share F that\n"
+            "                        shang alias holds out with the same --seed is left\n"
+            "                        out) and assign the held-out rows to the nearest\n"
+            "                        centre; shang alias then scores those rows\n"
             "      --seed N          master seed [default 42]\n"
             "      --threads N       threads [default: all cores]\n"
             "  -q, --quiet | -v, --verbose | -h, --help\n\n"
@@ -67,7 +71,7 @@ int cmd_cluster(int argc, char **argv)
     int bal_f = 0, bal_s = 0, K = 0, dims = 0, *layers = NULL, n_layers = 0, exclude_first = 0, c;
     shang_kmeans_opts ko = {.n_init = 1, .max_iter = 100, .tol = 1e-4, .algorithm = SHANG_KMEANS_YINYANG};
     cmd_opts co;
-    cmd_opts_init(&co, "cluster", CMD_THREADS | CMD_SEED | CMD_SITE | CMD_LAYERS, usage);
+    cmd_opts_init(&co, "cluster", CMD_THREADS | CMD_SEED | CMD_SITE | CMD_LAYERS | CMD_HELDOUT, usage);
     while ((c = cmd_getopt(&co, argc, argv, "i:o:k:", opts)) > 0) {
         int bad = 0;
         switch (c) {
@@ -122,10 +126,13 @@ int cmd_cluster(int argc, char **argv)
         hid_t pf;
         if (!(rc = shang_h5_open(pca_path, "shang.pca", 1, &pf, NULL))) {
             rc = shang_prov_same_input(pf, pca_path, "states", input);
+            if (!rc) rc = cmd_heldout_same(pf, pca_path, &co);
             H5Fclose(pf);
         }
     }
     if (!rc) rc = shang_states_keep(s, exclude_first, &keep);
+    unsigned char *test = NULL, *mtest = NULL; /* held-out rows: of the states, of the clustered rows */
+    if (!rc && co.heldout > 0) rc = shang_heldout_states(s, co.heldout, co.seed, NULL, &test);
     size_t n_bal = 0;
     if (!rc && balanced) rc = shang_states_balanced(s, &keep, (size_t)bal_f, (size_t)bal_s, ko.seed, &n_bal);
     size_t L = (size_t)n_layers, M = 0;
@@ -138,6 +145,8 @@ int cmd_cluster(int argc, char **argv)
     if (!rc && (!rows_idx || !labels || !iters || !inertia)) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0, k = 0; !rc && i < s->N; i++)
         if (!keep || keep[i]) rows_idx[k++] = (int64_t)i;
+    if (!rc && test && !(mtest = shang_alloc(M, 1, "held-out clustered rows"))) rc = shang_err_code();
+    for (size_t i = 0; !rc && test && i < M; i++) mtest[i] = test[rows_idx[i]];
     shang_progress *pr = rc ? NULL : shang_progress_new("cluster", "layers", L);
     for (size_t l = 0; !rc && l < L; l++) {
         float *rows = NULL, *proj = NULL;
@@ -155,7 +164,7 @@ int cmd_cluster(int argc, char **argv)
             if ((rc = shang_kmeans_read_centers(init_path, layers[l], (size_t)K, d, &init))) shang_err_prefix("--init");
             else ko.init = init;
         }
-        if (!rc) rc = shang_kmeans_fit(proj ? proj : rows, n, d, &ko, &km);
+        if (!rc) rc = shang_kmeans_fit_split(proj ? proj : rows, n, d, mtest, &ko, &km);
         ko.init = NULL;
         free(init);
         if (!rc) {
@@ -185,7 +194,9 @@ int cmd_cluster(int argc, char **argv)
     if (!rc) rc = shang_h5_write(f->id, "rows", SHANG_DT_I64, 1, dn, rows_idx, dN, "row (axis N of the states) of each clustered row", NULL);
     if (!rc) rc = shang_h5_write(f->id, "labels", SHANG_DT_I32, 2, dln, labels, dLN, "cluster of each row, in order of first appearance", NULL);
     if (!rc) rc = shang_h5_write(f->id, "centers", SHANG_DT_F64, 3, dc, centers, dLKD, "cluster centres (in PCA coordinates with --pca)", NULL);
-    if (!rc) rc = shang_h5_write(f->id, "inertia", SHANG_DT_F64, 1, d1, inertia, dL, "sum of squared distances to the centres", NULL);
+    if (!rc) rc = shang_h5_write(f->id, "inertia", SHANG_DT_F64, 1, d1, inertia, dL, "sum of squared distances to the centres (training rows)", NULL);
+    if (!rc && mtest) rc = shang_h5_write(f->id, "heldout", SHANG_DT_U8, 1, dn, mtest, dN, "1: a held-out row, not fitted, assigned to the nearest centre", NULL);
+    if (!rc) rc = cmd_heldout_attrs(f->id, &co);
     if (!rc) rc = shang_h5_write(f->id, "iterations", SHANG_DT_I32, 1, d1, iters, dL, "Lloyd iterations of the kept restart", NULL);
     if (!rc) rc = shang_h5_attr_str(f->id, "site", co.site_name);
     if (!rc) rc = shang_h5_attr_i64(f->id, "k", K);
@@ -210,7 +221,7 @@ int cmd_cluster(int argc, char **argv)
     shang_prov_free(p);
     shang_states_close(s);
     free(rows_idx); free(labels); free(iters); free(inertia); free(centers);
-    free(keep); free(layers);
+    free(keep); free(test); free(mtest); free(layers);
     cmd_opts_free(&co);
     return status;
 }

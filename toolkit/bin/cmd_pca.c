@@ -24,6 +24,10 @@ static void usage(FILE *out)
             "      --standardize      divide each feature by its standard deviation first\n"
             "                         (rogue dimensions dominate raw GPT-2 states)\n"
             "      --exclude-first    leave out the first position of every document/item\n"
+            "      --heldout F        fit on the training documents only: the share F of\n"
+            "                         documents that shang alias holds out with the same\n"
+            "                         --seed is left out [default: fit on every row]\n"
+            "      --seed N           seed of the held-out split [default 42]\n"
             "  -q, --quiet | -v, --verbose | -h, --help\n\n"
             "Example:\n"
             "  shang pca -i states.h5 -k 50 --standardize -o pca.h5\n");
@@ -40,7 +44,7 @@ int cmd_pca(int argc, char **argv)
     const char *input = NULL, *output = NULL;
     int K = 50, standardize = 0, exclude_first = 0, *layers = NULL, n_layers = 0, c;
     cmd_opts co;
-    cmd_opts_init(&co, "pca", CMD_SITE | CMD_LAYERS, usage);
+    cmd_opts_init(&co, "pca", CMD_SITE | CMD_LAYERS | CMD_SEED | CMD_HELDOUT, usage);
     while ((c = cmd_getopt(&co, argc, argv, "i:o:k:", opts)) > 0) switch (c) {
         case 'i': input = optarg; break;
         case 'o': output = optarg; break;
@@ -54,12 +58,13 @@ int cmd_pca(int argc, char **argv)
     shang_states *s = NULL;
     shang_h5_file *f = NULL;
     shang_prov *p = NULL;
-    unsigned char *keep = NULL;
+    unsigned char *keep = NULL, *test = NULL;
     int rc = shang_h5_create(output, "shang.pca", 1, &f);
     if (!rc) rc = shang_states_open(input, &s);
     if (!rc) rc = shang_states_layers(s, site, co.layers, co.n_layers, &layers, &n_layers);
     if (!rc && (size_t)K > s->C) rc = SHANG_FAIL(SHANG_EUSAGE, "-k %d: %s has only %zu features", K, input, s->C);
     if (!rc) rc = shang_states_keep(s, exclude_first, &keep);
+    if (!rc && co.heldout > 0) rc = cmd_fit_rows(s, &co, &keep, &test);
     size_t L = (size_t)n_layers, C = s ? s->C : 0, Kz = (size_t)K, n_rows = 0;
     double *mean = NULL, *scale = NULL, *comp = NULL, *var = NULL, *ratio = NULL, *total = NULL;
     if (!rc) {
@@ -103,6 +108,7 @@ int cmd_pca(int argc, char **argv)
     if (!rc) rc = shang_h5_attr_i64(f->id, "standardized", standardize);
     if (!rc) rc = shang_h5_attr_i64(f->id, "exclude_first", exclude_first);
     if (!rc) rc = shang_h5_attr_i64(f->id, "n_rows", (int64_t)n_rows);
+    if (!rc) rc = cmd_heldout_attrs(f->id, &co);
     if (!rc) rc = cmd_prov_new("pca", argc, argv, &p);
     if (!rc) rc = shang_prov_input(p, "states", input);
     if (!rc && ((rc = cmd_opts_prov(&co, p)) || (rc = shang_prov_i64(p, "components", K)) ||
@@ -116,7 +122,7 @@ int cmd_pca(int argc, char **argv)
     shang_prov_free(p);
     shang_states_close(s);
     free(mean); free(scale); free(comp); free(var); free(ratio); free(total);
-    free(keep); free(layers);
+    free(keep); free(test); free(layers);
     cmd_opts_free(&co);
     return status;
 }

@@ -526,7 +526,6 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
     c.yxt = shang_alloc(n1, sizeof *c.yxt, "c.yxt");
     c.test = shang_alloc(n1, 1, "c.test");
     int32_t *ydoc = shang_alloc(n1, sizeof *ydoc, "ydoc");
-    size_t *dord = NULL;
     if (!c.yrow || !c.yx || !c.yk || !c.yxk || !c.yy || !c.yxt || !c.test || !ydoc)
         rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     for (size_t i = 0, j = 0; !rc && i < N; i++)
@@ -539,28 +538,15 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
         }
     if (!rc && c.ny) rc = pair_ids(c.yx, c.yk, c.ny, c.yxk);
     if (!rc && c.ny) rc = top_values(x, k, N, c.yx, c.ny, c.yxt);
-    /* held-out documents: the same for every layer (their own stream), a share
-     * heldout_frac of the documents in a random order, at least one */
+    /* held-out rows: given, or the groups shang_heldout_split holds out (the same
+     * for every layer: their own stream) */
     if (!rc && c.ny) {
-        uint32_t *dense = shang_alloc(n1, sizeof *dense, "dense");
-        size_t D = 0;
-        rc = dense ? shang_dense_ids(ydoc, sizeof *ydoc, c.ny, dense, &D) : SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-        unsigned char *is_test = rc ? NULL : shang_zalloc(D, 1, "is_test");
-        dord = rc ? NULL : shang_alloc(D, sizeof *dord, "dord");
-        gsl_rng *r = NULL;
-        if (!rc && (!is_test || !dord)) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
-        if (!rc) rc = shang_rng_new(o->seed, SHANG_STREAM_SUBSAMPLE, UINT64_C(1) << 40, &r);
-        if (!rc) {
-            for (size_t d = 0; d < D; d++) dord[d] = d;
-            gsl_ran_shuffle(r, dord, D, sizeof *dord);
-            size_t nt = (size_t)(o->heldout_frac * (double)D + 0.5);
-            if (nt < 1) nt = 1;
-            for (size_t d = 0; d < nt && D > 1; d++) is_test[dord[d]] = 1;
-            for (size_t j = 0; j < c.ny; j++) c.test[j] = is_test[dense[j]];
-        }
-        shang_rng_free(r);
-        free(dense);
-        free(is_test);
+        unsigned char *rt = o->heldout ? NULL : shang_alloc(N, 1, "held-out rows");
+        const unsigned char *t = o->heldout ? o->heldout : rt;
+        if (!t) rc = shang_err_code();
+        if (!rc && rt) rc = shang_heldout_split(group, y, N, o->heldout_frac, o->seed, rt);
+        for (size_t j = 0; !rc && j < c.ny; j++) c.test[j] = t[c.yrow[j]] != 0;
+        free(rt);
     }
     /* the tables' ids, once for the estimate and every replicate */
     if (!rc) rc = ftab_build(&c.fxk, x, k, N);
@@ -588,6 +574,5 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
     for (int v = 0; v < 4; v++) ftab_free(&c.fy[v]);
     for (int h = 0; h < N_CHAINS; h++) shang_smooth_free(c.sm[h]);
     free(ydoc);
-    free(dord);
     return rc;
 }

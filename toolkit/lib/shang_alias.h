@@ -87,6 +87,8 @@ typedef struct shang_alias_opts {
     int folds;           /* cross-validation folds for the tuned estimates, 2..64; 0: 5 */
     const int32_t *group; /* (N) document group of each row (held out, folded and resampled
                              together: a chapter's renderings), or NULL: its document */
+    const unsigned char *heldout; /* (N) 1 for a held-out row (the split the clusters were
+                                     fitted by), or NULL: shang_heldout_split's by group */
 } shang_alias_opts;
 
 /* x, k (N): any int32 labels; y (N): next token in 0..V-1, or -1 (no next token:

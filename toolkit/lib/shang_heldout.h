@@ -36,4 +36,22 @@ int shang_heldout_ce_ids(const uint32_t *cond, const uint32_t *cell, const int32
                          const unsigned char *test, size_t n, size_t n_cond, size_t n_cell, double alpha, size_t V,
                          double *scratch, double *ce) SHANG_MUST_CHECK;
 
+/* The held-out split of N rows by group (a document, or a chapter's renderings):
+ * the groups of the rows with a next token (next[i] >= 0), in order of first
+ * appearance, are shuffled by (seed, SHANG_STREAM_SUBSAMPLE, 2^40) and the first
+ * round(frac x G) of them (at least one, none if G is 1) are held out; test[i]
+ * (N) is 1 for a row of a held-out group. A group with no next token is kept for
+ * training. shang alias, and shang pca and shang cluster with --heldout, use it,
+ * so one seed gives them one split. frac in (0, 1). */
+int shang_heldout_split(const int32_t *group, const int32_t *next, size_t N, double frac, uint64_t seed,
+                        unsigned char *test) SHANG_MUST_CHECK;
+
+/* The held-out rows of a states file (*test, N, 1 = held out; free() it): whole
+ * documents by shang_heldout_split(doc, next_tokens, frac, seed), the split
+ * shang alias makes with the same share and seed. With keep (N, or NULL: all
+ * rows), keep[i] is cleared for every held-out row (what a fit may use). */
+struct shang_states;
+int shang_heldout_states(const struct shang_states *s, double frac, uint64_t seed, unsigned char *keep,
+                         unsigned char **test) SHANG_MUST_CHECK;
+
 #endif

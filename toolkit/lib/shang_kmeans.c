@@ -744,3 +744,53 @@ int shang_kmeans_read_centers(const char *path, int layer, size_t K, size_t D, f
     return rc;
 }
 
+
+int shang_kmeans_assign(const shang_kmeans *km, const float *x, size_t N, int32_t *labels)
+{
+    const size_t K = km->K, D = km->D;
+    if (!N) return SHANG_OK;
+    if (!shang_k_all_finite(x, N * D)) return SHANG_FAIL(SHANG_ENUMERIC, "the rows hold NaN or infinite values");
+    double *x2 = shang_alloc(N, sizeof *x2, "row norms"), *dist = shang_alloc(N, sizeof *dist, "distances");
+    double *c2 = shang_alloc(K, sizeof *c2, "centre norms");
+    float *cf = shang_alloc(K * D, sizeof *cf, "centres"), *G = shang_alloc((size_t)ROWS * K, sizeof *G, "distance block");
+    int rc = x2 && dist && c2 && cf && G ? SHANG_OK : shang_err_code();
+    if (!rc) {
+        for (size_t j = 0; j < K * D; j++) cf[j] = (float)km->centers[j]; /* exact: the centres are floats */
+        norms(x, N, D, x2);
+        centre_norms(cf, K, D, c2);
+        assign(x, x2, N, D, cf, c2, K, G, labels, dist, NULL, 0, NULL);
+    }
+    free(x2); free(dist); free(c2); free(cf); free(G);
+    return rc;
+}
+
+int shang_kmeans_fit_split(const float *x, size_t N, size_t D, const unsigned char *test, const shang_kmeans_opts *o,
+                           shang_kmeans **out)
+{
+    *out = NULL;
+    if (!test) return shang_kmeans_fit(x, N, D, o, out);
+    size_t n_tr = 0;
+    for (size_t i = 0; i < N; i++) n_tr += !test[i];
+    float *tr = shang_alloc(n_tr * D, sizeof *tr, "training rows"), *te = shang_alloc((N - n_tr) * D, sizeof *te, "held-out rows");
+    int32_t *lte = shang_alloc(N - n_tr, sizeof *lte, "held-out labels"), *all = shang_alloc(N, sizeof *all, "labels");
+    shang_kmeans *km = NULL;
+    int rc = tr && te && lte && all ? SHANG_OK : shang_err_code();
+    for (size_t i = 0, a = 0, b = 0; !rc && i < N; i++) {
+        if (test[i]) memcpy(te + b++ * D, x + i * D, D * sizeof *x);
+        else memcpy(tr + a++ * D, x + i * D, D * sizeof *x);
+    }
+    if (!rc) rc = shang_kmeans_fit(tr, n_tr, D, o, &km);
+    if (!rc) rc = shang_kmeans_assign(km, te, N - n_tr, lte);
+    if (!rc) {
+        for (size_t i = 0, a = 0, b = 0; i < N; i++) all[i] = test[i] ? lte[b++] : km->labels[a++];
+        free(km->labels);
+        km->labels = all;
+        all = NULL;
+        km->N = N;
+        *out = km;
+        km = NULL;
+    }
+    shang_kmeans_free(km);
+    free(tr); free(te); free(lte); free(all);
+    return rc;
+}

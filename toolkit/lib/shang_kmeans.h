@@ -56,6 +56,16 @@ const char *shang_kmeans_algorithm_name(int algorithm);
 
 int shang_kmeans_fit(const float *x, size_t N, size_t D, const shang_kmeans_opts *o, shang_kmeans **out) SHANG_MUST_CHECK;
 void shang_kmeans_free(shang_kmeans *k);
+/* The nearest of km's centres for each of N new rows x (N, km->D), exact in
+ * double, ties to the smaller label (held-out rows assigned to the centres fitted
+ * on the training rows). */
+/* k-means fitted on the rows not marked test (test NULL: shang_kmeans_fit), the
+ * rows marked test then assigned to the nearest centre: labels (N) for every
+ * row, in x's order, numbered by first appearance among the training rows;
+ * inertia and history of the training rows. */
+int shang_kmeans_fit_split(const float *x, size_t N, size_t D, const unsigned char *test, const shang_kmeans_opts *o,
+                           shang_kmeans **out) SHANG_MUST_CHECK;
+int shang_kmeans_assign(const shang_kmeans *km, const float *x, size_t N, int32_t *labels) SHANG_MUST_CHECK;
 /* Centres for `layer` from the dataset `centers` of the HDF5 file at path: (K,
  * D), the same for every layer, or (L, K, D) with a `layers` dataset (a
  * shang.clusters file); each checked finite; *out (K, D) floats, free() it. */
