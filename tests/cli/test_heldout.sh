@@ -69,3 +69,37 @@ if abs(got - ce) > 1e-12 * abs(ce): bad.append(f"alias ce_y {got} vs {ce} from t
 print("heldout ok" if not bad else "wrong: " + "; ".join(bad))
 PYEOF
 contains "one split for pca, cluster and alias; nearest-centre labels; training-only fits" "$T/heldout.out" "heldout ok"
+
+# two renderings of one text: a chapter's KJV and WEB documents are held out together
+# the first 10 chapters (documents: blank-line separated) of each
+gzip -dc datasets/corpus/kjv.valid.txt.gz | awk 'BEGIN { RS = ""; ORS = "\n\n" } NR <= 10' > "$T/kjv.part.txt"
+gzip -dc datasets/corpus/web.valid.txt.gz | awk 'BEGIN { RS = ""; ORS = "\n\n" } NR <= 10' > "$T/web.part.txt"
+check "extract two renderings" 0 $S extract -q -m "$T/hmodel.h5" --ctx 32 -o "$T/pst.h5" "$T/kjv.part.txt" "$T/web.part.txt"
+check "cluster --heldout --parallel" 0 \
+    $S cluster -q -i "$T/pst.h5" -k 6 --heldout 0.3 --parallel kjv.,web. -o "$T/pcl.h5"
+check "alias with the clusters' parallel split" 0 \
+    $S alias -q -s "$T/pst.h5" -c "$T/pcl.h5" --parallel kjv.,web. --bootstrap 5 -o "$T/pal.h5"
+check "alias refuses another grouping than the clusters'" 1 \
+    $S alias -q -s "$T/pst.h5" -c "$T/pcl.h5" --bootstrap 0 -o "$T/pbad.h5"
+contains "the grouping is named" "$err" "was split with --parallel 'kjv.,web.'"
+check "a prefix no file has" 1 $S cluster -q -i "$T/pst.h5" -k 6 --heldout 0.3 --parallel kjv.,nkjv. -o "$T/pbad.h5"
+contains "the prefix is named" "$err" "starts with 'nkjv.'"
+$PY - "$T" > "$T/parallel.out" 2>&1 <<'PYEOF'
+import sys, h5py, numpy as np
+T = sys.argv[1]
+st, cl = h5py.File(T + "/pst.h5"), h5py.File(T + "/pcl.h5")
+bad = []
+files = [f.decode() if isinstance(f, bytes) else f for f in st["files"][...]]
+if files != ["kjv.part.txt", "web.part.txt"]: bad.append(f"files {files}")
+df, di, doc = st["doc_file"][...], st["doc_index"][...], st["doc"][...]
+held = np.zeros(len(doc), bool); held[cl["rows"][...]] = cl["heldout"][...].astype(bool)
+hd = {}
+for d in np.unique(doc):
+    hd[(df[d], di[d])] = held[doc == d][0]
+pairs = [(hd[(0, j)], hd[(1, j)]) for (f, j) in hd if f == 0 and (1, j) in hd]
+if len(pairs) != 10: bad.append(f"{len(pairs)} chapter pairs")
+if any(a != b for a, b in pairs): bad.append("a chapter's renderings on both sides of the split")
+if not any(a for a, b in pairs) or all(a for a, b in pairs): bad.append("nothing or everything held out")
+print("parallel ok" if not bad else "wrong: " + "; ".join(bad))
+PYEOF
+contains "a chapter's two renderings never straddle the split; files and document indices recorded" "$T/parallel.out" "parallel ok"

@@ -11,7 +11,7 @@
 
 /* ---- the shared options ------------------------------------------------------ */
 
-enum { O_THREADS = 0x10000, O_SEED, O_LAYERS, O_SITE, O_BOOTSTRAP, O_LEVEL, O_HELDOUT };
+enum { O_THREADS = 0x10000, O_SEED, O_LAYERS, O_SITE, O_BOOTSTRAP, O_LEVEL, O_HELDOUT, O_PARALLEL };
 
 static const struct shared {
     unsigned flag;
@@ -24,6 +24,7 @@ static const struct shared {
     {CMD_BOOTSTRAP, {"bootstrap", required_argument, 0, O_BOOTSTRAP}},
     {CMD_LEVEL, {"level", required_argument, 0, O_LEVEL}},
     {CMD_HELDOUT, {"heldout", required_argument, 0, O_HELDOUT}},
+    {CMD_HELDOUT, {"parallel", required_argument, 0, O_PARALLEL}},
     {~0u, {"quiet", no_argument, 0, 'q'}},
     {~0u, {"verbose", no_argument, 0, 'v'}},
     {~0u, {"help", no_argument, 0, 'h'}},
@@ -34,12 +35,16 @@ void cmd_opts_init(cmd_opts *o, const char *verb, unsigned takes, void (*usage)(
 {
     *o = (cmd_opts){.verb = verb, .usage = usage, .takes = takes, .threads = shang_threads_default(),
                     .seed = SHANG_DEFAULT_SEED, .bootstrap = 100, .level = 0.95, .site = SHANG_SITE_RESID,
-                    .site_name = "resid", .layers_arg = "all"};
+                    .site_name = "resid", .layers_arg = "all", .parallel_arg = ""};
 }
 
 void cmd_opts_free(cmd_opts *o)
 {
     free(o->layers);
+    for (int i = 0; i < o->n_parallel; i++) free(o->parallel[i]);
+    free(o->parallel);
+    o->parallel = NULL;
+    o->n_parallel = 0;
     free(o->table);
     free(o->shorts);
     o->layers = NULL;
@@ -101,6 +106,21 @@ static int shared_option(cmd_opts *o, int c)
         return o->bootstrap == 1 ? SHANG_FAIL(SHANG_EINVAL, "the bootstrap needs 0 or at least 2 replicates") : SHANG_OK;
     case O_LEVEL: return shang_parse_f64(optarg, 0.5, 0.999, &o->level);
     case O_HELDOUT: return shang_parse_f64(optarg, 0.01, 0.99, &o->heldout);
+    case O_PARALLEL: {
+        o->parallel_arg = optarg;
+        for (const char *p = optarg; *p;) {
+            const char *e = strchr(p, ',');
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            if (!len) return SHANG_FAIL(SHANG_EINVAL, "an empty file-name prefix");
+            char **v = shang_realloc(o->parallel, (size_t)o->n_parallel + 1, sizeof *v, "--parallel");
+            if (!v) return shang_err_code();
+            o->parallel = v;
+            if (!(v[o->n_parallel] = strndup(p, len))) return SHANG_FAIL(SHANG_ENOMEM, "out of memory");
+            o->n_parallel++;
+            p += len + (e != NULL);
+        }
+        return o->n_parallel ? SHANG_OK : SHANG_FAIL(SHANG_EINVAL, "no file-name prefix");
+    }
     case O_SITE: o->site_name = optarg; return shang_site_parse(optarg, &o->site);
     case O_LAYERS:
         o->layers_arg = optarg;
@@ -172,7 +192,13 @@ int cmd_opts_prov(const cmd_opts *o, shang_prov *p)
     if (!rc && (o->takes & CMD_BOOTSTRAP)) rc = shang_prov_i64(p, "bootstrap", o->bootstrap);
     if (!rc && (o->takes & CMD_LEVEL)) rc = shang_prov_f64(p, "level", o->level);
     if (!rc && (o->takes & CMD_HELDOUT)) rc = shang_prov_f64(p, "heldout", o->heldout);
+    if (!rc && (o->takes & CMD_HELDOUT)) rc = shang_prov_str(p, "parallel", o->parallel_arg);
     return rc;
+}
+
+int cmd_groups(const shang_states *s, const cmd_opts *co, int32_t **group)
+{
+    return shang_states_doc_groups(s, (const char *const *)co->parallel, co->n_parallel, group);
 }
 
 int cmd_fit_rows(const shang_states *s, const cmd_opts *co, unsigned char **keep, unsigned char **test)
@@ -181,26 +207,37 @@ int cmd_fit_rows(const shang_states *s, const cmd_opts *co, unsigned char **keep
         if (!(*keep = shang_alloc(s->N, 1, "row mask"))) return shang_err_code();
         memset(*keep, 1, s->N);
     }
-    return shang_heldout_states(s, co->heldout, co->seed, *keep, test);
+    int32_t *group = NULL;
+    int rc = cmd_groups(s, co, &group);
+    if (!rc) rc = shang_heldout_states(s, group, co->heldout, co->seed, *keep, test);
+    free(group);
+    return rc;
 }
 
 int cmd_heldout_attrs(hid_t file, const cmd_opts *co)
 {
     int rc = shang_h5_attr_f64(file, "heldout", co->heldout);
-    return rc ? rc : shang_h5_attr_i64(file, "heldout_seed", co->heldout > 0 ? (int64_t)co->seed : -1);
+    if (!rc) rc = shang_h5_attr_i64(file, "heldout_seed", co->heldout > 0 ? (int64_t)co->seed : -1);
+    return rc ? rc : shang_h5_attr_str(file, "heldout_parallel", co->heldout > 0 ? co->parallel_arg : "");
 }
 
 int cmd_heldout_same(hid_t file, const char *path, const cmd_opts *co)
 {
     double h = 0;
     int64_t seed = -1;
+    char *par = NULL;
     if (H5Aexists(file, "heldout") > 0 && shang_h5_attr_get_f64(file, "heldout", &h)) return shang_err_code();
     if (H5Aexists(file, "heldout_seed") > 0 && shang_h5_attr_get_i64(file, "heldout_seed", &seed)) return shang_err_code();
+    if (H5Aexists(file, "heldout_parallel") > 0 && shang_h5_attr_get_str(file, "heldout_parallel", &par)) return shang_err_code();
     int64_t want = co->heldout > 0 ? (int64_t)co->seed : -1;
-    if (h != co->heldout || seed != want)
-        return SHANG_FAIL(SHANG_EINVAL, "%s was fitted with --heldout %g --seed %lld, this run has --heldout %g --seed %lld: "
-                          "one split for every fitted step", path, h, (long long)seed, co->heldout, (long long)want);
-    return SHANG_OK;
+    const char *wpar = co->heldout > 0 ? co->parallel_arg : "";
+    int rc = SHANG_OK;
+    if (h != co->heldout || seed != want || strcmp(par ? par : "", wpar))
+        rc = SHANG_FAIL(SHANG_EINVAL, "%s was fitted with --heldout %g --seed %lld --parallel '%s', this run has --heldout %g "
+                        "--seed %lld --parallel '%s': one split for every fitted step", path, h, (long long)seed,
+                        par ? par : "", co->heldout, (long long)want, wpar);
+    free(par);
+    return rc;
 }
 
 /* ---- reporting ----------------------------------------------------------------- */

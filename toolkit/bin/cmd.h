@@ -54,7 +54,9 @@ enum {
     CMD_BOOTSTRAP = 1u << 4, /* --bootstrap B 0 or 2..100000 [100] */
     CMD_LEVEL = 1u << 5,     /* --level P     0.5..0.999 [0.95] */
     CMD_HELDOUT = 1u << 6,   /* --heldout F   0.01..0.99, the share of documents held out
-                                (shang_heldout_split with --seed) [0: none; alias 0.2] */
+                                (shang_heldout_split with --seed) [0: none; alias 0.2];
+                                --parallel P,Q  files starting with P, Q are renderings of
+                                one text (shang_states_doc_groups) [none] */
     CMD_FILES = 1u << 8,     /* positional arguments are the verb's (not "unexpected") */
     CMD_ANALYSIS = CMD_THREADS | CMD_SEED | CMD_LAYERS | CMD_SITE | CMD_BOOTSTRAP | CMD_LEVEL,
 };
@@ -68,6 +70,9 @@ typedef struct cmd_opts {
     int bootstrap;
     double level;
     double heldout;          /* 0: nothing held out */
+    char **parallel;         /* --parallel's prefixes, n_parallel ("" as given: none) */
+    int n_parallel;
+    const char *parallel_arg;
     int site;                /* SHANG_SITE_* */
     const char *site_name;
     int *layers, n_layers;   /* NULL, 0: every stored layer */
@@ -123,11 +128,13 @@ int cmd_parse_sites(const char *s, unsigned *mask);
 /* The exit-status paragraph every --help ends with. */
 void cmd_print_exit_status(FILE *out);
 
+/* --parallel: each row's document group (shang_states_doc_groups), N */
+int cmd_groups(const shang_states *s, const cmd_opts *co, int32_t **group);
 /* --heldout: *keep (allocated if NULL: all rows) loses the held-out rows, *test
- * (N) marks them (shang_heldout_states with co's share and seed). */
+ * (N) marks them (shang_heldout_states with co's share, seed and groups). */
 int cmd_fit_rows(const shang_states *s, const cmd_opts *co, unsigned char **keep, unsigned char **test);
 /* The split an artefact was fitted by, as root attributes heldout (the share, 0:
- * none) and heldout_seed. */
+ * none), heldout_seed and heldout_parallel. */
 int cmd_heldout_attrs(hid_t file, const cmd_opts *co);
 /* The same attributes of another artefact (pca, clusters) equal co's? names the
  * mismatch (SHANG_EINVAL) otherwise */

@@ -33,6 +33,9 @@ static void usage(FILE *out)
             "      --alpha A         add-alpha of the held-out cross-entropies [default 0.1]\n"
             "      --heldout F       share of documents held out [default 0.2]; clusters\n"
             "                        fitted with --heldout bring their own split\n"
+            "      --parallel P,Q    input files whose names start with P or Q are\n"
+            "                        renderings of one text (kjv.,web.): their i-th\n"
+            "                        documents are held out, folded and resampled together\n"
             "      --bootstrap B     replicates for the intervals, 0 for none [default 100]\n"
             "      --level P         interval level [default 0.95]\n"
             "      --no-ami          skip AMI (its expected MI costs O(|X| |K|) per layer)\n"
@@ -107,7 +110,14 @@ int cmd_alias(int argc, char **argv)
         if (!(rc = shang_h5_read(cf, "heldout", SHANG_DT_U8, 1, &rank, dh, (void **)&heldout)) && dh[0] != dr[0])
             rc = SHANG_FAIL(SHANG_EFORMAT, "%s: heldout has %zu rows, rows %zu", cpath, dh[0], dr[0]);
         ao.heldout = heldout;
+        char *par = NULL;
+        if (!rc && H5Aexists(cf, "heldout_parallel") > 0 && !(rc = shang_h5_attr_get_str(cf, "heldout_parallel", &par)) &&
+            strcmp(par, co.parallel_arg))
+            rc = SHANG_FAIL(SHANG_EINVAL, "%s was split with --parallel '%s', this run has '%s'", cpath, par, co.parallel_arg);
+        free(par);
     }
+    int32_t *sgroup = NULL, *g = NULL; /* document groups: of the states' rows, of the clustered rows */
+    if (!rc && co.n_parallel) rc = cmd_groups(s, &co, &sgroup);
     if (!rc) rc = shang_states_column(s, "tokens", &tokens);
     if (!rc) rc = shang_states_column(s, "next_tokens", &next);
     if (!rc) rc = shang_states_column(s, "doc", &doc);
@@ -117,6 +127,8 @@ int cmd_alias(int argc, char **argv)
         y = shang_alloc(N, sizeof *y, "y");
         d = shang_alloc(N, sizeof *d, "d");
         labels = shang_alloc(N, sizeof *labels, "labels");
+        if (sgroup && !(g = shang_alloc(N, sizeof *g, "groups"))) rc = shang_err_code();
+        ao.group = g;
         if (!x || !y || !d || !labels) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     }
     int32_t vmax = -1;
@@ -135,6 +147,7 @@ int cmd_alias(int argc, char **argv)
             break;
         }
         d[i] = doc[rows[i]];
+        if (g) g[i] = sgroup[rows[i]];
         vmax = x[i] > vmax ? x[i] : vmax;
         vmax = y[i] > vmax ? y[i] : vmax;
     }
@@ -210,6 +223,7 @@ int cmd_alias(int argc, char **argv)
     shang_table_free(tt);
     shang_table_free(tc);
     free(tokens); free(next); free(doc); free(layers); free(labels); free(rows); free(x); free(y); free(d); free(heldout);
+    free(sgroup); free(g);
     cmd_opts_free(&co);
     return status;
 }

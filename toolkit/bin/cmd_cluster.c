@@ -49,6 +49,8 @@ static void usage(FILE *out)
             "                        out) and assign the held-out rows to the nearest\n"
             "                        centre; shang alias then scores those rows\n"
             "      --seed N          master seed [default 42]\n"
+            "      --parallel P,Q    files starting with P or Q render one text: their\n"
+            "                        i-th documents are held out together\n"
             "      --threads N       threads [default: all cores]\n"
             "  -q, --quiet | -v, --verbose | -h, --help\n\n"
             "Example:\n"
@@ -132,7 +134,11 @@ int cmd_cluster(int argc, char **argv)
     }
     if (!rc) rc = shang_states_keep(s, exclude_first, &keep);
     unsigned char *test = NULL, *mtest = NULL; /* held-out rows: of the states, of the clustered rows */
-    if (!rc && co.heldout > 0) rc = shang_heldout_states(s, co.heldout, co.seed, NULL, &test);
+    if (!rc && co.heldout > 0) {
+        int32_t *group = NULL;
+        if (!(rc = cmd_groups(s, &co, &group))) rc = shang_heldout_states(s, group, co.heldout, co.seed, NULL, &test);
+        free(group);
+    }
     size_t n_bal = 0;
     if (!rc && balanced) rc = shang_states_balanced(s, &keep, (size_t)bal_f, (size_t)bal_s, ko.seed, &n_bal);
     size_t L = (size_t)n_layers, M = 0;

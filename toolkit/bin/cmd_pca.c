@@ -28,6 +28,8 @@ static void usage(FILE *out)
             "                         documents that shang alias holds out with the same\n"
             "                         --seed is left out [default: fit on every row]\n"
             "      --seed N           seed of the held-out split [default 42]\n"
+            "      --parallel P,Q     files starting with P or Q render one text: their\n"
+            "                         i-th documents are held out together\n"
             "  -q, --quiet | -v, --verbose | -h, --help\n\n"
             "Example:\n"
             "  shang pca -i states.h5 -k 50 --standardize -o pca.h5\n");

@@ -38,6 +38,10 @@ struct shang_extract {
     uint64_t rows, tokens;
     int32_t n_docs;
     shang_ivec ids;
+    /* text: each document's input file and its index there (empty ones counted) */
+    shang_ivec doc_file, doc_index;
+    char **files; /* basenames of the input files, n_files */
+    int n_files;
     /* items */
     shang_tsv *items;
     int64_t *target_first, *target_last;
@@ -151,6 +155,10 @@ void shang_extract_free(shang_extract *x)
     free(x->blen);
     free(x->em);
     free(x->ids.v);
+    free(x->doc_file.v);
+    free(x->doc_index.v);
+    for (int i = 0; i < x->n_files; i++) free(x->files[i]);
+    free(x->files);
     shang_tsv_free(x->items);
     free(x->target_first);
     free(x->target_last);
@@ -330,11 +338,21 @@ int shang_extract_text(shang_extract *x, const char *path)
     shang_span *docs = NULL;
     int rc = shang_text_read(path, &text, &len);
     if (!rc) rc = shang_text_docs(text, len, x->o.docs_mode, &docs, &nd);
+    const char *slash = strrchr(path, '/');
+    char **files = rc ? NULL : shang_realloc(x->files, (size_t)x->n_files + 1, sizeof *files, "input file names");
+    if (!rc && !files) rc = shang_err_code();
+    if (!rc) {
+        x->files = files;
+        if (!(files[x->n_files] = shang_strdup(slash ? slash + 1 : path))) rc = shang_err_code();
+        else x->n_files++;
+    }
     for (size_t d = 0; !rc && d < nd && !x->done; d++) {
         x->ids.n = 0;
         rc = shang_encode(x->enc, text + docs[d].start, docs[d].len, &x->ids, NULL);
         if (!rc && x->ids.n > INT32_MAX / 2) rc = SHANG_FAIL(SHANG_EINVAL, "document %zu is too long", d);
-        if (!rc && x->ids.n) rc = add_document(x, x->ids.v, (int)x->ids.n, x->n_docs++);
+        if (!rc && x->ids.n && !(rc = shang_ivec_push(&x->doc_file, x->n_files - 1)) &&
+            !(rc = shang_ivec_push(&x->doc_index, (int32_t)d)))
+            rc = add_document(x, x->ids.v, (int)x->ids.n, x->n_docs++);
     }
     if (rc) shang_err_prefix("%s", path);
     free(docs);
@@ -463,6 +481,15 @@ int shang_extract_finish(shang_extract *x)
     if (!rc) rc = shang_h5_attr_str(file, "first_position", x->o.bos ? "<|endoftext|> prefix run but not stored" : "stored");
     if (!rc) rc = shang_h5_attr_i64(file, "n_layer", x->m->cfg.L);
     if (!rc) rc = shang_h5_attr_i64(file, "n_embd", x->m->cfg.C);
+    if (!rc && x->n_files && x->doc_file.n) { /* where each document came from (shang_states_doc_groups) */
+        static const char *const dD[] = {"D"}, *const dF[] = {"F"};
+        size_t dd[1] = {x->doc_file.n}, df[1] = {(size_t)x->n_files};
+        rc = shang_h5_write(file, "files", SHANG_DT_STR, 1, df, x->files, dF, "input text files, in order (basenames)", NULL);
+        if (!rc) rc = shang_h5_write(file, "doc_file", SHANG_DT_I32, 1, dd, x->doc_file.v, dD,
+                                     "input file (index into files) of each document (the doc column's values)", NULL);
+        if (!rc) rc = shang_h5_write(file, "doc_index", SHANG_DT_I32, 1, dd, x->doc_index.v, dD,
+                                     "each document's index in its file (empty documents counted)", NULL);
+    }
     if (rc || !x->items) {
         H5Fclose(file);
         return rc;

@@ -130,15 +130,16 @@ int shang_heldout_split(const int32_t *group, const int32_t *next, size_t N, dou
     return rc;
 }
 
-int shang_heldout_states(const shang_states *s, double frac, uint64_t seed, unsigned char *keep, unsigned char **test)
+int shang_heldout_states(const shang_states *s, const int32_t *group, double frac, uint64_t seed, unsigned char *keep,
+                         unsigned char **test)
 {
     *test = NULL;
     int32_t *doc = NULL, *next = NULL;
     unsigned char *t = shang_alloc(s->N, 1, "held-out rows");
     int rc = t ? SHANG_OK : shang_err_code();
-    if (!rc) rc = shang_states_column(s, "doc", &doc);
+    if (!rc && !group) rc = shang_states_column(s, "doc", &doc);
     if (!rc) rc = shang_states_column(s, "next_tokens", &next);
-    if (!rc) rc = shang_heldout_split(doc, next, s->N, frac, seed, t);
+    if (!rc) rc = shang_heldout_split(group ? group : doc, next, s->N, frac, seed, t);
     for (size_t i = 0; !rc && keep && i < s->N; i++) keep[i] = keep[i] && !t[i];
     free(doc);
     free(next);

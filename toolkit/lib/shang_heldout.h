@@ -47,11 +47,12 @@ int shang_heldout_split(const int32_t *group, const int32_t *next, size_t N, dou
                         unsigned char *test) SHANG_MUST_CHECK;
 
 /* The held-out rows of a states file (*test, N, 1 = held out; free() it): whole
- * documents by shang_heldout_split(doc, next_tokens, frac, seed), the split
- * shang alias makes with the same share and seed. With keep (N, or NULL: all
- * rows), keep[i] is cleared for every held-out row (what a fit may use). */
+ * groups by shang_heldout_split(group, next_tokens, frac, seed), the split
+ * shang alias makes with the same share, seed and groups (group: N, or NULL:
+ * the documents). With keep (N, or NULL: all rows), keep[i] is cleared for every
+ * held-out row (what a fit may use). */
 struct shang_states;
-int shang_heldout_states(const struct shang_states *s, double frac, uint64_t seed, unsigned char *keep,
-                         unsigned char **test) SHANG_MUST_CHECK;
+int shang_heldout_states(const struct shang_states *s, const int32_t *group, double frac, uint64_t seed,
+                         unsigned char *keep, unsigned char **test) SHANG_MUST_CHECK;
 
 #endif

@@ -266,3 +266,42 @@ int shang_states_balanced(const shang_states *s, unsigned char **keep, size_t F,
     free(tok); free(tc); free(occ); free(pick); free(rank);
     return rc;
 }
+
+int shang_states_doc_groups(const shang_states *s, const char *const *parallel, int n, int32_t **group)
+{
+    *group = NULL;
+    int32_t *doc = NULL, *dfile = NULL, *dindex = NULL;
+    char **files = NULL;
+    size_t D = 0, D2 = 0, F = 0;
+    int rank, rc = shang_states_column(s, "doc", &doc);
+    if (!rc && n > 0) {
+        if (!shang_h5_exists(s->file, "doc_file") || !shang_h5_exists(s->file, "files"))
+            rc = SHANG_FAIL(SHANG_EFORMAT, "%s does not record each document's file (extracted by an older shang?)", s->path);
+        if (!rc) rc = shang_h5_read(s->file, "doc_file", SHANG_DT_I32, 1, &rank, &D, (void **)&dfile);
+        if (!rc) rc = shang_h5_read(s->file, "doc_index", SHANG_DT_I32, 1, &rank, &D2, (void **)&dindex);
+        if (!rc) rc = shang_h5_read(s->file, "files", SHANG_DT_STR, 1, &rank, &F, (void **)&files);
+        if (!rc && D2 != D) rc = SHANG_FAIL(SHANG_EFORMAT, "%s: doc_file and doc_index differ in length", s->path);
+        /* which files are renderings of the one text */
+        unsigned char *par = rc ? NULL : shang_zalloc(F, 1, "parallel files");
+        if (!rc && !par) rc = shang_err_code();
+        for (int p = 0; !rc && p < n; p++) {
+            int hit = 0;
+            for (size_t f = 0; f < F; f++)
+                if (!strncmp(files[f], parallel[p], strlen(parallel[p]))) par[f] = 1, hit = 1;
+            if (!hit) rc = SHANG_FAIL(SHANG_EINVAL, "no input file of %s starts with '%s'", s->path, parallel[p]);
+        }
+        for (size_t i = 0; !rc && i < s->N; i++) {
+            int32_t d = doc[i];
+            if (d < 0 || (size_t)d >= D || dfile[d] < 0 || (size_t)dfile[d] >= F)
+                rc = SHANG_FAIL(SHANG_EFORMAT, "%s row %zu: document %d outside the %zu recorded", s->path, i, d, D);
+            else if (par[dfile[d]]) doc[i] = (int32_t)D + dindex[d]; /* after every document id */
+        }
+        free(par);
+    }
+    free(dfile);
+    free(dindex);
+    if (files) shang_h5_free_strs(files, F);
+    if (rc) free(doc);
+    else *group = doc;
+    return rc;
+}

@@ -56,4 +56,12 @@ int shang_states_keep(const shang_states *s, int exclude_first, unsigned char **
 int shang_states_balanced(const shang_states *s, unsigned char **keep, size_t F, size_t S, uint64_t seed,
                           size_t *kept) SHANG_MUST_CHECK;
 
+/* The document group of each row (*group, N; free() it): its document, except
+ * that documents of the input files whose names start with one of the n
+ * `parallel` prefixes (renderings of one text: "kjv.", "web.") are grouped by
+ * their index in the file, so a chapter's renderings are held out, folded and
+ * resampled together. Needs the states' doc_file, doc_index and files (shang
+ * extract writes them); a prefix no file has is an error. n 0: the documents. */
+int shang_states_doc_groups(const shang_states *s, const char *const *parallel, int n, int32_t **group) SHANG_MUST_CHECK;
+
 #endif
