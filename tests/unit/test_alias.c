@@ -149,6 +149,51 @@ static void test_interval_coverage(void **state)
     assert_close(mean_half, 1.96 * 0.0160, 0, 0.15);
 }
 
+/* The tuned estimates against known truth: Y = (X + P) mod 6 with probability
+ * 0.9 (else uniform), P the previous token (uniform over 4), K an independent
+ * random 8-way partition. What K adds to X is 0 in truth, and its interval must
+ * hold 0; what P adds to X is H(Y|X) - H(Y|X,P) in closed form. */
+static void test_tuned_truth(void **state)
+{
+    (void)state;
+    enum { N = 12000, DOCS = 120 };
+    int32_t *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *k = malloc(N * sizeof *k);
+    int32_t *doc = malloc(N * sizeof *doc), *prev = malloc(N * sizeof *prev);
+    gsl_rng *r;
+    assert_int_equal(shang_rng_new(12, SHANG_STREAM_TEST, 0, &r), 0);
+    for (int i = 0; i < N; i++) {
+        x[i] = (int32_t)gsl_rng_uniform_int(r, 30);
+        prev[i] = (int32_t)gsl_rng_uniform_int(r, 4);
+        k[i] = (int32_t)gsl_rng_uniform_int(r, 8);
+        y[i] = gsl_rng_uniform(r) < 0.9 ? (x[i] + prev[i]) % 6 : (int32_t)gsl_rng_uniform_int(r, 6);
+        doc[i] = i / (N / DOCS);
+    }
+    shang_rng_free(r);
+    const double a = 0.9 + 0.1 / 6, b = 0.1 / 6, m = 0.9 / 4 + 0.1 / 6;
+    const double h_xp = -(a * log(a) + 5 * b * log(b)), h_x = -(4 * m * log(m) + 2 * b * log(b));
+    shang_alias_opts o = {.V = 6, .alpha = 0.1, .heldout_frac = 0.25, .bootstrap = 100, .level = 0.95, .seed = 4,
+                          .prev = prev};
+    double st[SHANG_A_N_STATS], lo[SHANG_A_N_STATS], hi[SHANG_A_N_STATS];
+    assert_int_equal(shang_alias_layer(x, y, k, doc, N, &o, st, lo, hi), 0);
+    fprintf(stderr, "# gain of K %.4f [%.4f, %.4f]; gain of P %.4f [%.4f, %.4f], truth %.4f; add-alpha gain of K %.4f\n",
+            st[SHANG_A_GAIN_CET], lo[SHANG_A_GAIN_CET], hi[SHANG_A_GAIN_CET], st[SHANG_A_GAIN_CET_PREV],
+            lo[SHANG_A_GAIN_CET_PREV], hi[SHANG_A_GAIN_CET_PREV], h_x - h_xp, st[SHANG_A_GAIN_CE]);
+    assert_true(lo[SHANG_A_GAIN_CET] <= 0 && 0 <= hi[SHANG_A_GAIN_CET]);
+    assert_close(st[SHANG_A_GAIN_CET], 0, 0.01, 0);
+    /* held out, (X,P)'s 120 contexts x 6 outcomes are estimated from ~75 training
+     * rows each: CE(Y|X,P) sits above H(Y|X,P) by about (6 - 1) / (2 x 75) = 0.033 */
+    assert_close(st[SHANG_A_GAIN_CET_PREV], h_x - h_xp, 0.05, 0);
+    assert_true(lo[SHANG_A_GAIN_CET_PREV] <= h_x - h_xp && h_x - h_xp <= hi[SHANG_A_GAIN_CET_PREV]);
+    assert_true(lo[SHANG_A_GAIN_CET_PREV] > 0.5);
+    assert_true(st[SHANG_A_GAIN_CE] < -0.05); /* the add-alpha back-off of (X,K) to the unigram */
+    /* without previous tokens the context columns are NaN */
+    o.prev = NULL;
+    o.bootstrap = 0;
+    assert_int_equal(shang_alias_layer(x, y, k, doc, N, &o, st, lo, hi), 0);
+    assert_true(isnan(st[SHANG_A_GAIN_CET_PREV]) && !isnan(st[SHANG_A_GAIN_CET]));
+    free(x); free(y); free(k); free(doc); free(prev);
+}
+
 /* Per label, the golden example: bank (4 rows) splits 2:2 between R and F, so
  * H(K|X=bank) = ln 2 and 2 meanings; car, automobile and river sit in one
  * cluster (0, 1 meaning); cluster V holds car and automobile 2:2 (ln 2, 2
@@ -207,6 +252,7 @@ int main(int argc, char **argv)
     (void)argc;
     if (shang_blas_reexec_if_generic(argv)) fprintf(stderr, "# %s\n", shang_err_msg());
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_golden), cmocka_unit_test(test_function_of_cluster),
-                                       cmocka_unit_test(test_interval_coverage), cmocka_unit_test(test_label_rows)};
+                                       cmocka_unit_test(test_interval_coverage), cmocka_unit_test(test_label_rows),
+                                       cmocka_unit_test(test_tuned_truth)};
     return cmocka_run_group_tests_name("alias", tests, NULL, NULL);
 }

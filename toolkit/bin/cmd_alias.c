@@ -90,7 +90,7 @@ int cmd_alias(int argc, char **argv)
     shang_table *tl = NULL, *tt = NULL, *tc = NULL;
     hid_t cf = -1;
     int32_t *tokens = NULL, *next = NULL, *doc = NULL, *layers = NULL, *labels = NULL;
-    int32_t *x = NULL, *y = NULL, *d = NULL;
+    int32_t *x = NULL, *y = NULL, *d = NULL, *pos = NULL, *prev = NULL;
     int64_t *rows = NULL, K = 0;
     int rank, rc = shang_h5_create(output, "shang.alias", 1, &f);
     size_t dl[1], dr[1], dlab[2];
@@ -121,6 +121,7 @@ int cmd_alias(int argc, char **argv)
     if (!rc) rc = shang_states_column(s, "tokens", &tokens);
     if (!rc) rc = shang_states_column(s, "next_tokens", &next);
     if (!rc) rc = shang_states_column(s, "doc", &doc);
+    if (!rc) rc = shang_states_column(s, "pos", &pos);
     const size_t N = rc ? 0 : dr[0], L = rc ? 0 : dl[0];
     if (!rc) {
         x = shang_alloc(N, sizeof *x, "x");
@@ -128,6 +129,8 @@ int cmd_alias(int argc, char **argv)
         d = shang_alloc(N, sizeof *d, "d");
         labels = shang_alloc(N, sizeof *labels, "labels");
         if (sgroup && !(g = shang_alloc(N, sizeof *g, "groups"))) rc = shang_err_code();
+        if (!(prev = shang_alloc(N, sizeof *prev, "previous tokens"))) rc = shang_err_code();
+        ao.prev = prev;
         ao.group = g;
         if (!x || !y || !d || !labels) rc = SHANG_FAIL(SHANG_ENOMEM, "out of memory");
     }
@@ -147,6 +150,8 @@ int cmd_alias(int argc, char **argv)
             break;
         }
         d[i] = doc[rows[i]];
+        int64_t r = rows[i]; /* the token before, if the states hold it */
+        prev[i] = r > 0 && doc[r - 1] == doc[r] && pos[r - 1] == pos[r] - 1 ? tokens[r - 1] : -1;
         if (g) g[i] = sgroup[rows[i]];
         vmax = x[i] > vmax ? x[i] : vmax;
         vmax = y[i] > vmax ? y[i] : vmax;
@@ -223,7 +228,7 @@ int cmd_alias(int argc, char **argv)
     shang_table_free(tt);
     shang_table_free(tc);
     free(tokens); free(next); free(doc); free(layers); free(labels); free(rows); free(x); free(y); free(d); free(heldout);
-    free(sgroup); free(g);
+    free(sgroup); free(g); free(pos); free(prev);
     cmd_opts_free(&co);
     return status;
 }

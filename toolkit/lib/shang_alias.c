@@ -99,6 +99,12 @@ static const struct {
     [SHANG_A_SM_XK_K] = {"smooth_xk_k", "smoother chosen for (X,K) -> K -> unigram", 0, 0},
     [SHANG_A_SM_XK_K_A] = {"smooth_xk_k_a", "its beta or d at (X,K)", 0, 0},
     [SHANG_A_SM_XK_K_THETA] = {"smooth_xk_k_theta", "its theta at (X,K)", 0, 0},
+    [SHANG_A_CET_Y_XTOP] = {"ce_t_y_given_xtop", "held-out cross-entropy of Y given X_k (k parts) -> unigram, tuned", 1, 1},
+    [SHANG_A_ADV_TOP_CET] = {"adv_top_ce_t", "CE(Y|X_k) - CE(Y|K), tuned: the clusters against the token partition of k parts", 1, 1},
+    [SHANG_A_CET_Y_XP] = {"ce_t_y_given_x_prev", "held-out cross-entropy of Y given X and the previous token, (X,P) -> X -> unigram, tuned (NaN without previous tokens)", 1, 1},
+    [SHANG_A_GAIN_CET_PREV] = {"gain_ce_t_prev", "CE(Y|X) - CE(Y|X,P), tuned: what one more token of context adds to X", 1, 1},
+    [SHANG_A_CET_Y_CTXK] = {"ce_t_y_given_ctxk", "held-out cross-entropy of Y given the context (X,P) cut to k parts -> unigram, tuned", 1, 1},
+    [SHANG_A_ADV_CTX_CET] = {"adv_ctx_ce_t", "CE(Y|(X,P)_k) - CE(Y|K), tuned: the clusters against a bigram-context partition of k parts", 1, 1},
 };
 
 const char *shang_alias_stat_name(int s) { return s >= 0 && s < SHANG_A_N_STATS ? stat_info[s].name : "?"; }
@@ -251,9 +257,9 @@ static int ftab_fill(const struct ftab *f, const uint32_t *w, shang_contingency 
 }
 
 /* the tuned back-off chains: Y | unigram, X, K, (X,K) -> X, (X,K) -> K */
-enum { CH_Y, CH_X, CH_K, CH_XK_X, CH_XK_K, N_CHAINS };
+enum { CH_Y, CH_X, CH_K, CH_XK_X, CH_XK_K, CH_XTOP, CH_XP, CH_CTXK, N_CHAINS };
 static const int chain_stat[N_CHAINS] = {SHANG_A_CET_Y, SHANG_A_CET_Y_X, SHANG_A_CET_Y_K, SHANG_A_CET_Y_XK_X,
-                                         SHANG_A_CET_Y_XK_K};
+                                         SHANG_A_CET_Y_XK_K, SHANG_A_CET_Y_XTOP, SHANG_A_CET_Y_XP, SHANG_A_CET_Y_CTXK};
 
 struct ctx {
     const int32_t *x, *k;
@@ -262,6 +268,7 @@ struct ctx {
     size_t ny;
     size_t *yrow;
     int32_t *yx, *yk, *yxk, *yy, *yxt; /* yxt: x cut to its k - 1 most frequent values + other (-1) */
+    int32_t *yxp, *yctk; /* with a previous token: (x, prev) ids, and those cut to k - 1 + other */
     unsigned char *test;
     uint32_t *zeros;      /* ny zeros: the one condition of the unconditional CE */
     struct ftab fxk;      /* (X, K) over all rows */
@@ -404,6 +411,9 @@ static int compute(const struct ctx *c, const uint32_t *w, int full, double *st)
         st[SHANG_A_ADV_CET] = st[SHANG_A_CET_Y_X] - st[SHANG_A_CET_Y_K];
         st[SHANG_A_GAIN_CET] = st[SHANG_A_CET_Y_X] - st[SHANG_A_CET_Y_XK_X];
         st[SHANG_A_XGAIN_CET] = st[SHANG_A_CET_Y_K] - st[SHANG_A_CET_Y_XK_K];
+        st[SHANG_A_ADV_TOP_CET] = st[SHANG_A_CET_Y_XTOP] - st[SHANG_A_CET_Y_K];
+        st[SHANG_A_GAIN_CET_PREV] = st[SHANG_A_CET_Y_X] - st[SHANG_A_CET_Y_XP];
+        st[SHANG_A_ADV_CTX_CET] = st[SHANG_A_CET_Y_CTXK] - st[SHANG_A_CET_Y_K];
     }
     free(wy);
     return rc;
@@ -476,12 +486,16 @@ static int tune_chains(struct ctx *c, const int32_t *ygroup, double *st)
         return rc;
     }
     int64_t *kx = shang_alloc(c->ny, sizeof *kx, "token keys"), *kk = shang_alloc(c->ny, sizeof *kk, "cluster keys");
-    int64_t *kxk = shang_alloc(c->ny, sizeof *kxk, "token-cluster keys");
-    if (!kx || !kk || !kxk) rc = shang_err_code();
+    int64_t *kxk = shang_alloc(c->ny, sizeof *kxk, "token-cluster keys"), *kxt = shang_alloc(c->ny, sizeof *kxt, "cut tokens");
+    int64_t *kxp = c->yxp ? shang_alloc(c->ny, sizeof *kxp, "context keys") : NULL;
+    int64_t *kct = c->yxp ? shang_alloc(c->ny, sizeof *kct, "cut contexts") : NULL;
+    if (!kx || !kk || !kxk || !kxt || (c->yxp && (!kxp || !kct))) rc = shang_err_code();
     for (size_t j = 0; !rc && j < c->ny; j++) {
         kx[j] = c->yx[j];
         kk[j] = c->yk[j];
         kxk[j] = c->yxk[j];
+        kxt[j] = c->yxt[j];
+        if (kxp) kxp[j] = c->yxp[j], kct[j] = c->yctk[j];
     }
     /* unigram; X and K above it; (X,K) above each: each level tuned once */
     const int64_t *const none[1] = {NULL};
@@ -491,13 +505,16 @@ static int tune_chains(struct ctx *c, const int32_t *ygroup, double *st)
     if (!rc) rc = shang_smooth_extend(c->sm[CH_Y], kk, &c->sm[CH_K]);
     if (!rc) rc = shang_smooth_extend(c->sm[CH_X], kxk, &c->sm[CH_XK_X]);
     if (!rc) rc = shang_smooth_extend(c->sm[CH_K], kxk, &c->sm[CH_XK_K]);
+    if (!rc) rc = shang_smooth_extend(c->sm[CH_Y], kxt, &c->sm[CH_XTOP]);
+    if (!rc && kxp) rc = shang_smooth_extend(c->sm[CH_X], kxp, &c->sm[CH_XP]);
+    if (!rc && kxp) rc = shang_smooth_extend(c->sm[CH_Y], kct, &c->sm[CH_CTXK]);
     const int first[N_CHAINS] = {-1, SHANG_A_SM_X, SHANG_A_SM_K, SHANG_A_SM_XK_X, SHANG_A_SM_XK_K};
-    for (int h = 1; !rc && h < N_CHAINS; h++) { /* the finest level's choice */
+    for (int h = 1; !rc && h <= CH_XK_K; h++) { /* the finest level's choice */
         st[first[h]] = (double)shang_smooth_method(c->sm[h], 0);
         st[first[h] + 1] = shang_smooth_param(c->sm[h], 0, 0);
         st[first[h] + 2] = shang_smooth_param(c->sm[h], 0, 1);
     }
-    free(kx); free(kk); free(kxk);
+    free(kx); free(kk); free(kxk); free(kxt); free(kxp); free(kct);
     return rc;
 }
 
@@ -538,6 +555,16 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
         }
     if (!rc && c.ny) rc = pair_ids(c.yx, c.yk, c.ny, c.yxk);
     if (!rc && c.ny) rc = top_values(x, k, N, c.yx, c.ny, c.yxt);
+    int32_t *pid = NULL; /* (x, prev) ids of every row */
+    if (!rc && c.ny && o->prev) {
+        pid = shang_alloc(N, sizeof *pid, "context ids");
+        c.yxp = shang_alloc(c.ny, sizeof *c.yxp, "context ids");
+        c.yctk = shang_alloc(c.ny, sizeof *c.yctk, "cut contexts");
+        rc = pid && c.yxp && c.yctk ? pair_ids(x, o->prev, N, pid) : shang_err_code();
+        for (size_t j = 0; !rc && j < c.ny; j++) c.yxp[j] = pid[c.yrow[j]];
+        if (!rc) rc = top_values(pid, k, N, c.yxp, c.ny, c.yctk);
+    }
+    free(pid);
     /* held-out rows: given, or the groups shang_heldout_split holds out (the same
      * for every layer: their own stream) */
     if (!rc && c.ny) {
@@ -570,6 +597,7 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
         }
     }
     free(c.yrow); free(c.yx); free(c.yk); free(c.yxk); free(c.yy); free(c.yxt); free(c.test); free(c.zeros);
+    free(c.yxp); free(c.yctk);
     ftab_free(&c.fxk);
     for (int v = 0; v < 4; v++) ftab_free(&c.fy[v]);
     for (int h = 0; h < N_CHAINS; h++) shang_smooth_free(c.sm[h]);

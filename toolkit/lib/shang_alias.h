@@ -25,7 +25,11 @@
  * differences: the advantage CE(Y|X) - CE(Y|K) and the conditional gains
  * CE(Y|X) - CE(Y|X,K) (what K adds to X) and CE(Y|K) - CE(Y|X,K) (what X adds to
  * K). The choices are made once, on the full data; bootstrap replicates re-count
- * at them.
+ * at them. Token-side baselines, tuned the same way: X_k (as above) -> unigram;
+ * with the previous token P (opts.prev), (X,P) -> X -> unigram, what one more
+ * token of context adds to X, to set beside what K adds; and the context (X,P)
+ * cut to its k - 1 most frequent pairs + other -> unigram, a partition of n-gram
+ * contexts with as many parts as K.
  * Intervals: the estimate +- z x its bootstrap standard error, resampling
  * documents (every statistic but counts, AMI and the baselines). Not the
  * percentile interval: resampling with replacement duplicates documents, which
@@ -63,6 +67,8 @@ enum shang_alias_stat {
     SHANG_A_SM_X, SHANG_A_SM_X_A, SHANG_A_SM_X_THETA, SHANG_A_SM_K, SHANG_A_SM_K_A, SHANG_A_SM_K_THETA,
     SHANG_A_SM_XK_X, SHANG_A_SM_XK_X_A, SHANG_A_SM_XK_X_THETA, SHANG_A_SM_XK_K, SHANG_A_SM_XK_K_A,
     SHANG_A_SM_XK_K_THETA,
+    SHANG_A_CET_Y_XTOP, SHANG_A_ADV_TOP_CET, SHANG_A_CET_Y_XP, SHANG_A_GAIN_CET_PREV, SHANG_A_CET_Y_CTXK,
+    SHANG_A_ADV_CTX_CET,
     SHANG_A_N_STATS
 };
 
@@ -89,6 +95,7 @@ typedef struct shang_alias_opts {
                              together: a chapter's renderings), or NULL: its document */
     const unsigned char *heldout; /* (N) 1 for a held-out row (the split the clusters were
                                      fitted by), or NULL: shang_heldout_split's by group */
+    const int32_t *prev;  /* (N) the token before each row's (-1: none), or NULL: no context baselines */
 } shang_alias_opts;
 
 /* x, k (N): any int32 labels; y (N): next token in 0..V-1, or -1 (no next token:
