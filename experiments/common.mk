@@ -11,6 +11,12 @@
 #   KS      cluster counts swept      [64 256 1024]
 #   BOOT    bootstrap replicates      [100]
 #   SEED    every random choice       [42]
+#   HELDOUT share of documents held out [0.2]: PCA, k-means and every smoother
+#           are fitted on the others only; alias scores the held-out ones
+#   PARALLEL files rendering one text  [kjv.,web.]: a chapter's renderings are
+#           held out, folded and resampled together
+#   SEEDS   repeats of the k = KR chain with other seeds (split, folds, k-means,
+#           bootstrap all move) [43 44], KR [256]
 
 .DEFAULT_GOAL := all
 ROOT   := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
@@ -22,6 +28,11 @@ DIMS   ?= 50
 KS     ?= 64 256 1024
 BOOT   ?= 100
 SEED   ?= 42
+HELDOUT ?= 0.2
+PARALLEL ?= kjv.,web.
+SEEDS  ?= 43 44
+KR     ?= 256
+SPLITOPTS = --heldout $(HELDOUT) --parallel $(PARALLEL)
 WORK   ?= $(ROOT)/experiments/work/$(basename $(notdir $(MODEL)))-$(SPLIT)-$(TOKENS)
 TEXTS  := $(sort $(wildcard $(ROOT)/datasets/corpus/*.$(SPLIT).txt.gz))
 TRAIN  := $(sort $(wildcard $(ROOT)/datasets/corpus/*.train.txt.gz))
@@ -37,16 +48,31 @@ $(WORK)/states.h5: $(MODEL) | $(SHANG)
 	$(SHANG) extract -q -m $(MODEL) --max-tokens $(TOKENS) -o $@ $(TEXTS)
 
 $(WORK)/pca.h5: $(WORK)/states.h5
-	$(SHANG) pca -q -i $< -k $(DIMS) --exclude-first -o $@
+	$(SHANG) pca -q -i $< -k $(DIMS) --exclude-first $(SPLITOPTS) --seed $(SEED) -o $@
 
 # Lloyd's algorithm: on these 50-dimensional states it gives Yinyang's labels and
 # centres bit for bit, faster (k = 256, 7 layers: 159 s against 194 s; k = 1024,
 # 30 iterations of one layer: 44 s against 56 s)
 $(WORK)/clusters-k%.h5: $(WORK)/states.h5 $(WORK)/pca.h5
-	$(SHANG) cluster -q -i $< --pca $(WORK)/pca.h5 -k $* --exclude-first --seed $(SEED) --algorithm lloyd -o $@
+	$(SHANG) cluster -q -i $< --pca $(WORK)/pca.h5 -k $* --exclude-first $(SPLITOPTS) --seed $(SEED) --algorithm lloyd -o $@
 
 $(WORK)/alias-k%.h5: $(WORK)/states.h5 $(WORK)/clusters-k%.h5
-	$(SHANG) alias -q -s $< -c $(WORK)/clusters-k$*.h5 --bootstrap $(BOOT) --seed $(SEED) -o $@
+	$(SHANG) alias -q -s $< -c $(WORK)/clusters-k$*.h5 $(SPLITOPTS) --bootstrap $(BOOT) --seed $(SEED) -o $@
+
+# the k = KR chain again under other seeds: another split, other folds, other
+# k-means starts, other replicates (what moves the answer besides resampling)
+$(WORK)/seed-%/pca.h5: $(WORK)/states.h5
+	@mkdir -p $(@D)
+	$(SHANG) pca -q -i $< -k $(DIMS) --exclude-first $(SPLITOPTS) --seed $* -o $@
+
+$(WORK)/seed-%/clusters.h5: $(WORK)/states.h5 $(WORK)/seed-%/pca.h5
+	$(SHANG) cluster -q -i $< --pca $(WORK)/seed-$*/pca.h5 -k $(KR) --exclude-first $(SPLITOPTS) --seed $* --algorithm lloyd -o $@
+
+$(WORK)/seed-%/alias.h5: $(WORK)/states.h5 $(WORK)/seed-%/clusters.h5
+	$(SHANG) alias -q -s $< -c $(WORK)/seed-$*/clusters.h5 $(SPLITOPTS) --bootstrap $(BOOT) --seed $* -o $@
+
+$(WORK)/seed-%/alias-layers.tsv: $(WORK)/seed-%/alias.h5
+	$(SHANG) export -q $< layers -o $@
 
 $(WORK)/alias-k%-layers.tsv: $(WORK)/alias-k%.h5
 	$(SHANG) export -q $< layers -o $@
