@@ -67,6 +67,22 @@ static int use_other_folds(size_t j, const void *ctx)
 }
 static int use_train(size_t j, const void *ctx) { return shang_smooth_fold(ctx, j) >= 0; }
 
+/* the CV cross-entropy of the chain cut at level l, parameters p: every training
+ * item under counts from the other folds */
+static double naive_cv(const struct naive *d, const double (*p)[2], int l, const shang_smooth *s)
+{
+    double sum = 0;
+    size_t cnt = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        int f = shang_smooth_fold(s, i);
+        if (f < 0) continue;
+        struct cvctx c = {s, f};
+        sum -= log(naive_q(d, p, l, i, use_other_folds, &c, NULL));
+        cnt++;
+    }
+    return sum / (double)cnt;
+}
+
 /* a small random problem: two levels (token, cluster) plus the unigram */
 static void small_problem(size_t n, int64_t *x, int64_t *xk, int32_t *y, int32_t *g, unsigned char *test, gsl_rng *r)
 {
@@ -135,35 +151,17 @@ static void test_naive_reference(void **state)
                     assert_int_equal(nc, ng);
                     if (m != d.method[l]) continue; /* the other smoother's curve is at its own parameters */
                     for (size_t g2 = 0; g2 < ng; g2 += (l == 0 ? 1 : 3)) {
-                        double p[3][2], sum = 0;
+                        double p[3][2];
                         memcpy(p, param, sizeof p);
                         p[l][k] = grid[g2];
-                        size_t cnt = 0;
-                        for (size_t i = 0; i < n; i++) {
-                            int f = shang_smooth_fold(s, i);
-                            if (f < 0) continue;
-                            struct cvctx c = {s, f};
-                            sum -= log(naive_q(&d, (const double (*)[2])p, l, i, use_other_folds, &c, NULL));
-                            cnt++;
-                        }
-                        assert_close(curve[g2], sum / (double)cnt, 0, 1e-12);
+                        assert_close(curve[g2], naive_cv(&d, (const double (*)[2])p, l, s), 0, 1e-12);
                     }
                     size_t best = 0;
                     for (size_t g2 = 1; g2 < ng; g2++)
                         if (curve[g2] < curve[best]) best = g2;
                     /* the choice (refined between grid values) is no worse than the grid's best */
-                    double p[3][2], sum = 0;
-                    memcpy(p, param, sizeof p);
-                    size_t cnt = 0;
-                    for (size_t i = 0; i < n; i++) {
-                        int f = shang_smooth_fold(s, i);
-                        if (f < 0) continue;
-                        struct cvctx c = {s, f};
-                        sum -= log(naive_q(&d, (const double (*)[2])p, l, i, use_other_folds, &c, NULL));
-                        cnt++;
-                    }
                     if (k == 0) {
-                        assert_true(sum / (double)cnt <= curve[best] + 1e-12);
+                        assert_true(naive_cv(&d, (const double (*)[2])param, l, s) <= curve[best] + 1e-12);
                         assert_true(param[l][0] >= grid[best ? best - 1 : 0] && param[l][0] <= grid[best + 1 < ng ? best + 1 : best]);
                     }
                 }
