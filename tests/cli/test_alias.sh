@@ -23,13 +23,30 @@ check "alias, 1 thread" 0 $S alias -q --threads 1 -s "$T/ast.h5" -c "$T/acl.h5" 
 check "alias with a layer not clustered" 1 $S alias -q -s "$T/ast.h5" -c "$T/acl.h5" --layers 5 -o "$T/x.h5"
 contains "missing layer is named" "$err" "has no layer 5"
 if [ -e "$T/x.h5" ]; then notok "failed alias leaves no output"; else ok "failed alias leaves no output"; fi
+$PY - "$T" > "$T/smooth.out" 2>&1 <<'PYEOF'
+import sys, h5py, numpy as np
+T = sys.argv[1]
+a = h5py.File(T + "/alias.h5")
+t, lay = a["tables/smoothing"], a["tables/layers"]
+bad = []
+chains = [c.decode() for c in t["chain"][...]]
+layers = sorted(set(t["layer"][...].tolist()))
+if layers != sorted(lay["layer"][...].tolist()): bad.append(f"layers {layers}")
+for c in ("y", "x", "k", "xk_via_x", "xk_via_k", "xtop", "x_prev", "ctxk"):
+    n = sum(1 for x in chains if x == c)
+    if n != 75 * len(layers): bad.append(f"{c}: {n} rows")  # beta 27, d 20, theta 28 values per layer
+cv = t["cv_ce"][...]
+if not (np.all(np.isfinite(cv)) and np.all(cv > 0)): bad.append("cv_ce not finite and positive")
+print("smoothing ok" if not bad else "wrong: " + "; ".join(bad))
+PYEOF
+contains "alias keeps every tuned chain's smoothing curve (sensitivity table)" "$T/smooth.out" "smoothing ok"
 check "export lists the tables" 0 $S export "$T/alias.h5"
 contains "tables listed" "$out" "layers"
 check "export the layers table" 0 $S export "$T/alias.h5" layers -o "$T/layers.tsv"
 check "export the tokens table to stdout" 0 $S export --no-header "$T/alias.h5" tokens
 contains "tokens table header" "$out" "layer	token	text	count	h_k_given_token	meanings"
 check "export a missing table" 1 $S export "$T/alias.h5" nothing
-contains "missing table lists the tables" "$err" "the tables: layers, tokens, clusters"
+contains "missing table lists the tables" "$err" "the tables: layers, tokens, clusters, smoothing"
 check "export from a missing file" 1 $S export "$T/none.h5" layers
 $S export -q "$T/alias1.h5" layers -o "$T/layers1.tsv"
 check "alias with 200 bootstrap replicates" 0 $S alias -q -s "$T/ast.h5" -c "$T/acl.h5" --bootstrap 200 --no-ami -o "$T/alias200.h5"

@@ -87,7 +87,7 @@ int cmd_alias(int argc, char **argv)
     shang_tokenizer *tok = NULL;
     shang_h5_file *f = NULL;
     shang_prov *p = NULL;
-    shang_table *tl = NULL, *tt = NULL, *tc = NULL;
+    shang_table *tl = NULL, *tt = NULL, *tc = NULL, *ts = NULL;
     hid_t cf = -1;
     int32_t *tokens = NULL, *next = NULL, *doc = NULL, *layers = NULL, *labels = NULL;
     int32_t *x = NULL, *y = NULL, *d = NULL, *pos = NULL, *prev = NULL;
@@ -164,6 +164,8 @@ int cmd_alias(int argc, char **argv)
         if (l == L) rc = SHANG_FAIL(SHANG_EINVAL, "%s has no layer %d", cpath, want[w]);
     }
     if (!rc) rc = shang_alias_tables_new(ao.bootstrap, &tl, &tt, &tc);
+    if (!rc) rc = shang_alias_smoothing_new(&ts);
+    ao.smoothing = ts;
     if (!rc && !(want ? n_want : (int)L)) rc = SHANG_FAIL(SHANG_EINVAL, "no layers");
     shang_progress *pr = rc ? NULL : shang_progress_new("alias", "layers", want ? (size_t)n_want : L);
     size_t done = 0;
@@ -203,6 +205,7 @@ int cmd_alias(int argc, char **argv)
     if (!rc) rc = shang_table_write(tl, f->id);
     if (!rc) rc = shang_table_write(tt, f->id);
     if (!rc) rc = shang_table_write(tc, f->id);
+    if (!rc) rc = shang_table_write(ts, f->id);
     if (!rc && !(rc = shang_h5_attr_i64(f->id, "k", K)) && !(rc = shang_h5_attr_str(f->id, "units", bits ? "bits" : "nats")))
         rc = shang_h5_attr_i64(f->id, "vocab_size", (int64_t)ao.V);
     if (!rc) rc = cmd_prov_new("alias", argc, argv, &p);
@@ -227,6 +230,7 @@ int cmd_alias(int argc, char **argv)
     shang_table_free(tl);
     shang_table_free(tt);
     shang_table_free(tc);
+    shang_table_free(ts);
     free(tokens); free(next); free(doc); free(layers); free(labels); free(rows); free(x); free(y); free(d); free(heldout);
     free(sgroup); free(g); free(pos); free(prev);
     cmd_opts_free(&co);

@@ -509,6 +509,27 @@ static int tune_chains(struct ctx *c, const int32_t *ygroup, double *st)
     if (!rc && kxp) rc = shang_smooth_extend(c->sm[CH_X], kxp, &c->sm[CH_XP]);
     if (!rc && kxp) rc = shang_smooth_extend(c->sm[CH_Y], kct, &c->sm[CH_CTXK]);
     const int first[N_CHAINS] = {-1, SHANG_A_SM_X, SHANG_A_SM_K, SHANG_A_SM_XK_X, SHANG_A_SM_XK_K};
+    static const char *const chain_name[N_CHAINS] = {"y", "x", "k", "xk_via_x", "xk_via_k", "xtop", "x_prev", "ctxk"};
+    static const char *const param_name[2][2] = {{"beta", ""}, {"d", "theta"}};
+    for (int h = 0; !rc && c->o->smoothing && h < N_CHAINS; h++) {
+        if (!c->sm[h]) continue;
+        double grid[SHANG_SMOOTH_MAX_GRID];
+        for (int m = 0; !rc && m < 2; m++)
+            for (int k = 0; !rc && k < 2; k++) {
+                size_t ng = shang_smoother_grid(m, k, grid), n;
+                const double *cv = shang_smooth_cv_curve(c->sm[h], 0, m, k, &n);
+                for (size_t g = 0; !rc && cv && g < ng; g++) {
+                    shang_table *t = c->o->smoothing;
+                    if ((rc = shang_table_push(t))) break;
+                    shang_table_i64(t, 0, (int64_t)c->o->stream);
+                    if ((rc = shang_table_str(t, 1, chain_name[h])) || (rc = shang_table_str(t, 2, shang_smoother_name(m))) ||
+                        (rc = shang_table_str(t, 3, param_name[m][k])))
+                        break;
+                    shang_table_f64(t, 4, grid[g]);
+                    shang_table_f64(t, 5, cv[g]);
+                }
+            }
+    }
     for (int h = 1; !rc && h <= CH_XK_K; h++) { /* the finest level's choice */
         st[first[h]] = (double)shang_smooth_method(c->sm[h], 0);
         st[first[h] + 1] = shang_smooth_param(c->sm[h], 0, 0);

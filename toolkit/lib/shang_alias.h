@@ -96,6 +96,7 @@ typedef struct shang_alias_opts {
     const unsigned char *heldout; /* (N) 1 for a held-out row (the split the clusters were
                                      fitted by), or NULL: shang_heldout_split's by group */
     const int32_t *prev;  /* (N) the token before each row's (-1: none), or NULL: no context baselines */
+    struct shang_table *smoothing; /* rows appended (shang_alias_smoothing_new), or NULL */
 } shang_alias_opts;
 
 /* x, k (N): any int32 labels; y (N): next token in 0..V-1, or -1 (no next token:
@@ -105,6 +106,12 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
                       const shang_alias_opts *o, double *stats, double *lo, double *hi) SHANG_MUST_CHECK;
 
 /* ---- the tables of `shang alias` ------------------------------------------- */
+
+/* The sensitivity of the tuned estimates to their smoothing: per layer (the
+ * opts' stream), chain ("y", "x", "k", "xk_via_x", "xk_via_k", "xtop", "x_prev",
+ * "ctxk"), smoother and parameter, the cross-validated cross-entropy of the
+ * chain's finest level at each grid value, the rest at their chosen values. */
+int shang_alias_smoothing_new(shang_table **t) SHANG_MUST_CHECK;
 
 /* The three tables, with their columns: 'layers' (layer, k, and per statistic
  * its estimate and, where bootstrap and shang_alias_stat_has_ci, name_lo and

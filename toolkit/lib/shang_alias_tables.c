@@ -13,6 +13,24 @@
 #include "shang_mem.h"
 #include "shang_metrics.h"
 
+int shang_alias_smoothing_new(shang_table **t)
+{
+    int rc = shang_table_new("smoothing", "cross-validated cross-entropy of each tuned chain's finest level over its smoothing grid", t);
+    if (rc) return rc;
+    int ok = shang_table_column(*t, "layer", SHANG_DT_I64, "layer") >= 0 &&
+             shang_table_column(*t, "chain", SHANG_DT_STR, "the back-off chain (its finest condition)") >= 0 &&
+             shang_table_column(*t, "smoother", SHANG_DT_STR, "dirichlet or absdisc") >= 0 &&
+             shang_table_column(*t, "parameter", SHANG_DT_STR, "beta (dirichlet), d or theta (absdisc)") >= 0 &&
+             shang_table_column(*t, "value", SHANG_DT_F64, "the parameter's grid value (the other at its chosen value)") >= 0 &&
+             shang_table_column(*t, "cv_ce", SHANG_DT_F64, "mean -log q over training rows, counts from the other folds (nats)") >= 0;
+    if (!ok) {
+        shang_table_free(*t);
+        *t = NULL;
+        return shang_err_code();
+    }
+    return SHANG_OK;
+}
+
 int shang_alias_tables_new(int bootstrap, shang_table **layers, shang_table **tokens, shang_table **clusters)
 {
     *layers = *tokens = *clusters = NULL;
