@@ -32,14 +32,14 @@ bad = []
 chains = [c.decode() for c in t["chain"][...]]
 layers = sorted(set(t["layer"][...].tolist()))
 if layers != sorted(lay["layer"][...].tolist()): bad.append(f"layers {layers}")
-for c in ("y", "x", "k", "xk_via_x", "xk_via_k", "xtop", "x_prev", "ctxk"):
+for c in ("y", "x", "k", "xk_via_x", "xk_via_k", "xtop", "x_prev", "ctxk", "xclass"):
     n = sum(1 for x in chains if x == c)
     if n != 75 * len(layers): bad.append(f"{c}: {n} rows")  # beta 27, d 20, theta 28 values per layer
 cv = t["cv_ce"][...]
 if not (np.all(np.isfinite(cv)) and np.all(cv > 0)): bad.append("cv_ce not finite and positive")
 print("smoothing ok" if not bad else "wrong: " + "; ".join(bad))
 PYEOF
-contains "alias keeps every tuned chain's smoothing curve (sensitivity table)" "$T/smooth.out" "smoothing ok"
+contains "alias keeps every tuned chain's smoothing curve (sensitivity table), exchange classes included" "$T/smooth.out" "smoothing ok"
 check "export lists the tables" 0 $S export "$T/alias.h5"
 contains "tables listed" "$out" "layers"
 check "export the layers table" 0 $S export "$T/alias.h5" layers -o "$T/layers.tsv"

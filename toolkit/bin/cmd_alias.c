@@ -90,7 +90,7 @@ int cmd_alias(int argc, char **argv)
     shang_table *tl = NULL, *tt = NULL, *tc = NULL, *ts = NULL;
     hid_t cf = -1;
     int32_t *tokens = NULL, *next = NULL, *doc = NULL, *layers = NULL, *labels = NULL;
-    int32_t *x = NULL, *y = NULL, *d = NULL, *pos = NULL, *prev = NULL;
+    int32_t *x = NULL, *y = NULL, *d = NULL, *pos = NULL, *prev = NULL, *xclass = NULL;
     int64_t *rows = NULL, K = 0;
     int rank, rc = shang_h5_create(output, "shang.alias", 1, &f);
     size_t dl[1], dr[1], dlab[2];
@@ -163,6 +163,9 @@ int cmd_alias(int argc, char **argv)
         while (l < L && layers[l] != want[w]) l++;
         if (l == L) rc = SHANG_FAIL(SHANG_EINVAL, "%s has no layer %d", cpath, want[w]);
     }
+    /* the tokens' exchange classes: one split, so the same for every layer */
+    if (!rc && !(xclass = shang_alloc(N, sizeof *xclass, "token classes"))) rc = shang_err_code();
+    if (!rc && K >= 2 && !(rc = shang_alias_token_classes(x, y, g ? g : d, N, &ao, (size_t)K, xclass))) ao.xclass = xclass;
     if (!rc) rc = shang_alias_tables_new(ao.bootstrap, &tl, &tt, &tc);
     if (!rc) rc = shang_alias_smoothing_new(&ts);
     ao.smoothing = ts;
@@ -232,7 +235,7 @@ int cmd_alias(int argc, char **argv)
     shang_table_free(tc);
     shang_table_free(ts);
     free(tokens); free(next); free(doc); free(layers); free(labels); free(rows); free(x); free(y); free(d); free(heldout);
-    free(sgroup); free(g); free(pos); free(prev);
+    free(sgroup); free(g); free(pos); free(prev); free(xclass);
     cmd_opts_free(&co);
     return status;
 }

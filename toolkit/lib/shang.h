@@ -8,7 +8,8 @@
  * byte-level BPE tokenizers, tokenised corpora, the GPT-2 architecture (forward,
  * backward, training), Hugging Face import, hidden-state extraction, and token-space
  * n-gram models. **Analysis**: PCA and k-means on states, entropy estimators and
- * information between labelings, held-out cross-entropy, document bootstrap, the
+ * information between labelings, held-out cross-entropy (add-alpha, and tuned by
+ * cross-validation: shang_smooth), exchange token classes, document bootstrap, the
  * aliasing decomposition, geometry, polysemy and synonymy, the logit lens, and weight
  * spectra. A module uses modules of its own layer or below.
  *
@@ -57,6 +58,7 @@
 #include "shang_metrics.h"
 #include "shang_heldout.h"
 #include "shang_smooth.h"
+#include "shang_exchange.h"
 #include "shang_bootstrap.h"
 #include "shang_alias.h"
 #include "shang_geometry.h"

@@ -9,6 +9,7 @@
 
 #include "shang_bootstrap.h"
 #include "shang_entropy.h"
+#include "shang_exchange.h"
 #include "shang_heldout.h"
 #include "shang_mem.h"
 #include "shang_metrics.h"
@@ -105,6 +106,8 @@ static const struct {
     [SHANG_A_GAIN_CET_PREV] = {"gain_ce_t_prev", "CE(Y|X) - CE(Y|X,P), tuned: what one more token of context adds to X", 1, 1},
     [SHANG_A_CET_Y_CTXK] = {"ce_t_y_given_ctxk", "held-out cross-entropy of Y given the context (X,P) cut to k parts -> unigram, tuned", 1, 1},
     [SHANG_A_ADV_CTX_CET] = {"adv_ctx_ce_t", "CE(Y|(X,P)_k) - CE(Y|K), tuned: the clusters against a bigram-context partition of k parts", 1, 1},
+    [SHANG_A_CET_Y_XCLS] = {"ce_t_y_given_xclass", "held-out cross-entropy of Y given the token's exchange class (k classes trained for Y on the training rows) -> unigram, tuned", 1, 1},
+    [SHANG_A_ADV_XCLS_CET] = {"adv_xclass_ce_t", "CE(Y|class(X)) - CE(Y|K), tuned: the clusters against k token classes trained to predict Y", 1, 1},
 };
 
 const char *shang_alias_stat_name(int s) { return s >= 0 && s < SHANG_A_N_STATS ? stat_info[s].name : "?"; }
@@ -257,9 +260,10 @@ static int ftab_fill(const struct ftab *f, const uint32_t *w, shang_contingency 
 }
 
 /* the tuned back-off chains: Y | unigram, X, K, (X,K) -> X, (X,K) -> K */
-enum { CH_Y, CH_X, CH_K, CH_XK_X, CH_XK_K, CH_XTOP, CH_XP, CH_CTXK, N_CHAINS };
-static const int chain_stat[N_CHAINS] = {SHANG_A_CET_Y, SHANG_A_CET_Y_X, SHANG_A_CET_Y_K, SHANG_A_CET_Y_XK_X,
-                                         SHANG_A_CET_Y_XK_K, SHANG_A_CET_Y_XTOP, SHANG_A_CET_Y_XP, SHANG_A_CET_Y_CTXK};
+enum { CH_Y, CH_X, CH_K, CH_XK_X, CH_XK_K, CH_XTOP, CH_XP, CH_CTXK, CH_XCLS, N_CHAINS };
+static const int chain_stat[N_CHAINS] = {SHANG_A_CET_Y,      SHANG_A_CET_Y_X,    SHANG_A_CET_Y_K,
+                                         SHANG_A_CET_Y_XK_X, SHANG_A_CET_Y_XK_K, SHANG_A_CET_Y_XTOP,
+                                         SHANG_A_CET_Y_XP,   SHANG_A_CET_Y_CTXK, SHANG_A_CET_Y_XCLS};
 
 struct ctx {
     const int32_t *x, *k;
@@ -269,6 +273,7 @@ struct ctx {
     size_t *yrow;
     int32_t *yx, *yk, *yxk, *yy, *yxt; /* yxt: x cut to its k - 1 most frequent values + other (-1) */
     int32_t *yxp, *yctk; /* with a previous token: (x, prev) ids, and those cut to k - 1 + other */
+    int32_t *ycls;       /* with exchange classes: the class of each row's token */
     unsigned char *test;
     uint32_t *zeros;      /* ny zeros: the one condition of the unconditional CE */
     struct ftab fxk;      /* (X, K) over all rows */
@@ -414,6 +419,7 @@ static int compute(const struct ctx *c, const uint32_t *w, int full, double *st)
         st[SHANG_A_ADV_TOP_CET] = st[SHANG_A_CET_Y_XTOP] - st[SHANG_A_CET_Y_K];
         st[SHANG_A_GAIN_CET_PREV] = st[SHANG_A_CET_Y_X] - st[SHANG_A_CET_Y_XP];
         st[SHANG_A_ADV_CTX_CET] = st[SHANG_A_CET_Y_CTXK] - st[SHANG_A_CET_Y_K];
+        st[SHANG_A_ADV_XCLS_CET] = st[SHANG_A_CET_Y_XCLS] - st[SHANG_A_CET_Y_K];
     }
     free(wy);
     return rc;
@@ -489,13 +495,15 @@ static int tune_chains(struct ctx *c, const int32_t *ygroup, double *st)
     int64_t *kxk = shang_alloc(c->ny, sizeof *kxk, "token-cluster keys"), *kxt = shang_alloc(c->ny, sizeof *kxt, "cut tokens");
     int64_t *kxp = c->yxp ? shang_alloc(c->ny, sizeof *kxp, "context keys") : NULL;
     int64_t *kct = c->yxp ? shang_alloc(c->ny, sizeof *kct, "cut contexts") : NULL;
-    if (!kx || !kk || !kxk || !kxt || (c->yxp && (!kxp || !kct))) rc = shang_err_code();
+    int64_t *kcl = c->ycls ? shang_alloc(c->ny, sizeof *kcl, "token classes") : NULL;
+    if (!kx || !kk || !kxk || !kxt || (c->yxp && (!kxp || !kct)) || (c->ycls && !kcl)) rc = shang_err_code();
     for (size_t j = 0; !rc && j < c->ny; j++) {
         kx[j] = c->yx[j];
         kk[j] = c->yk[j];
         kxk[j] = c->yxk[j];
         kxt[j] = c->yxt[j];
         if (kxp) kxp[j] = c->yxp[j], kct[j] = c->yctk[j];
+        if (kcl) kcl[j] = c->ycls[j];
     }
     /* unigram; X and K above it; (X,K) above each: each level tuned once */
     const int64_t *const none[1] = {NULL};
@@ -508,8 +516,9 @@ static int tune_chains(struct ctx *c, const int32_t *ygroup, double *st)
     if (!rc) rc = shang_smooth_extend(c->sm[CH_Y], kxt, &c->sm[CH_XTOP]);
     if (!rc && kxp) rc = shang_smooth_extend(c->sm[CH_X], kxp, &c->sm[CH_XP]);
     if (!rc && kxp) rc = shang_smooth_extend(c->sm[CH_Y], kct, &c->sm[CH_CTXK]);
+    if (!rc && kcl) rc = shang_smooth_extend(c->sm[CH_Y], kcl, &c->sm[CH_XCLS]);
     const int first[N_CHAINS] = {-1, SHANG_A_SM_X, SHANG_A_SM_K, SHANG_A_SM_XK_X, SHANG_A_SM_XK_K};
-    static const char *const chain_name[N_CHAINS] = {"y", "x", "k", "xk_via_x", "xk_via_k", "xtop", "x_prev", "ctxk"};
+    static const char *const chain_name[N_CHAINS] = {"y", "x", "k", "xk_via_x", "xk_via_k", "xtop", "x_prev", "ctxk", "xclass"};
     static const char *const param_name[2][2] = {{"beta", ""}, {"d", "theta"}};
     for (int h = 0; !rc && c->o->smoothing && h < N_CHAINS; h++) {
         if (!c->sm[h]) continue;
@@ -535,7 +544,7 @@ static int tune_chains(struct ctx *c, const int32_t *ygroup, double *st)
         st[first[h] + 1] = shang_smooth_param(c->sm[h], 0, 0);
         st[first[h] + 2] = shang_smooth_param(c->sm[h], 0, 1);
     }
-    free(kx); free(kk); free(kxk); free(kxt); free(kxp); free(kct);
+    free(kx); free(kk); free(kxk); free(kxt); free(kxp); free(kct); free(kcl);
     return rc;
 }
 
@@ -586,6 +595,10 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
         if (!rc) rc = top_values(pid, k, N, c.yxp, c.ny, c.yctk);
     }
     free(pid);
+    if (!rc && c.ny && o->xclass) {
+        if (!(c.ycls = shang_alloc(c.ny, sizeof *c.ycls, "token classes"))) rc = shang_err_code();
+        for (size_t j = 0; !rc && j < c.ny; j++) c.ycls[j] = o->xclass[c.yrow[j]];
+    }
     /* held-out rows: given, or the groups shang_heldout_split holds out (the same
      * for every layer: their own stream) */
     if (!rc && c.ny) {
@@ -618,10 +631,30 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
         }
     }
     free(c.yrow); free(c.yx); free(c.yk); free(c.yxk); free(c.yy); free(c.yxt); free(c.test); free(c.zeros);
-    free(c.yxp); free(c.yctk);
+    free(c.yxp); free(c.yctk); free(c.ycls);
     ftab_free(&c.fxk);
     for (int v = 0; v < 4; v++) ftab_free(&c.fy[v]);
     for (int h = 0; h < N_CHAINS; h++) shang_smooth_free(c.sm[h]);
     free(ydoc);
+    return rc;
+}
+
+int shang_alias_token_classes(const int32_t *x, const int32_t *y, const int32_t *group, size_t N,
+                              const shang_alias_opts *o, size_t k, int32_t *cls)
+{
+    unsigned char *train = shang_alloc(N, 1, "training rows"), *t = o->heldout ? NULL : shang_alloc(N, 1, "held-out rows");
+    int32_t *yy = shang_alloc(N, sizeof *yy, "next tokens");
+    int rc = train && yy && (o->heldout || t) ? SHANG_OK : shang_err_code();
+    if (!rc && t) rc = shang_heldout_split(group, y, N, o->heldout_frac, o->seed, t);
+    const unsigned char *test = o->heldout ? o->heldout : t;
+    for (size_t i = 0; !rc && i < N; i++) {
+        train[i] = y[i] >= 0 && !test[i];
+        yy[i] = y[i] >= 0 ? y[i] : 0; /* rows without a next token are not trained on */
+    }
+    int sw = 0;
+    double L = 0;
+    if (!rc) rc = shang_exchange(x, yy, train, N, o->V, k, 10, 2, o->seed, cls, &L, &sw);
+    if (!rc) shang_log(SHANG_LOG_DEBUG, "alias: exchange classes, k = %zu: L = %.6g after %d sweeps\n", k, L, sw);
+    free(train); free(t); free(yy);
     return rc;
 }

@@ -29,7 +29,9 @@
  * with the previous token P (opts.prev), (X,P) -> X -> unigram, what one more
  * token of context adds to X, to set beside what K adds; and the context (X,P)
  * cut to its k - 1 most frequent pairs + other -> unigram, a partition of n-gram
- * contexts with as many parts as K.
+ * contexts with as many parts as K; with exchange classes of the tokens
+ * (opts.xclass, trained on the training rows to predict Y), class(X) -> unigram:
+ * a token partition of k parts chosen for what K is scored on.
  * Intervals: the estimate +- z x its bootstrap standard error, resampling
  * documents (every statistic but counts, AMI and the baselines). Not the
  * percentile interval: resampling with replacement duplicates documents, which
@@ -68,7 +70,7 @@ enum shang_alias_stat {
     SHANG_A_SM_XK_X, SHANG_A_SM_XK_X_A, SHANG_A_SM_XK_X_THETA, SHANG_A_SM_XK_K, SHANG_A_SM_XK_K_A,
     SHANG_A_SM_XK_K_THETA,
     SHANG_A_CET_Y_XTOP, SHANG_A_ADV_TOP_CET, SHANG_A_CET_Y_XP, SHANG_A_GAIN_CET_PREV, SHANG_A_CET_Y_CTXK,
-    SHANG_A_ADV_CTX_CET,
+    SHANG_A_ADV_CTX_CET, SHANG_A_CET_Y_XCLS, SHANG_A_ADV_XCLS_CET,
     SHANG_A_N_STATS
 };
 
@@ -97,6 +99,7 @@ typedef struct shang_alias_opts {
                                      fitted by), or NULL: shang_heldout_split's by group */
     const int32_t *prev;  /* (N) the token before each row's (-1: none), or NULL: no context baselines */
     struct shang_table *smoothing; /* rows appended (shang_alias_smoothing_new), or NULL */
+    const int32_t *xclass; /* (N) each row's token's exchange class (shang_alias_token_classes), or NULL */
 } shang_alias_opts;
 
 /* x, k (N): any int32 labels; y (N): next token in 0..V-1, or -1 (no next token:
@@ -105,11 +108,19 @@ typedef struct shang_alias_opts {
 int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, const int32_t *doc, size_t N,
                       const shang_alias_opts *o, double *stats, double *lo, double *hi) SHANG_MUST_CHECK;
 
+/* The exchange classes (shang_exchange.h) of the tokens x into k classes, trained
+ * on the rows shang_alias_layer uses for training with the same opts (a next
+ * token, not held out: o->heldout, else shang_heldout_split by group with
+ * o->heldout_frac and o->seed): cls (N). The same for every layer, so computed
+ * once. At most 10 sweeps, 2 starts (Brown's and one random, o->seed). */
+int shang_alias_token_classes(const int32_t *x, const int32_t *y, const int32_t *group, size_t N,
+                              const shang_alias_opts *o, size_t k, int32_t *cls) SHANG_MUST_CHECK;
+
 /* ---- the tables of `shang alias` ------------------------------------------- */
 
 /* The sensitivity of the tuned estimates to their smoothing: per layer (the
  * opts' stream), chain ("y", "x", "k", "xk_via_x", "xk_via_k", "xtop", "x_prev",
- * "ctxk"), smoother and parameter, the cross-validated cross-entropy of the
+ * "ctxk", "xclass"), smoother and parameter, the cross-validated cross-entropy of the
  * chain's finest level at each grid value, the rest at their chosen values. */
 int shang_alias_smoothing_new(shang_table **t) SHANG_MUST_CHECK;
 
