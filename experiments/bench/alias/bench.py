@@ -50,14 +50,19 @@ with h5py.File(clusters, "w") as f:
 
 
 def wall(cmd):
+    """seconds and peak resident memory (MiB) of one run (os.wait4: that child's own rusage)"""
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True)
-    return time.perf_counter() - t0
+    p = subprocess.Popen(cmd)
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    if status != 0:
+        raise SystemExit("%s failed (%d)" % (" ".join(cmd), status))
+    return time.perf_counter() - t0, ru.ru_maxrss / 1024
 
 
 rows = []
 out = os.path.join(res, "alias.h5")
-t_point = wall([shang, "alias", "-q", "-s", states, "-c", clusters, "--no-ami", "--bootstrap", "0", "-o", out])
+t_point, m_point = wall([shang, "alias", "-q", "-s", states, "-c", clusters, "--no-ami", "--bootstrap", "0", "-o", out])
 t0 = time.perf_counter()
 for l in range(L):
     metrics.homogeneity_completeness_v_measure(x, labels[l])
@@ -67,10 +72,10 @@ for l in range(L):
     metrics.mutual_info_score(labels[l][m], y[m])
 t_sk = time.perf_counter() - t0
 rows.append(dict(task="point statistics, no AMI, no bootstrap", N=N, layers=L, k=K, shang_s=t_point,
-                 sklearn_s=t_sk, ratio=t_sk / t_point,
-                 note="shang also computes H(Y|X), H(Y|K), H(Y|X,K) by 4 estimators, held-out CE and baselines"))
-t_full = wall([shang, "alias", "-q", "-s", states, "-c", clusters, "--bootstrap", "100", "-o", out])
-rows.append(dict(task="everything: AMI, 100 bootstrap replicates", N=N, layers=L, k=K, shang_s=t_full))
+                 shang_mib=m_point, sklearn_s=t_sk, ratio=t_sk / t_point,
+                 note="shang also computes H(Y|X), H(Y|K), H(Y|X,K) by 4 estimators, add-alpha and tuned held-out CE (9 chains), exchange classes and baselines"))
+t_full, m_full = wall([shang, "alias", "-q", "-s", states, "-c", clusters, "--bootstrap", "100", "-o", out])
+rows.append(dict(task="everything: AMI, 100 bootstrap replicates", N=N, layers=L, k=K, shang_s=t_full, shang_mib=m_full))
 for r in rows:
     print("  ".join("%s=%s" % (a, ("%.4g" % b) if isinstance(b, float) else b) for a, b in r.items()))
 json.dump(rows, open(os.path.join(res, "summary.json"), "w"), indent=1)
