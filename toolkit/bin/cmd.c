@@ -201,15 +201,15 @@ int cmd_groups(const shang_states *s, const cmd_opts *co, int32_t **group)
     return shang_states_doc_groups(s, (const char *const *)co->parallel, co->n_parallel, group);
 }
 
-int cmd_fit_rows(const shang_states *s, const cmd_opts *co, unsigned char **keep, unsigned char **test)
+int cmd_split(const shang_states *s, const cmd_opts *co, unsigned char **keep, unsigned char **test)
 {
-    if (!*keep) {
+    if (keep && !*keep) {
         if (!(*keep = shang_alloc(s->N, 1, "row mask"))) return shang_err_code();
         memset(*keep, 1, s->N);
     }
     int32_t *group = NULL;
     int rc = cmd_groups(s, co, &group);
-    if (!rc) rc = shang_heldout_states(s, group, co->heldout, co->seed, *keep, test);
+    if (!rc) rc = shang_heldout_states(s, group, co->heldout, co->seed, keep ? *keep : NULL, test);
     free(group);
     return rc;
 }

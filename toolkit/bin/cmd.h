@@ -130,9 +130,10 @@ void cmd_print_exit_status(FILE *out);
 
 /* --parallel: each row's document group (shang_states_doc_groups), N */
 int cmd_groups(const shang_states *s, const cmd_opts *co, int32_t **group);
-/* --heldout: *keep (allocated if NULL: all rows) loses the held-out rows, *test
- * (N) marks them (shang_heldout_states with co's share, seed and groups). */
-int cmd_fit_rows(const shang_states *s, const cmd_opts *co, unsigned char **keep, unsigned char **test);
+/* --heldout: *test (N) marks the held-out rows (shang_heldout_states with co's
+ * share, seed and groups); with keep, *keep (allocated if NULL: all rows) loses
+ * them, leaving the rows a fit may use. */
+int cmd_split(const shang_states *s, const cmd_opts *co, unsigned char **keep, unsigned char **test);
 /* The split an artefact was fitted by, as root attributes heldout (the share, 0:
  * none), heldout_seed and heldout_parallel. */
 int cmd_heldout_attrs(hid_t file, const cmd_opts *co);

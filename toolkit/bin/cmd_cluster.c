@@ -134,11 +134,7 @@ int cmd_cluster(int argc, char **argv)
     }
     if (!rc) rc = shang_states_keep(s, exclude_first, &keep);
     unsigned char *test = NULL, *mtest = NULL; /* held-out rows: of the states, of the clustered rows */
-    if (!rc && co.heldout > 0) {
-        int32_t *group = NULL;
-        if (!(rc = cmd_groups(s, &co, &group))) rc = shang_heldout_states(s, group, co.heldout, co.seed, NULL, &test);
-        free(group);
-    }
+    if (!rc && co.heldout > 0) rc = cmd_split(s, &co, NULL, &test);
     size_t n_bal = 0;
     if (!rc && balanced) rc = shang_states_balanced(s, &keep, (size_t)bal_f, (size_t)bal_s, ko.seed, &n_bal);
     size_t L = (size_t)n_layers, M = 0;

@@ -66,7 +66,7 @@ int cmd_pca(int argc, char **argv)
     if (!rc) rc = shang_states_layers(s, site, co.layers, co.n_layers, &layers, &n_layers);
     if (!rc && (size_t)K > s->C) rc = SHANG_FAIL(SHANG_EUSAGE, "-k %d: %s has only %zu features", K, input, s->C);
     if (!rc) rc = shang_states_keep(s, exclude_first, &keep);
-    if (!rc && co.heldout > 0) rc = cmd_fit_rows(s, &co, &keep, &test);
+    if (!rc && co.heldout > 0) rc = cmd_split(s, &co, &keep, &test);
     size_t L = (size_t)n_layers, C = s ? s->C : 0, Kz = (size_t)K, n_rows = 0;
     double *mean = NULL, *scale = NULL, *comp = NULL, *var = NULL, *ratio = NULL, *total = NULL;
     if (!rc) {

@@ -83,6 +83,7 @@ static void level_free(struct level *v)
     free(v->cond);
     free(v->cell);
     free(v->cell_cond);
+    v->cond = v->cell = v->cell_cond = NULL; /* a chain's free() may meet it again */
 }
 
 void shang_smooth_free(shang_smooth *s)
@@ -314,24 +315,22 @@ static int tune_level(const shang_smooth *s, struct level *v, const double *b, d
     return SHANG_OK;
 }
 
-/* a chain of the items in s0 (the same outcomes, folds, options), empty */
-static shang_smooth *chain_like(const shang_smooth *s0)
+/* an empty chain over n items: its outcomes, folds and CV values allocated, not filled */
+static shang_smooth *chain_new(int F, int method_opt, size_t n, size_t V)
 {
     shang_smooth *s = shang_zalloc(1, sizeof *s, "smoother");
     if (!s) return NULL;
-    s->F = s0->F;
-    s->method_opt = s0->method_opt;
-    s->n = s0->n;
-    s->V = s0->V;
-    s->y = shang_alloc(s->n, sizeof *s->y, "outcomes");
-    s->fold = shang_alloc(s->n, 1, "folds");
-    s->cvb = shang_alloc(s->n, sizeof *s->cvb, "CV probabilities");
+    s->F = F;
+    s->method_opt = method_opt;
+    s->n = n;
+    s->V = V;
+    s->y = shang_alloc(n, sizeof *s->y, "outcomes");
+    s->fold = shang_alloc(n, 1, "folds");
+    s->cvb = shang_alloc(n, sizeof *s->cvb, "CV probabilities");
     if (!s->y || !s->fold || !s->cvb) {
         shang_smooth_free(s);
         return NULL;
     }
-    memcpy(s->y, s0->y, s->n * sizeof *s->y);
-    memcpy(s->fold, s0->fold, s->n);
     return s;
 }
 
@@ -356,17 +355,14 @@ int shang_smooth_extend(const shang_smooth *below, const int64_t *cond, shang_sm
     *out = NULL;
     if (below->L >= SHANG_SMOOTH_MAX_LEVELS)
         return SHANG_FAIL(SHANG_EINVAL, "a chain of more than %d levels", SHANG_SMOOTH_MAX_LEVELS);
-    shang_smooth *s = chain_like(below);
+    shang_smooth *s = chain_new(below->F, below->method_opt, below->n, below->V);
     if (!s) return shang_err_code();
+    memcpy(s->y, below->y, s->n * sizeof *s->y);
+    memcpy(s->fold, below->fold, s->n);
+    s->L = below->L + 1; /* lev[0] is filled last; freeing a zeroed level is harmless */
     int rc = SHANG_OK;
-    for (int l = 0; !rc && l < below->L; l++) {
-        rc = level_copy(&s->lev[l + 1], &below->lev[l], s->n);
-        if (!rc) s->L = l + 2; /* lev[0] is filled below; free() of a zeroed level is harmless */
-    }
-    if (!rc) {
-        s->L = below->L + 1;
-        rc = level_new(&s->lev[0], cond, s->y, s->n);
-    }
+    for (int l = 0; !rc && l < below->L; l++) rc = level_copy(&s->lev[l + 1], &below->lev[l], s->n);
+    if (!rc) rc = level_new(&s->lev[0], cond, s->y, s->n);
     if (!rc) {
         s->max_cell = below->max_cell > s->lev[0].n_cell ? below->max_cell : s->lev[0].n_cell;
         s->max_cond = below->max_cond > s->lev[0].n_cond ? below->max_cond : s->lev[0].n_cond;
@@ -397,18 +393,11 @@ int shang_smooth_new(const int64_t *const *cond, int n_levels, const int32_t *y,
     }
     if (!n_test) return SHANG_FAIL(SHANG_EINVAL, "no held-out item");
     /* the coarsest level, above the uniform distribution */
-    shang_smooth *s = shang_zalloc(1, sizeof *s, "smoother");
+    shang_smooth *s = chain_new(o->folds, o->method, n, V);
     if (!s) return shang_err_code();
     s->L = 1;
-    s->method_opt = o->method;
-    s->F = o->folds;
-    s->n = n;
-    s->V = V;
-    s->y = shang_alloc(n, sizeof *s->y, "outcomes");
-    s->fold = shang_alloc(n, 1, "folds");
-    s->cvb = shang_alloc(n, sizeof *s->cvb, "CV probabilities");
     double *uni = shang_alloc(n, sizeof *uni, "uniform");
-    int rc = s->y && s->fold && s->cvb && uni ? SHANG_OK : shang_err_code();
+    int rc = uni ? SHANG_OK : shang_err_code();
     if (!rc) {
         memcpy(s->y, y, n * sizeof *y);
         rc = assign_folds(s, group, test, o->seed);
