@@ -472,6 +472,16 @@ static int baselines(const struct ctx *c, double *st)
     return rc;
 }
 
+/* test (N): 1 for a held-out row, the given split (o->heldout) or
+ * shang_heldout_split's by group: what shang_alias_layer and
+ * shang_alias_token_classes both score against */
+static int heldout_rows(const int32_t *group, const int32_t *y, size_t N, const shang_alias_opts *o, unsigned char *test)
+{
+    if (!o->heldout) return shang_heldout_split(group, y, N, o->heldout_frac, o->seed, test);
+    for (size_t i = 0; i < N; i++) test[i] = o->heldout[i] != 0;
+    return SHANG_OK;
+}
+
 /* Tunes the chains on the rows with a next token (at each level the smoother
  * with the lower cross-validated cross-entropy) and writes the choices into st.
  * Fewer training groups than folds: no chain (their statistics stay NaN). */
@@ -602,12 +612,10 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
     /* held-out rows: given, or the groups shang_heldout_split holds out (the same
      * for every layer: their own stream) */
     if (!rc && c.ny) {
-        unsigned char *rt = o->heldout ? NULL : shang_alloc(N, 1, "held-out rows");
-        const unsigned char *t = o->heldout ? o->heldout : rt;
-        if (!t) rc = shang_err_code();
-        if (!rc && rt) rc = shang_heldout_split(group, y, N, o->heldout_frac, o->seed, rt);
-        for (size_t j = 0; !rc && j < c.ny; j++) c.test[j] = t[c.yrow[j]] != 0;
-        free(rt);
+        unsigned char *t = shang_alloc(N, 1, "held-out rows");
+        rc = t ? heldout_rows(group, y, N, o, t) : shang_err_code();
+        for (size_t j = 0; !rc && j < c.ny; j++) c.test[j] = t[c.yrow[j]];
+        free(t);
     }
     /* the tables' ids, once for the estimate and every replicate */
     if (!rc) rc = ftab_build(&c.fxk, x, k, N);
@@ -642,19 +650,17 @@ int shang_alias_layer(const int32_t *x, const int32_t *y, const int32_t *k, cons
 int shang_alias_token_classes(const int32_t *x, const int32_t *y, const int32_t *group, size_t N,
                               const shang_alias_opts *o, size_t k, int32_t *cls)
 {
-    unsigned char *train = shang_alloc(N, 1, "training rows"), *t = o->heldout ? NULL : shang_alloc(N, 1, "held-out rows");
+    unsigned char *train = shang_alloc(N, 1, "training rows");
     int32_t *yy = shang_alloc(N, sizeof *yy, "next tokens");
-    int rc = train && yy && (o->heldout || t) ? SHANG_OK : shang_err_code();
-    if (!rc && t) rc = shang_heldout_split(group, y, N, o->heldout_frac, o->seed, t);
-    const unsigned char *test = o->heldout ? o->heldout : t;
+    int rc = train && yy ? heldout_rows(group, y, N, o, train) : shang_err_code();
     for (size_t i = 0; !rc && i < N; i++) {
-        train[i] = y[i] >= 0 && !test[i];
+        train[i] = y[i] >= 0 && !train[i];
         yy[i] = y[i] >= 0 ? y[i] : 0; /* rows without a next token are not trained on */
     }
     int sw = 0;
     double L = 0;
     if (!rc) rc = shang_exchange(x, yy, train, N, o->V, k, 10, 2, o->seed, cls, &L, &sw);
     if (!rc) shang_log(SHANG_LOG_DEBUG, "alias: exchange classes, k = %zu: L = %.6g after %d sweeps\n", k, L, sw);
-    free(train); free(t); free(yy);
+    free(train); free(yy);
     return rc;
 }
